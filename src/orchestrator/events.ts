@@ -1,0 +1,31 @@
+import type { SweepRecord, TrialRecord, EpochRecord } from '../storage/storage.js';
+import type { TrialResult } from '../worker/protocol.js';
+
+export type SweepOutcomeStatus = 'finished' | 'already-finished' | 'stopped' | 'interrupted';
+
+export interface SweepOutcome {
+  status: SweepOutcomeStatus;
+  sweep: SweepRecord;
+  message: string;
+}
+
+/** What the orchestrator tells its listeners (progress display, logs, tests), in the order it happens. */
+export type SweepEvent =
+  | {
+      type: 'sweep-start';
+      sweep: SweepRecord;
+      resumed: boolean;
+      /** Trials found running or queued from an earlier process and marked interrupted. */
+      interrupted: number;
+      completed: number;
+      /** Completed trials the sweep aims at (run_cap and grid size), or null when unbounded. */
+      planned: number | null;
+      workers: number;
+    }
+  | { type: 'trial-start'; trial: TrialRecord; rerun: boolean }
+  | { type: 'trial-backend'; trial: TrialRecord; backend: string }
+  | { type: 'epoch'; trial: TrialRecord; epoch: EpochRecord; totalEpochs: number }
+  | { type: 'trial-end'; trial: TrialRecord; result?: TrialResult }
+  | { type: 'sweep-end'; outcome: SweepOutcome };
+
+export type SweepListener = (event: SweepEvent) => void;

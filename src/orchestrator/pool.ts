@@ -1,0 +1,55 @@
+/**
+ * The worker-thread pool: one piscina thread per parallel trial, each with tfjs initialised once, and the
+ * dataset handed over once as shared memory.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Piscina } from 'piscina';
+import type { TrialResult, TrialTask, WorkerInit, WorkerMessage } from '../worker/protocol.js';
+
+const WORKER_FILE = new URL('../worker/worker.js', import.meta.url).href;
+
+/** How long to wait, after a task settles, for the epoch messages still in flight on its port. */
+const DRAIN_MS = 2000;
+
+export class TrialPool {
+  private readonly piscina: Piscina;
+
+  constructor(threads: number, init: WorkerInit) {
+    this.piscina = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: threads,
+      maxThreads: threads,
+      // Every task needs a thread of its own; queued tasks would be trials recorded as running that are not.
+      maxQueue: 0,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+      workerData: init,
+    });
+  }
+
+  get threads(): number {
+    return this.piscina.threads.length;
+  }
+
+  async run(task: Omit<TrialTask, 'port'>, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
+    const { port1, port2 } = new MessageChannel();
+    let drained!: () => void;
+    const done = new Promise<void>((resolve) => (drained = resolve));
+    port1.on('message', (message: WorkerMessage) => {
+      if (message.type === 'done') drained();
+      else onMessage(message);
+    });
+    port1.on('close', () => drained());
+    try {
+      return await this.piscina.run({ ...task, port: port2 } satisfies TrialTask, { transferList: [port2], signal });
+    } finally {
+      if (!signal.aborted) await Promise.race([done, delay(DRAIN_MS)]);
+      port1.close();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

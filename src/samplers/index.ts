@@ -1,0 +1,24 @@
+import type { SweepSpec } from '../spec/types.js';
+import { GridSampler } from './grid.js';
+import { RandomSampler } from './random.js';
+import type { Sampler } from './sampler.js';
+
+export type { Sampler } from './sampler.js';
+export { GridSampler } from './grid.js';
+export { RandomSampler } from './random.js';
+
+export function createSampler(spec: SweepSpec): Sampler {
+  switch (spec.method) {
+    case 'grid':
+      return new GridSampler(spec.parameters);
+    case 'random':
+      return new RandomSampler(spec.parameters, spec.seed);
+  }
+}
+
+/** Trials a sweep will complete when nothing fails: the grid's size and run_cap, whichever is smaller. */
+export function plannedTrialCount(spec: SweepSpec): number | null {
+  const size = createSampler(spec).size();
+  if (size === null) return spec.run_cap;
+  return spec.run_cap === null ? size : Math.min(size, spec.run_cap);
+}

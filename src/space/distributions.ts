@@ -1,0 +1,134 @@
+/**
+ * Parameter distributions with W&B sweep semantics. A trial stores each value beside the distribution it came
+ * from (see storage), so these objects are plain JSON and round-trip through the database unchanged.
+ */
+import type { Rng } from './rng.js';
+
+export type ParamValue = number | string | boolean | null;
+export type Params = Record<string, ParamValue>;
+
+export type Distribution =
+  | { type: 'constant'; value: ParamValue }
+  | { type: 'categorical'; values: ParamValue[]; probabilities?: number[] }
+  | { type: 'uniform'; min: number; max: number }
+  | { type: 'int_uniform'; min: number; max: number; q: number }
+  | { type: 'q_uniform'; min: number; max: number; q: number }
+  | { type: 'log_uniform_values'; min: number; max: number }
+  | { type: 'q_log_uniform_values'; min: number; max: number; q: number }
+  /** W&B: the bounds are natural logarithms; values are exp(uniform(min, max)). */
+  | { type: 'log_uniform'; min: number; max: number };
+
+export type DistributionType = Distribution['type'];
+
+export const DISTRIBUTION_TYPES: readonly DistributionType[] = [
+  'constant',
+  'categorical',
+  'uniform',
+  'int_uniform',
+  'q_uniform',
+  'log_uniform_values',
+  'q_log_uniform_values',
+  'log_uniform',
+];
+
+/** Distributions a grid can enumerate. */
+export function isDiscrete(dist: Distribution): boolean {
+  return dist.type === 'constant' || dist.type === 'categorical' || dist.type === 'int_uniform' || dist.type === 'q_uniform';
+}
+
+/** Decimal places of a step, so that 3 × 0.1 is stored as 0.3 rather than 0.30000000000000004. */
+function decimalsOf(q: number): number {
+  const text = String(q);
+  if (text.includes('e-')) return Number(text.split('e-')[1]) + (text.split('e-')[0]!.split('.')[1]?.length ?? 0);
+  return text.split('.')[1]?.length ?? 0;
+}
+
+function snap(value: number, q: number): number {
+  return Number((Math.round(value / q) * q).toFixed(decimalsOf(q)));
+}
+
+/** Rounds x to a multiple of q inside [min, max] (rounding may step just outside when min is not a multiple of q). */
+function quantizeWithin(x: number, q: number, min: number, max: number): number {
+  let v = snap(x, q);
+  if (v < min) v = snap(v + q, q);
+  if (v > max) v = snap(v - q, q);
+  return v;
+}
+
+export function sample(dist: Distribution, rng: Rng): ParamValue {
+  switch (dist.type) {
+    case 'constant':
+      return dist.value;
+    case 'categorical': {
+      const u = rng();
+      if (!dist.probabilities) return dist.values[Math.floor(u * dist.values.length)]!;
+      let acc = 0;
+      for (let i = 0; i < dist.values.length; i++) {
+        acc += dist.probabilities[i]!;
+        if (u < acc) return dist.values[i]!;
+      }
+      return dist.values[dist.values.length - 1]!;
+    }
+    case 'uniform':
+      return dist.min + rng() * (dist.max - dist.min);
+    case 'int_uniform': {
+      const steps = Math.floor((dist.max - dist.min) / dist.q) + 1;
+      return dist.min + Math.floor(rng() * steps) * dist.q;
+    }
+    case 'q_uniform':
+      return quantizeWithin(dist.min + rng() * (dist.max - dist.min), dist.q, dist.min, dist.max);
+    case 'log_uniform_values': {
+      const lo = Math.log(dist.min);
+      return Math.exp(lo + rng() * (Math.log(dist.max) - lo));
+    }
+    case 'q_log_uniform_values': {
+      const lo = Math.log(dist.min);
+      return quantizeWithin(Math.exp(lo + rng() * (Math.log(dist.max) - lo)), dist.q, dist.min, dist.max);
+    }
+    case 'log_uniform':
+      return Math.exp(dist.min + rng() * (dist.max - dist.min));
+  }
+}
+
+/** Every value a discrete distribution can take, in order; throws for a continuous one (callers check first). */
+export function enumerate(dist: Distribution): ParamValue[] {
+  switch (dist.type) {
+    case 'constant':
+      return [dist.value];
+    case 'categorical':
+      return dist.values;
+    case 'int_uniform': {
+      const out: number[] = [];
+      for (let v = dist.min; v <= dist.max; v += dist.q) out.push(v);
+      return out;
+    }
+    case 'q_uniform': {
+      const out: number[] = [];
+      const first = Math.ceil(dist.min / dist.q - 1e-9);
+      const last = Math.floor(dist.max / dist.q + 1e-9);
+      for (let k = first; k <= last; k++) out.push(snap(k * dist.q, dist.q));
+      return out;
+    }
+    default:
+      throw new Error(`a ${dist.type} distribution has no finite set of values`);
+  }
+}
+
+/** Short human description, used by `validate` and the tables. */
+export function describe(dist: Distribution): string {
+  switch (dist.type) {
+    case 'constant':
+      return `constant ${JSON.stringify(dist.value)}`;
+    case 'categorical':
+      return `categorical ${JSON.stringify(dist.values)}${dist.probabilities ? ` p=${JSON.stringify(dist.probabilities)}` : ''}`;
+    case 'int_uniform':
+      return `int_uniform [${dist.min}, ${dist.max}]${dist.q !== 1 ? ` step ${dist.q}` : ''}`;
+    case 'q_uniform':
+    case 'q_log_uniform_values':
+      return `${dist.type} [${dist.min}, ${dist.max}] q=${dist.q}`;
+    case 'log_uniform':
+      return `log_uniform [e^${dist.min}, e^${dist.max}]`;
+    default:
+      return `${dist.type} [${dist.min}, ${dist.max}]`;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Reads a sweep file (YAML, or JSON, which YAML 1.2 also reads) and validates it. Every problem becomes one
+ * SpecError naming the file, the line where the YAML parser or the field's node puts it, and the field path.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { SpecError } from '../errors.js';
+import type { LoadedSpec } from './types.js';
+import { SpecIssue, formatPath, validateSpec, type Segment } from './validate.js';
+
+/** The 1-based line of the node at `segments` (or of its key, or of its nearest existing ancestor). */
+function lineOf(doc: Document, counter: LineCounter, segments: readonly Segment[]): number | undefined {
+  let node: unknown = doc.contents;
+  let line: number | undefined = (node as Node | null)?.range ? counter.linePos((node as Node).range![0]).line : undefined;
+  for (const seg of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(seg));
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      if (keyNode.range) line = counter.linePos(keyNode.range[0]).line;
+      node = pair.value;
+    } else if (node && typeof seg === 'number' && 'items' in (node as object)) {
+      node = (node as { items: unknown[] }).items[seg];
+      if ((node as Node | undefined)?.range) line = counter.linePos((node as Node).range![0]).line;
+    } else {
+      break;
+    }
+  }
+  return line;
+}
+
+export function parseSpecText(source: string, file: string): LoadedSpec {
+  const counter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const line = syntax.linePos?.[0]?.line;
+    const message = syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new SpecError(`invalid ${file.endsWith('.json') ? 'JSON/YAML' : 'YAML'}: ${message}`, file, undefined, line);
+  }
+  const warnings: string[] = [];
+  const defaultName = path.basename(file).replace(/\.(ya?ml|json)$/i, '');
+  try {
+    const spec = validateSpec(doc.toJS({ maxAliasCount: 100 }), defaultName, warnings);
+    return { file, source, spec, warnings };
+  } catch (err) {
+    if (err instanceof SpecIssue) {
+      throw new SpecError(err.message, file, formatPath(err.segments), lineOf(doc, counter, err.segments), { cause: err });
+    }
+    throw err;
+  }
+}
+
+export function loadSpecFile(file: string): LoadedSpec {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SpecError(code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`, file, undefined, undefined, {
+      cause: err,
+    });
+  }
+  return parseSpecText(source, file);
+}

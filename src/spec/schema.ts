@@ -1,0 +1,72 @@
+/**
+ * JSON Schema for the shape of a sweep file (types, allowed keys, simple bounds). Relations between fields
+ * (min ≤ max, probabilities summing to 1, a parameter the trainer knows) are checked in validate.ts, where the
+ * messages can say more than a schema keyword can.
+ */
+import { DISTRIBUTION_TYPES } from '../space/distributions.js';
+import { KNOBS, KNOB_NAMES, type KnobDef } from '../trainer/knobs.js';
+
+const scalar = { type: ['number', 'string', 'boolean', 'null'] };
+
+function knobSchema(def: KnobDef): object {
+  if (def.kind === 'enum') return { enum: def.values };
+  return { type: def.kind === 'int' ? 'integer' : 'number' };
+}
+
+export const PARAMETER_KEYS = ['value', 'values', 'probabilities', 'distribution', 'min', 'max', 'q'] as const;
+export const TOP_LEVEL_KEYS = [
+  'name',
+  'description',
+  'method',
+  'metric',
+  'run_cap',
+  'seed',
+  'workers',
+  'max_consecutive_failures',
+  'parameters',
+  'train',
+  'program',
+] as const;
+
+export const sweepSchema = {
+  type: 'object',
+  required: ['method', 'parameters'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+    description: { type: 'string' },
+    method: { enum: ['grid', 'random', 'bayes'] },
+    metric: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] } },
+    },
+    run_cap: { type: 'integer', minimum: 1 },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    workers: { type: 'integer', minimum: 1, maximum: 256 },
+    max_consecutive_failures: { type: 'integer', minimum: 1 },
+    program: { type: 'string' },
+    parameters: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          value: scalar,
+          values: { type: 'array', minItems: 1, items: scalar },
+          probabilities: { type: 'array', items: { type: 'number', minimum: 0 } },
+          distribution: { enum: DISTRIBUTION_TYPES },
+          min: { type: 'number' },
+          max: { type: 'number' },
+          q: { type: 'number', exclusiveMinimum: 0 },
+        },
+      },
+    },
+    train: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(KNOB_NAMES.map((name) => [name, knobSchema(KNOBS[name])])),
+    },
+  },
+} as const;

@@ -1,0 +1,31 @@
+import type { Distribution } from '../space/distributions.js';
+import type { TrainConfig } from '../trainer/knobs.js';
+
+export type Method = 'grid' | 'random';
+export type Goal = 'maximize' | 'minimize';
+
+/** A validated sweep file with defaults filled in: what the planner and orchestrator work from. */
+export interface SweepSpec {
+  name: string;
+  description?: string;
+  method: Method;
+  metric: { name: string; goal: Goal };
+  /** Completed trials after which the sweep is finished; for grid also capped by the grid's size. */
+  run_cap: number | null;
+  seed: number;
+  /** False when the file did not fix a seed and one was drawn; resume then reuses the recorded one. */
+  seed_given: boolean;
+  workers: number | null;
+  max_consecutive_failures: number;
+  /** In file order: grid enumeration order follows it. */
+  parameters: Record<string, Distribution>;
+  train: TrainConfig;
+}
+
+/** A sweep file as read: the text as given, and the parsed spec. */
+export interface LoadedSpec {
+  file: string;
+  source: string;
+  spec: SweepSpec;
+  warnings: string[];
+}

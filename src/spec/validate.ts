@@ -1,0 +1,291 @@
+/**
+ * Turns a parsed sweep document into a SweepSpec, or throws a SpecIssue naming the field (as path segments)
+ * and what was expected. load.ts adds the file name and line number.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import { type Distribution, type ParamValue, isDiscrete } from '../space/distributions.js';
+import { freshSeed } from '../space/rng.js';
+import { KNOBS, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobProblem, type KnobName } from '../trainer/knobs.js';
+import { PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import type { SweepSpec } from './types.js';
+
+export type Segment = string | number;
+
+/** A problem at a place in the document; converted to a SpecError by load.ts. */
+export class SpecIssue extends Error {
+  constructor(
+    readonly segments: Segment[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function formatPath(segments: readonly Segment[]): string {
+  let out = '';
+  for (const seg of segments) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+const checkShape = ajv.compile(sweepSchema);
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function valueAt(root: unknown, segments: readonly Segment[]): unknown {
+  let node: unknown = root;
+  for (const seg of segments) node = (node as Record<string | number, unknown> | undefined)?.[seg];
+  return node;
+}
+
+function keysAllowedAt(segments: readonly Segment[]): readonly string[] {
+  if (segments.length === 0) return TOP_LEVEL_KEYS;
+  if (segments[0] === 'metric') return ['name', 'goal'];
+  if (segments[0] === 'train') return KNOB_NAMES;
+  if (segments[0] === 'parameters' && segments.length === 2) return PARAMETER_KEYS;
+  return [];
+}
+
+function didYouMean(word: string, candidates: readonly string[]): string {
+  if (candidates.length === 0) return '';
+  const guess = closest(word, candidates as string[]);
+  return distance(word, guess) <= Math.max(2, Math.floor(guess.length / 3)) ? `; did you mean "${guess}"?` : '';
+}
+
+function issueFromAjv(error: ErrorObject, raw: unknown): SpecIssue {
+  const segments: Segment[] = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // Array indices: ajv gives them as strings; make them numbers where the parent is a list.
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (typeof seg === 'string' && /^\d+$/.test(seg) && Array.isArray(valueAt(raw, segments.slice(0, i)))) segments[i] = Number(seg);
+  }
+  const actual = valueAt(raw, segments);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperty':
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const allowed = keysAllowedAt(segments);
+      return new SpecIssue([...segments, key], `unknown key "${key}"${didYouMean(key, allowed)} (allowed: ${allowed.join(', ')})`);
+    }
+    case 'required':
+      return new SpecIssue([...segments, String(p.missingProperty)], 'is required');
+    case 'type': {
+      const wanted = String(p.type)
+        .split(',')
+        .map((t) => (t === 'integer' ? 'an integer' : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a ${t}`))
+        .join(' or ');
+      return new SpecIssue(segments, `expected ${wanted}, got ${typeName(actual)}`);
+    }
+    case 'enum': {
+      const options = (p.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      const hint = typeof actual === 'string' ? didYouMean(actual, (p.allowedValues as unknown[]).map(String)) : '';
+      return new SpecIssue(segments, `expected one of ${options.join(', ')}, got ${typeName(actual)}${hint}`);
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const op = { minimum: '≥', maximum: '≤', exclusiveMinimum: '>', exclusiveMaximum: '<' }[error.keyword];
+      return new SpecIssue(segments, `expected a value ${op} ${String(p.limit)}, got ${String(actual)}`);
+    }
+    case 'minItems':
+      return new SpecIssue(segments, `expected at least ${String(p.limit)} value, got an empty list`);
+    case 'minLength':
+      return new SpecIssue(segments, 'must not be empty');
+    case 'pattern':
+      return new SpecIssue(segments, `expected letters, digits, ".", "_" or "-" (starting with a letter or digit), got ${typeName(actual)}`);
+    default:
+      return new SpecIssue(segments, error.message ?? 'is not valid');
+  }
+}
+
+type RawParam = {
+  value?: ParamValue;
+  values?: ParamValue[];
+  probabilities?: number[];
+  distribution?: Distribution['type'];
+  min?: number;
+  max?: number;
+  q?: number;
+};
+
+function toDistribution(name: string, raw: RawParam): Distribution {
+  const at = (key?: string): Segment[] => (key ? ['parameters', name, key] : ['parameters', name]);
+  const has = (key: keyof RawParam): boolean => raw[key] !== undefined;
+  const forbid = (keys: Array<keyof RawParam>, why: string): void => {
+    for (const key of keys) if (has(key)) throw new SpecIssue(at(key), `not allowed here: ${why}`);
+  };
+  const type: Distribution['type'] | undefined =
+    raw.distribution ??
+    (has('value')
+      ? 'constant'
+      : has('values')
+        ? 'categorical'
+        : has('min') || has('max')
+          ? Number.isInteger(raw.min) && Number.isInteger(raw.max)
+            ? 'int_uniform'
+            : has('q')
+              ? 'q_uniform'
+              : 'uniform'
+          : undefined);
+  if (!type) throw new SpecIssue(at(), 'expected {value}, {values[, probabilities]} or {min, max[, distribution, q]}');
+
+  if (type === 'constant') {
+    forbid(['values', 'probabilities', 'min', 'max', 'q'], 'a constant takes only "value"');
+    if (!has('value')) throw new SpecIssue(at('value'), 'is required for a constant');
+    return { type, value: raw.value! };
+  }
+  if (type === 'categorical') {
+    forbid(['value', 'min', 'max', 'q'], 'a categorical parameter takes "values" and optionally "probabilities"');
+    if (!has('values')) throw new SpecIssue(at('values'), 'is required for a categorical parameter');
+    const values = raw.values!;
+    if (!raw.probabilities) return { type, values };
+    const probs = raw.probabilities;
+    if (probs.length !== values.length) {
+      throw new SpecIssue(at('probabilities'), `expected ${values.length} probabilities (one per value), got ${probs.length}`);
+    }
+    const sum = probs.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > 1e-6) throw new SpecIssue(at('probabilities'), `expected probabilities that sum to 1, got a sum of ${sum}`);
+    return { type, values, probabilities: probs };
+  }
+
+  forbid(['value', 'values', 'probabilities'], `a ${type} parameter takes "min", "max"${type.startsWith('q') || type === 'int_uniform' ? ' and "q"' : ''}`);
+  if (!has('min')) throw new SpecIssue(at('min'), `is required for a ${type} parameter`);
+  if (!has('max')) throw new SpecIssue(at('max'), `is required for a ${type} parameter`);
+  const min = raw.min!;
+  const max = raw.max!;
+  if (min > max) throw new SpecIssue(at('min'), `expected min ≤ max, got min ${min} > max ${max}`);
+  if (type === 'log_uniform_values' || type === 'q_log_uniform_values') {
+    if (min <= 0) throw new SpecIssue(at('min'), `expected a value > 0 for a log scale, got ${min}`);
+  }
+  if (type === 'int_uniform') {
+    if (!Number.isInteger(min)) throw new SpecIssue(at('min'), `expected an integer for int_uniform, got ${min}`);
+    if (!Number.isInteger(max)) throw new SpecIssue(at('max'), `expected an integer for int_uniform, got ${max}`);
+    const q = raw.q ?? 1;
+    if (!Number.isInteger(q)) throw new SpecIssue(at('q'), `expected an integer step for int_uniform, got ${q}`);
+    return { type, min, max, q };
+  }
+  if (type === 'q_uniform' || type === 'q_log_uniform_values') {
+    const q = raw.q ?? 1;
+    if (Math.ceil(min / q - 1e-9) > Math.floor(max / q + 1e-9)) {
+      throw new SpecIssue(at('q'), `no multiple of q=${q} lies in [${min}, ${max}]`);
+    }
+    return { type, min, max, q };
+  }
+  forbid(['q'], `q applies to q_uniform, q_log_uniform_values and int_uniform, not ${type}`);
+  return { type, min, max };
+}
+
+function checkKnobDomain(name: KnobName, dist: Distribution): void {
+  const at = (...rest: Segment[]): Segment[] => ['parameters', name, ...rest];
+  const def = KNOBS[name];
+  const check = (segments: Segment[], value: ParamValue): void => {
+    const problem = knobProblem(name, value);
+    if (problem) throw new SpecIssue(segments, problem);
+  };
+  switch (dist.type) {
+    case 'constant':
+      return check(at('value'), dist.value);
+    case 'categorical':
+      return dist.values.forEach((v, i) => check(at('values', i), v));
+    default:
+      if (def.kind === 'enum') throw new SpecIssue(at(), `"${name}" takes one of ${def.values.join(', ')}: give "values", not a range`);
+      if (def.kind === 'int' && (dist.type === 'uniform' || dist.type === 'log_uniform' || dist.type === 'log_uniform_values')) {
+        throw new SpecIssue(at('distribution'), `"${name}" takes integers; use int_uniform or a q_ distribution, not ${dist.type}`);
+      }
+      if (def.kind === 'int' && 'q' in dist && !Number.isInteger(dist.q)) {
+        throw new SpecIssue(at('q'), `"${name}" takes integers, so q must be an integer, got ${dist.q}`);
+      }
+      if (dist.type === 'log_uniform') {
+        check(at('min'), Math.exp(dist.min));
+        check(at('max'), Math.exp(dist.max));
+      } else {
+        check(at('min'), dist.min);
+        check(at('max'), dist.max);
+      }
+  }
+}
+
+export function validateSpec(raw: unknown, defaultName: string, warnings: string[] = []): SweepSpec {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SpecIssue([], `expected a mapping of sweep settings at the top level, got ${typeName(raw)}`);
+  }
+  if (!checkShape(raw)) throw issueFromAjv(checkShape.errors![0]!, raw);
+  const doc = raw as Record<string, unknown> & {
+    method: string;
+    parameters: Record<string, RawParam>;
+    metric?: { name: string; goal?: 'maximize' | 'minimize' };
+    train?: Record<string, unknown>;
+  };
+  if (doc.method === 'bayes') throw new SpecIssue(['method'], 'method "bayes" is not supported yet; use "grid" or "random"');
+  if (doc.program !== undefined) throw new SpecIssue(['program'], 'custom objective programs are not supported yet; use a "train:" block');
+
+  const train = defaultTrainConfig();
+  for (const [key, value] of Object.entries(doc.train ?? {})) {
+    const problem = knobProblem(key as KnobName, value as ParamValue);
+    if (problem) throw new SpecIssue(['train', key], problem);
+    (train as unknown as Record<string, unknown>)[key] = value;
+  }
+
+  const parameters: Record<string, Distribution> = {};
+  const names = Object.keys(doc.parameters);
+  if (names.length === 0) throw new SpecIssue(['parameters'], 'expected at least one parameter to search');
+  for (const name of names) {
+    if (!(KNOB_NAMES as string[]).includes(name)) {
+      throw new SpecIssue(
+        ['parameters', name],
+        `unknown parameter "${name}" for the built-in trainer${didYouMean(name, KNOB_NAMES)} (known: ${KNOB_NAMES.join(', ')})`,
+      );
+    }
+    const dist = toDistribution(name, doc.parameters[name]!);
+    checkKnobDomain(name as KnobName, dist);
+    parameters[name] = dist;
+  }
+
+  const method = doc.method as SweepSpec['method'];
+  if (method === 'grid') {
+    for (const [name, dist] of Object.entries(parameters)) {
+      if (!isDiscrete(dist)) {
+        throw new SpecIssue(
+          ['parameters', name, 'distribution'],
+          `grid search needs discrete values, but "${name}" is ${dist.type}; give "values", use int_uniform/q_uniform, or use method "random"`,
+        );
+      }
+    }
+  } else if (doc.run_cap === undefined) {
+    throw new SpecIssue(['run_cap'], `is required for method "${method}" (the number of completed trials to run)`);
+  }
+
+  const metric = { name: doc.metric?.name ?? 'val_accuracy', goal: doc.metric ? (doc.metric.goal ?? 'minimize') : 'maximize' } as const;
+  if (!(TRAIN_METRICS as readonly string[]).includes(metric.name)) {
+    throw new SpecIssue(['metric', 'name'], `expected one of ${TRAIN_METRICS.join(', ')} (what the built-in trainer reports), got "${metric.name}"${didYouMean(metric.name, TRAIN_METRICS)}`);
+  }
+  if (doc.metric && doc.metric.goal === undefined && /acc/.test(metric.name)) {
+    warnings.push(`metric.goal: not given, so "${metric.name}" is minimized (the W&B default); add "goal: maximize" if higher is better`);
+  }
+
+  return {
+    name: (doc.name as string | undefined) ?? defaultName,
+    ...(doc.description !== undefined ? { description: doc.description as string } : {}),
+    method,
+    metric,
+    run_cap: (doc.run_cap as number | undefined) ?? null,
+    seed: (doc.seed as number | undefined) ?? freshSeed(),
+    seed_given: doc.seed !== undefined,
+    workers: (doc.workers as number | undefined) ?? null,
+    max_consecutive_failures: (doc.max_consecutive_failures as number | undefined) ?? 5,
+    parameters,
+    train,
+  };
+}

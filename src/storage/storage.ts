@@ -1,0 +1,79 @@
+import type { Distribution, Params } from '../space/distributions.js';
+import type { SweepSpec } from '../spec/types.js';
+
+export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted';
+export type SweepState = 'running' | 'finished' | 'stopped';
+export type Metrics = Record<string, number>;
+
+export interface SweepRecord {
+  id: number;
+  name: string;
+  method: string;
+  metric: { name: string; goal: 'maximize' | 'minimize' };
+  state: SweepState;
+  /** The sweep file's text as given. */
+  source: string;
+  /** The validated spec with defaults and the seed filled in. */
+  spec: SweepSpec;
+  message: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  metrics: Metrics;
+  durationMs: number | null;
+  samples: number | null;
+}
+
+/** An immutable snapshot of a trial as storage holds it. */
+export interface TrialRecord {
+  id: number;
+  sweepId: number;
+  number: number;
+  /** Which configuration of the sampler's sequence this trial runs; a re-run after an interruption shares it. */
+  configIndex: number;
+  state: TrialState;
+  params: Params;
+  distributions: Record<string, Distribution>;
+  value: number | null;
+  metrics: Metrics | null;
+  seed: number;
+  backend: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  epochs?: EpochRecord[];
+}
+
+export interface NewTrial {
+  configIndex: number;
+  params: Params;
+  distributions: Record<string, Distribution>;
+  seed: number;
+}
+
+/**
+ * Everything tfsweep persists. One writer: only the orchestrator's thread calls the mutating methods, so no
+ * implementation needs cross-process locking for writes.
+ */
+export interface Storage {
+  createSweep(spec: SweepSpec, source: string): SweepRecord;
+  getSweep(name: string): SweepRecord | undefined;
+  listSweeps(): SweepRecord[];
+  setSweepState(sweepId: number, state: SweepState, message?: string | null): void;
+  /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
+  interruptActiveTrials(sweepId: number): number;
+  /** Creates the next-numbered trial in state running. */
+  startTrial(sweepId: number, trial: NewTrial): TrialRecord;
+  setTrialBackend(trialId: number, backend: string): void;
+  /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
+  recordEpoch(trialId: number, epoch: EpochRecord): void;
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[]): void;
+  failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): void;
+  getTrial(trialId: number): TrialRecord | undefined;
+  listTrials(sweepId: number, options?: { withEpochs?: boolean }): TrialRecord[];
+  close(): void;
+}

@@ -1,0 +1,99 @@
+/**
+ * The fit loop for one trial: builds the model, trains epoch by epoch, reports each epoch as it ends, and
+ * leaves the thread's tensor count where it found it, whatever happens. Knows nothing of storage or workers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TrialError } from '../errors.js';
+import { createRng, deriveSeed, shuffleInPlace } from '../space/rng.js';
+import type { EpochRecord, Metrics } from '../storage/storage.js';
+import type { TrainConfig } from './knobs.js';
+import type { ImageSet } from './mnist.js';
+import { buildMlp, makeOptimizer } from './mlp.js';
+import { makeSplits } from './data.js';
+
+export interface TrainInput {
+  config: TrainConfig;
+  data: { train: ImageSet; classes: number };
+  sweepSeed: number;
+  trialSeed: number;
+  onEpoch?: (epoch: EpochRecord) => void;
+}
+
+export interface TrainOutput {
+  metrics: Metrics;
+  epochs: EpochRecord[];
+}
+
+/** tfjs names accuracy `acc`; tfsweep uses the Keras names. */
+function renameMetrics(logs: tf.Logs | undefined): Metrics {
+  const out: Metrics = {};
+  for (const [key, value] of Object.entries(logs ?? {})) {
+    out[key === 'acc' ? 'accuracy' : key === 'val_acc' ? 'val_accuracy' : key] = value;
+  }
+  return out;
+}
+
+export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
+  const { config, data } = input;
+  const splits = makeSplits(data.train, { trainSize: config.train_size, validationSplit: config.validation_split, sweepSeed: input.sweepSeed });
+  const { rows, cols } = data.train;
+  const epochs: EpochRecord[] = [];
+  const owned: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    owned.push(t);
+    return t;
+  };
+  let model: tf.Sequential | undefined;
+  let optimizer: tf.Optimizer | undefined;
+  try {
+    const xTrain = keep(tf.tensor3d(splits.train.x, [splits.train.count, rows, cols]));
+    const yTrain = keep(tf.oneHot(keep(tf.tensor1d(splits.train.y, 'int32')), data.classes));
+    const xVal = keep(tf.tensor3d(splits.validation.x, [splits.validation.count, rows, cols]));
+    const yVal = keep(tf.oneHot(keep(tf.tensor1d(splits.validation.y, 'int32')), data.classes));
+
+    model = buildMlp(config, { rows, cols, classes: data.classes }, input.trialSeed);
+    optimizer = makeOptimizer(config);
+    model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+
+    // tfjs's own shuffle draws from Math.random; a seeded permutation per epoch keeps trials reproducible.
+    const rng = createRng(deriveSeed(input.trialSeed, 'shuffle'));
+    const order = new Int32Array(splits.train.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      shuffleInPlace(order, rng);
+      const started = performance.now();
+      const indices = tf.tensor1d(order, 'int32');
+      const xs = tf.gather(xTrain, indices);
+      const ys = tf.gather(yTrain, indices);
+      indices.dispose();
+      let history: tf.History;
+      try {
+        history = await model.fit(xs, ys, {
+          epochs: epoch,
+          initialEpoch: epoch - 1,
+          batchSize: config.batch_size,
+          shuffle: false,
+          validationData: [xVal, yVal],
+          verbose: 0,
+        });
+      } finally {
+        xs.dispose();
+        ys.dispose();
+      }
+      const metrics = renameMetrics(
+        Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, Number(v[v.length - 1])])) as tf.Logs,
+      );
+      const record: EpochRecord = { epoch, metrics, durationMs: performance.now() - started, samples: splits.train.count };
+      epochs.push(record);
+      input.onEpoch?.(record);
+      if (!Number.isFinite(metrics.loss)) throw new TrialError(`loss became ${metrics.loss} at epoch ${epoch}`);
+    }
+    return { metrics: epochs[epochs.length - 1]!.metrics, epochs };
+  } finally {
+    // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
+    model?.dispose();
+    optimizer?.dispose();
+    tf.dispose(owned);
+  }
+}
