@@ -22,7 +22,7 @@ export type SweepEvent =
       planned: number | null;
       workers: number;
     }
-  | { type: 'trial-start'; trial: TrialRecord; rerun: boolean }
+  | { type: 'trial-start'; trial: TrialRecord; rerun: boolean; totalEpochs: number }
   | { type: 'trial-backend'; trial: TrialRecord; backend: string }
   | { type: 'epoch'; trial: TrialRecord; epoch: EpochRecord; totalEpochs: number }
   | { type: 'trial-end'; trial: TrialRecord; result?: TrialResult }

@@ -89,13 +89,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       distributions: Object.fromEntries(Object.keys(config.params).map((k) => [k, spec.parameters[k]!])),
       seed: deriveSeed(spec.seed, 'trial', config.configIndex),
     });
-    emit({ type: 'trial-start', trial, rerun: config.rerun });
+    const trainConfig = resolveTrainConfig(spec.train, trial.params);
+    emit({ type: 'trial-start', trial, rerun: config.rerun, totalEpochs: trainConfig.epochs });
     const task = pool.run(
       {
         trialId: trial.id,
         number: trial.number,
         params: trial.params,
-        config: resolveTrainConfig(spec.train, trial.params),
+        config: trainConfig,
         sweepSeed: spec.seed,
         trialSeed: trial.seed,
       },

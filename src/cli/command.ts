@@ -1,0 +1,33 @@
+import type { Argv } from 'yargs';
+import type { CliIo } from './io.js';
+
+/** A CLI command: its yargs definition and a handler that returns the exit code. */
+export interface Command<A = Record<string, unknown>> {
+  command: string;
+  describe: string;
+  builder: (y: Argv) => Argv<A>;
+  handler: (args: A, io: CliIo) => Promise<number> | number;
+}
+
+export const dbOption = {
+  describe: 'SQLite database file (default: $TFSWEEP_DB or results/tfsweep.db)',
+  type: 'string',
+} as const;
+
+export const jsonOption = { describe: 'print JSON for scripts instead of a table', type: 'boolean', default: false } as const;
+
+/** Thrown from a yargs `check`: reported like yargs' own argument errors (usage, then the message; exit 2). */
+export class ArgCheckError extends Error {
+  override name = 'ArgCheckError';
+}
+
+/** A yargs check that an option, when given, is an integer ≥ 1. */
+export function positiveInteger(name: string) {
+  return (args: Record<string, unknown>): true => {
+    const value = args[name];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
+      throw new ArgCheckError(`--${name}: expected an integer ≥ 1, got ${String(value)}`);
+    }
+    return true;
+  };
+}

@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSweep } from '../../orchestrator/run-sweep.js';
+import { rankTrials } from '../../report/leaderboard.js';
+import { createProgressReporter } from '../../report/progress.js';
+import { leaderboardTable } from '../../report/tables.js';
+import { loadSpecFile } from '../../spec/load.js';
+import { SqliteStorage } from '../../storage/sqlite.js';
+import { dbOption, positiveInteger, type Command } from '../command.js';
+import { dbPath } from '../context.js';
+import { println } from '../io.js';
+
+export const DEFAULT_SWEEP = path.join('sweeps', 'mnist-quick.yaml');
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** Without a FILE, the default sweep from the working directory, else the one shipped with tfsweep. */
+function defaultSweepFile(cwd: string): string {
+  const local = path.resolve(cwd, DEFAULT_SWEEP);
+  return existsSync(local) ? local : path.join(PACKAGE_ROOT, DEFAULT_SWEEP);
+}
+
+const EXIT = { finished: 0, 'already-finished': 0, stopped: 1, interrupted: 130 } as const;
+
+export const runCommand: Command<{ file?: string; workers?: number; db?: string; top: number }> = {
+  command: 'run [file]',
+  describe: `start a sweep, or resume it if one of that name is unfinished (default file: ${DEFAULT_SWEEP})`,
+  builder: (y) =>
+    y
+      .positional('file', { describe: 'sweep file (YAML or JSON)', type: 'string' })
+      .option('workers', { alias: 'w', describe: "parallel trials (default: the file's workers, else one per core)", type: 'number' })
+      .check(positiveInteger('workers'))
+      .option('db', dbOption)
+      .option('top', { describe: 'rows of the leaderboard printed at the end', type: 'number', default: 10 }),
+  handler: async (args, io) => {
+    const file = args.file ? path.resolve(io.cwd, args.file) : defaultSweepFile(io.cwd);
+    // The file is read and validated before the database is opened: a bad file writes nothing.
+    const loaded = loadSpecFile(args.file ?? path.relative(io.cwd, file) ?? file);
+    for (const warning of loaded.warnings) println(io.stderr, `warning: ${loaded.file}: ${warning}`);
+    const storage = new SqliteStorage(dbPath(io, args.db));
+    const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (): void => {
+      signals++;
+      if (signals === 1) {
+        println(io.stderr, '\nstopping: no new trials; running trials will be marked interrupted (Ctrl-C again to quit at once)');
+        controller.abort();
+      } else {
+        // A second Ctrl-C: record what was running as interrupted and leave now.
+        const sweep = storage.getSweep(loaded.spec.name);
+        if (sweep) storage.interruptActiveTrials(sweep.id);
+        storage.close();
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const outcome = await runSweep({
+        loaded,
+        storage,
+        ...(args.workers !== undefined ? { workers: args.workers } : {}),
+        signal: controller.signal,
+        onEvent: progress.listener,
+      });
+      progress.stop();
+      println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
+      const rows = rankTrials(outcome.sweep, storage.listTrials(outcome.sweep.id)).slice(0, args.top);
+      if (rows.length) {
+        println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
+        const dbFlag = args.db ? ` --db ${args.db}` : '';
+        println(io.stdout, `saved in ${storage.file}; more with: tfsweep best ${outcome.sweep.name}${dbFlag}, tfsweep export ${outcome.sweep.name}${dbFlag}`);
+      }
+      return EXIT[outcome.status];
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      storage.close();
+    }
+  },
+};

@@ -1,0 +1,39 @@
+import { plannedTrialCount } from '../../samplers/index.js';
+import { formatNumber, formatParams } from '../../report/format.js';
+import { summarize } from '../../report/leaderboard.js';
+import { dbOption, jsonOption, type Command } from '../command.js';
+import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
+import { println } from '../io.js';
+import { UsageError } from '../../errors.js';
+
+export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean }> = {
+  command: 'status [sweep]',
+  describe: 'show how far a sweep has got (default: the most recently active sweep)',
+  builder: (y) =>
+    y.positional('sweep', { describe: 'sweep name', type: 'string' }).option('db', dbOption).option('json', jsonOption),
+  handler: (args, io) =>
+    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
+      const sweep = args.sweep
+        ? findSweep(storage, args.sweep)
+        : storage.listSweeps().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+      if (!sweep) throw new UsageError('the database holds no sweeps yet');
+      const trials = storage.listTrials(sweep.id, { withEpochs: true });
+      const summary = summarize(sweep, trials, plannedTrialCount(sweep.spec));
+      const running = trials.filter((t) => t.state === 'running');
+      if (args.json) {
+        const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: sweep.spec.train.epochs }));
+        println(io.stdout, JSON.stringify({ ...summary, running: runningView }, null, 2));
+        return 0;
+      }
+      const c = summary.counts;
+      println(io.stdout, `sweep    ${summary.name} (${summary.method}, ${summary.state})`);
+      println(io.stdout, `metric   ${summary.metric} (${summary.goal})`);
+      println(io.stdout, `trials   ${c.complete}/${summary.planned ?? '∞'} complete, ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
+      println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
+      if (summary.message) println(io.stdout, `note     ${summary.message}`);
+      for (const t of running) {
+        println(io.stdout, `running  trial ${t.number}: epoch ${t.epochs?.length ?? 0}/${sweep.spec.train.epochs} ${formatParams(t.params)}`);
+      }
+      return 0;
+    }),
+};

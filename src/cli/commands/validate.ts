@@ -1,0 +1,35 @@
+import { plannedTrialCount } from '../../samplers/index.js';
+import { describe as describeDist } from '../../space/distributions.js';
+import { loadSpecFile } from '../../spec/load.js';
+import type { Command } from '../command.js';
+import { println } from '../io.js';
+
+export const validateCommand: Command<{ file: string; json: boolean }> = {
+  command: 'validate <file>',
+  describe: 'check a sweep file and print the search space it defines',
+  builder: (y) =>
+    y
+      .positional('file', { describe: 'sweep file (YAML or JSON)', type: 'string', demandOption: true })
+      .option('json', { describe: 'print the parsed spec as JSON', type: 'boolean', default: false }),
+  handler: (args, io) => {
+    const loaded = loadSpecFile(args.file);
+    for (const warning of loaded.warnings) println(io.stderr, `warning: ${loaded.file}: ${warning}`);
+    const { spec } = loaded;
+    const planned = plannedTrialCount(spec);
+    if (args.json) {
+      println(io.stdout, JSON.stringify({ ...spec, planned_trials: planned }, null, 2));
+      return 0;
+    }
+    println(io.stdout, `${loaded.file}: ok`);
+    println(io.stdout, `sweep     ${spec.name}`);
+    println(io.stdout, `method    ${spec.method}${spec.seed_given ? ` (seed ${spec.seed})` : ''}`);
+    println(io.stdout, `metric    ${spec.metric.name} (${spec.metric.goal})`);
+    println(io.stdout, `trials    ${planned ?? 'unbounded'}${spec.method === 'grid' ? ' (grid' + (spec.run_cap !== null ? `, run_cap ${spec.run_cap})` : ')') : ''}`);
+    println(io.stdout, 'parameters');
+    const width = Math.max(...Object.keys(spec.parameters).map((k) => k.length));
+    for (const [name, dist] of Object.entries(spec.parameters)) println(io.stdout, `  ${name.padEnd(width)}  ${describeDist(dist)}`);
+    const fixed = Object.entries(spec.train).filter(([k]) => !(k in spec.parameters));
+    println(io.stdout, `train     ${fixed.map(([k, v]) => `${k}=${v ?? 'all'}`).join(' ')}`);
+    return 0;
+  },
+};

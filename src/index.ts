@@ -1,0 +1,20 @@
+/** tfsweep's library API: everything the CLI uses, for programs that drive sweeps themselves. */
+export { SpecError, UsageError, TrialError, errorMessage } from './errors.js';
+export type { SweepSpec, LoadedSpec, Method, Goal } from './spec/types.js';
+export { loadSpecFile, parseSpecText } from './spec/load.js';
+export type { Distribution, DistributionType, ParamValue, Params } from './space/distributions.js';
+export { sample, enumerate, isDiscrete, describe as describeDistribution, DISTRIBUTION_TYPES } from './space/distributions.js';
+export { createRng, deriveSeed } from './space/rng.js';
+export { createSampler, plannedTrialCount, GridSampler, RandomSampler, type Sampler } from './samplers/index.js';
+export type { Storage, SweepRecord, TrialRecord, EpochRecord, TrialState, SweepState, Metrics, NewTrial } from './storage/storage.js';
+export { SqliteStorage, migrate, SchemaVersionError } from './storage/sqlite.js';
+export { SCHEMA_VERSION } from './storage/migrations.js';
+export { runSweep, type RunSweepOptions } from './orchestrator/run-sweep.js';
+export type { SweepEvent, SweepListener, SweepOutcome } from './orchestrator/events.js';
+export { KNOBS, TRAIN_METRICS, type TrainConfig } from './trainer/knobs.js';
+export { initBackend, type BackendName } from './trainer/backend.js';
+export { loadMnist, readIdxPair, type Dataset, type ImageSet } from './trainer/mnist.js';
+export { trainTrial, type TrainInput, type TrainOutput } from './trainer/train.js';
+export { rankTrials, trialView, summarize, type RankedTrial, type TrialView, type SweepSummary } from './report/leaderboard.js';
+export { exportLeaderboard, EXPORT_FORMATS, type ExportFormat } from './report/export.js';
+export { main } from './cli/main.js';

@@ -1,0 +1,70 @@
+/**
+ * The leaderboard as CSV, JSON or Markdown: rank, trial number, value, one column per parameter, the final
+ * metrics, duration. Columns are the same in every format.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { markdownTable } from 'markdown-table';
+import type { SweepRecord } from '../storage/storage.js';
+import { formatNumber, formatValue } from './format.js';
+import type { RankedTrial } from './leaderboard.js';
+
+export type ExportFormat = 'csv' | 'json' | 'md';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'md'];
+
+interface Columns {
+  params: string[];
+  metrics: string[];
+}
+
+function columnsOf(rows: readonly RankedTrial[]): Columns {
+  const params = new Set<string>();
+  const metrics = new Set<string>();
+  for (const row of rows) {
+    Object.keys(row.params).forEach((k) => params.add(k));
+    Object.keys(row.metrics ?? {}).forEach((k) => metrics.add(k));
+  }
+  return { params: [...params], metrics: [...metrics].sort() };
+}
+
+function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: number | string | boolean | null | undefined) => string): string[][] {
+  const header = ['rank', 'number', 'value', ...cols.params, ...cols.metrics, 'duration_s'];
+  const body = rows.map((r) => [
+    String(r.rank),
+    String(r.number),
+    cell(r.value),
+    ...cols.params.map((p) => cell(r.params[p])),
+    ...cols.metrics.map((m) => cell(r.metrics?.[m])),
+    cell(r.duration_s),
+  ]);
+  return [header, ...body];
+}
+
+export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial[], format: ExportFormat): string {
+  const cols = columnsOf(rows);
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(
+        {
+          sweep: sweep.name,
+          metric: sweep.metric,
+          trials: rows.map((r) => ({
+            rank: r.rank,
+            number: r.number,
+            value: r.value,
+            params: r.params,
+            metrics: r.metrics,
+            duration_s: r.duration_s,
+          })),
+        },
+        null,
+        2,
+      )}\n`;
+    case 'csv':
+      // Full precision in CSV: it is for machines.
+      return stringify(table(rows, cols, (v) => (v === null || v === undefined ? '' : String(v))));
+    case 'md': {
+      const body = markdownTable(table(rows, cols, (v) => (v === null || v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : formatValue(v))));
+      return `## ${sweep.name}: ${sweep.metric.name} (${sweep.metric.goal})\n\n${body}\n`;
+    }
+  }
+}

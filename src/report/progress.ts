@@ -1,0 +1,136 @@
+/**
+ * What a person sees while a sweep runs. On a terminal: a live display (cli-progress) with the sweep's
+ * done/total, best so far and ETA, and one bar per running trial with its epoch. Elsewhere (logs, CI, pipes):
+ * one plain line per finished trial.
+ */
+import cliProgress from 'cli-progress';
+import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
+import type { TrialRecord } from '../storage/storage.js';
+import { formatDuration, formatNumber, formatParams } from './format.js';
+import { durationSeconds } from './leaderboard.js';
+
+export interface ProgressOptions {
+  out: NodeJS.WritableStream;
+  tty: boolean;
+}
+
+export interface ProgressReporter {
+  listener: SweepListener;
+  stop(): void;
+}
+
+export function createProgressReporter(options: ProgressOptions): ProgressReporter {
+  let best: number | null = null;
+  let goal: 'maximize' | 'minimize' = 'maximize';
+  let metric = '';
+  let done = 0;
+  let planned: number | null = null;
+  const write = (line: string): void => void options.out.write(`${line}\n`);
+
+  const better = (value: number): boolean => best === null || (goal === 'maximize' ? value > best : value < best);
+
+  const trialLine = (trial: TrialRecord): string => {
+    const progress = `[${done}/${planned ?? '?'}]`;
+    if (trial.state === 'complete') {
+      return `${progress} trial ${trial.number} complete ${metric}=${formatNumber(trial.value)} best=${formatNumber(best)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}`;
+    }
+    return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''} (${formatParams(trial.params)})`;
+  };
+
+  const startLine = (e: Extract<SweepEvent, { type: 'sweep-start' }>): string =>
+    `sweep ${e.sweep.name}: ${e.sweep.method} search, ${planned ?? 'unbounded'} trials, ${e.workers} worker(s), ${metric} (${goal})` +
+    (e.resumed ? `; resuming with ${e.completed} complete${e.interrupted ? `, ${e.interrupted} interrupted trial(s) will run again` : ''}` : '');
+
+  const onCommon = (e: SweepEvent): void => {
+    if (e.type === 'sweep-start') {
+      goal = e.sweep.metric.goal;
+      metric = e.sweep.metric.name;
+      planned = e.planned;
+      done = e.completed;
+    } else if (e.type === 'trial-end') {
+      if (e.trial.state === 'complete') {
+        done++;
+        if (e.trial.value !== null && better(e.trial.value)) best = e.trial.value;
+      }
+    }
+  };
+
+  if (!options.tty) {
+    return {
+      listener: (e) => {
+        onCommon(e);
+        if (e.type === 'sweep-start') write(startLine(e));
+        else if (e.type === 'trial-end') write(trialLine(e.trial));
+      },
+      stop: () => {},
+    };
+  }
+
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream: options.out,
+      clearOnComplete: false,
+      hideCursor: true,
+      etaBuffer: 4,
+      format: (opts, params, payload: Record<string, string>) => {
+        const size = opts.barsize ?? 24;
+        const filled = Math.round(params.progress * size);
+        const bar = '█'.repeat(filled) + '░'.repeat(size - filled);
+        return payload.kind === 'sweep'
+          ? `${payload.label} ${bar} ${params.value}/${params.total} trials | best ${payload.best} | ETA ${payload.eta}`
+          : `  trial ${payload.label} ${bar} epoch ${params.value}/${params.total} ${payload.params}`;
+      },
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let overall: cliProgress.SingleBar | undefined;
+  const trialBars = new Map<number, cliProgress.SingleBar>();
+  const started = Date.now();
+  let startDone = 0;
+  let sweepName = '';
+
+  const eta = (): string => {
+    const finished = done - startDone;
+    if (!planned || finished === 0) return '…';
+    const perTrial = (Date.now() - started) / 1000 / finished;
+    return formatDuration(Math.max(0, planned - done) * perTrial);
+  };
+  const overallPayload = (): Record<string, string> => ({ kind: 'sweep', label: sweepName, best: formatNumber(best) || '–', eta: eta() });
+
+  return {
+    listener: (e) => {
+      onCommon(e);
+      switch (e.type) {
+        case 'sweep-start':
+          write(startLine(e));
+          startDone = e.completed;
+          sweepName = e.sweep.name;
+          overall = multibar.create(planned ?? 0, done, overallPayload());
+          break;
+        case 'trial-start':
+          trialBars.set(
+            e.trial.id,
+            multibar.create(e.totalEpochs, 0, { kind: 'trial', label: String(e.trial.number), params: formatParams(e.trial.params) }),
+          );
+          break;
+        case 'epoch':
+          trialBars.get(e.trial.id)?.update(e.epoch.epoch);
+          break;
+        case 'trial-end': {
+          const bar = trialBars.get(e.trial.id);
+          if (bar) multibar.remove(bar);
+          trialBars.delete(e.trial.id);
+          multibar.log(`${trialLine(e.trial)}\n`);
+          overall?.update(done, overallPayload());
+          break;
+        }
+        case 'sweep-end':
+          multibar.stop();
+          break;
+        default:
+          break;
+      }
+    },
+    stop: () => multibar.stop(),
+  };
+}
