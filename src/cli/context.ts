@@ -10,7 +10,7 @@ import type { CliIo } from './io.js';
 export const DEFAULT_DB = path.join('results', 'tfsweep.db');
 
 export function dbPath(io: CliIo, flag: string | undefined): string {
-  return path.resolve(io.cwd, flag ?? io.env.TFSWEEP_DB ?? DEFAULT_DB);
+  return path.resolve(io.cwd, flag ?? (io.env.TFSWEEP_DB || DEFAULT_DB));
 }
 
 /** Opens an existing database for reading; a query must not create an empty database as a side effect. */

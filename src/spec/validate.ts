@@ -55,6 +55,9 @@ function keysAllowedAt(segments: readonly Segment[]): readonly string[] {
 
 function didYouMean(word: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return '';
+  // An abbreviation (val_acc for val_accuracy) is a better clue than edit distance.
+  const extension = candidates.find((c) => word.length >= 3 && c.startsWith(word));
+  if (extension) return `; did you mean "${extension}"?`;
   const guess = closest(word, candidates as string[]);
   return distance(word, guess) <= Math.max(2, Math.floor(guess.length / 3)) ? `; did you mean "${guess}"?` : '';
 }

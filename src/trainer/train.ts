@@ -33,6 +33,11 @@ function renameMetrics(logs: tf.Logs | undefined): Metrics {
   return out;
 }
 
+function weightsFinite(model: tf.LayersModel): boolean {
+  const total = tf.tidy(() => tf.addN(model.trainableWeights.map((w) => tf.sum(tf.abs(w.read())))).dataSync()[0]!);
+  return Number.isFinite(total);
+}
+
 export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   const { config, data } = input;
   const splits = makeSplits(data.train, { trainSize: config.train_size, validationSplit: config.validation_split, sweepSeed: input.sweepSeed });
@@ -88,6 +93,9 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       epochs.push(record);
       input.onEpoch?.(record);
       if (!Number.isFinite(metrics.loss)) throw new TrialError(`loss became ${metrics.loss} at epoch ${epoch}`);
+      // tfjs clips predictions inside its cross-entropy, so diverged (NaN/∞) weights can still report a finite
+      // loss; check the weights themselves, as Keras' TerminateOnNaN would see the loss.
+      if (!weightsFinite(model)) throw new TrialError(`training diverged: weights became NaN or infinite at epoch ${epoch} (loss reported ${metrics.loss})`);
     }
     return { metrics: epochs[epochs.length - 1]!.metrics, epochs };
   } finally {

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { parseSpecText } from '../../src/spec/load.js';
+import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { SchemaVersionError, SqliteStorage } from '../../src/storage/sqlite.js';
+import { tempDir } from '../helpers.js';
+
+const loaded = parseSpecText(
+  'name: st\nmethod: grid\nseed: 5\nparameters:\n  units: {values: [8, 16]}\n  optimizer: {values: [adam, sgd]}\n',
+  'st.yaml',
+);
+const dist = loaded.spec.parameters;
+const newTrial = (configIndex: number) => ({
+  configIndex,
+  params: { units: 8, optimizer: 'adam' },
+  distributions: { units: dist.units!, optimizer: dist.optimizer! },
+  seed: 100 + configIndex,
+});
+
+describe('SQLite storage', () => {
+  it('creates the schema at the current version, in WAL mode, and reopens without migrating again', () => {
+    const file = path.join(tempDir(), 'nested', 'db.sqlite');
+    const s = new SqliteStorage(file);
+    assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
+    s.createSweep(loaded.spec, loaded.source);
+    s.close();
+    const again = new SqliteStorage(file);
+    assert.equal(again.listSweeps().length, 1);
+    assert.equal(again.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    again.close();
+  });
+
+  it('migrates a version-0 database and refuses one from a newer tfsweep', () => {
+    const dir = tempDir();
+    const old = new Database(path.join(dir, 'v0.db'));
+    old.close();
+    const s = new SqliteStorage(path.join(dir, 'v0.db'));
+    const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    assert.deepEqual(tables, ['epochs', 'sweeps', 'trial_params', 'trials']);
+    s.close();
+
+    const newer = new Database(path.join(dir, 'v99.db'));
+    newer.pragma('user_version = 99');
+    newer.close();
+    assert.throws(() => new SqliteStorage(path.join(dir, 'v99.db')), (err: unknown) => err instanceof SchemaVersionError && /newer than this tfsweep understands/.test(err.message));
+  });
+
+  it('stores the spec as given and as parsed', () => {
+    const s = new SqliteStorage(':memory:');
+    const sweep = s.createSweep(loaded.spec, loaded.source);
+    assert.equal(sweep.source, loaded.source);
+    assert.deepEqual(sweep.spec, loaded.spec);
+    assert.deepEqual(sweep.metric, { name: 'val_accuracy', goal: 'maximize' });
+    assert.equal(sweep.state, 'running');
+    s.close();
+  });
+
+  it('numbers trials from 0 and keeps params with their distributions, in order', () => {
+    const s = new SqliteStorage(':memory:');
+    const sweep = s.createSweep(loaded.spec, loaded.source);
+    const t0 = s.startTrial(sweep.id, newTrial(0));
+    const t1 = s.startTrial(sweep.id, newTrial(1));
+    assert.equal(t0.number, 0);
+    assert.equal(t1.number, 1);
+    assert.equal(t1.state, 'running');
+    assert.deepEqual(t1.params, { units: 8, optimizer: 'adam' });
+    assert.deepEqual(Object.keys(t1.params), ['units', 'optimizer']);
+    assert.deepEqual(t1.distributions.optimizer, { type: 'categorical', values: ['adam', 'sgd'] });
+    assert.equal(t1.seed, 101);
+    s.close();
+  });
+
+  it('writes one row per epoch, however often an epoch is reported', () => {
+    const s = new SqliteStorage(':memory:');
+    const sweep = s.createSweep(loaded.spec, loaded.source);
+    const t = s.startTrial(sweep.id, newTrial(0));
+    const e1 = { epoch: 1, metrics: { loss: 0.5, val_accuracy: 0.8 }, durationMs: 10, samples: 100 };
+    const e2 = { epoch: 2, metrics: { loss: 0.4, val_accuracy: 0.85 }, durationMs: 11, samples: 100 };
+    s.recordEpoch(t.id, e1);
+    s.recordEpoch(t.id, e1);
+    s.completeTrial(t.id, 0.85, e2.metrics, [e1, e2]);
+    const [trial] = s.listTrials(sweep.id, { withEpochs: true });
+    assert.equal(trial!.state, 'complete');
+    assert.equal(trial!.value, 0.85);
+    assert.deepEqual(trial!.metrics, e2.metrics);
+    assert.deepEqual(trial!.epochs, [e1, e2]);
+    assert.equal((s.db.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n, 2);
+    s.close();
+  });
+
+  it('keeps finished trials immutable', () => {
+    const s = new SqliteStorage(':memory:');
+    const sweep = s.createSweep(loaded.spec, loaded.source);
+    const t = s.startTrial(sweep.id, newTrial(0));
+    s.failTrial(t.id, 'boom', []);
+    s.completeTrial(t.id, 1, { val_accuracy: 1 }, []);
+    const after = s.getTrial(t.id)!;
+    assert.equal(after.state, 'failed');
+    assert.equal(after.error, 'boom');
+    assert.equal(after.value, null);
+    s.close();
+  });
+
+  it('marks running trials interrupted, leaving finished ones alone', () => {
+    const s = new SqliteStorage(':memory:');
+    const sweep = s.createSweep(loaded.spec, loaded.source);
+    const done = s.startTrial(sweep.id, newTrial(0));
+    s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
+    s.startTrial(sweep.id, newTrial(1));
+    assert.equal(s.interruptActiveTrials(sweep.id), 1);
+    assert.deepEqual(s.listTrials(sweep.id).map((t) => t.state), ['complete', 'interrupted']);
+    assert.equal(s.interruptActiveTrials(sweep.id), 0);
+    s.close();
+  });
+
+  it('opens read-only without creating anything', () => {
+    const file = path.join(tempDir(), 'ro.db');
+    const w = new SqliteStorage(file);
+    w.createSweep(loaded.spec, loaded.source);
+    w.close();
+    const r = new SqliteStorage(file, { mustExist: true, readonly: true });
+    assert.equal(r.getSweep('st')!.name, 'st');
+    assert.throws(() => r.createSweep({ ...loaded.spec, name: 'other' }, ''), /readonly/);
+    r.close();
+  });
+});
