@@ -28,7 +28,7 @@ export function formatPath(segments: readonly Segment[]): string {
   return out;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const checkShape = ajv.compile(sweepSchema);
 
 function typeName(value: unknown): string {
@@ -224,7 +224,11 @@ export function validateSpec(raw: unknown, defaultName: string, warnings: string
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new SpecIssue([], `expected a mapping of sweep settings at the top level, got ${typeName(raw)}`);
   }
-  if (!checkShape(raw)) throw issueFromAjv(checkShape.errors![0]!, raw);
+  if (!checkShape(raw)) {
+    // A misspelt key also makes the intended key "missing": report the misspelling, which names the fix.
+    const errors = checkShape.errors!;
+    throw issueFromAjv(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]!, raw);
+  }
   const doc = raw as Record<string, unknown> & {
     method: string;
     parameters: Record<string, RawParam>;

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { BIN, runCli, tempDir, writeFile } from '../helpers.js';
+
+interface Row {
+  id: number;
+  number: number;
+  config_index: number;
+  state: string;
+  value: number | null;
+  ended_at: string | null;
+  params: string;
+  epochs: number;
+}
+
+function readTrials(db: string): Row[] {
+  if (!existsSync(db)) return [];
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn
+      .prepare(
+        `SELECT t.id, t.number, t.config_index, t.state, t.value, t.ended_at,
+           (SELECT json_group_object(name, json(value_json)) FROM trial_params p WHERE p.trial_id = t.id) AS params,
+           (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id) AS epochs
+         FROM trials t ORDER BY t.number`,
+      )
+      .all() as Row[];
+  } catch {
+    return []; // the schema may not exist yet in the first milliseconds
+  } finally {
+    conn.close();
+  }
+}
+
+function integrity(db: string): string {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.pragma('integrity_check', { simple: true }) as string;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Starts `tfsweep run` and waits until `ready(trials)` holds, polling the database as another reader would. */
+async function startAndWait(dir: string, args: string[], ready: (rows: Row[]) => boolean) {
+  const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const db = path.join(dir, 'run.db');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const rows = readTrials(db);
+    if (ready(rows)) break;
+    if (child.exitCode !== null) assert.fail(`the sweep ended before the test could interrupt it:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      assert.fail(`timed out waiting:\n${output}`);
+    }
+    await delay(50);
+  }
+  return { child, exited, db, output: () => output };
+}
+
+const sweep = (name: string) => `name: ${name}
+method: random
+seed: 21
+run_cap: 6
+parameters:
+  learning_rate: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}
+  units: {values: [16, 32, 64]}
+train: {epochs: 3, train_size: 1500, batch_size: 32}
+`;
+
+describe('nothing lost', () => {
+  it('kill -9 mid-sweep, then run again: completed trials untouched, interrupted ones re-run, none duplicated', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'sweep.yaml', sweep('killed'));
+    const started = await startAndWait(dir, ['sweep.yaml', '--db', 'run.db', '--workers', '2'], (rows) => {
+      const complete = rows.filter((r) => r.state === 'complete').length;
+      return complete >= 2 && rows.some((r) => r.state === 'running' && r.epochs >= 1);
+    });
+    started.child.kill('SIGKILL');
+    const exit = await started.exited;
+    assert.equal(exit.signal, 'SIGKILL');
+
+    const beforeResume = readTrials(started.db);
+    assert.equal(integrity(started.db), 'ok');
+    const completeBefore = beforeResume.filter((r) => r.state === 'complete');
+    const runningAtKill = beforeResume.filter((r) => r.state === 'running');
+    assert.ok(completeBefore.length >= 2 && runningAtKill.length >= 1);
+
+    const resumed = await runCli(['run', 'sweep.yaml', '--db', 'run.db', '--workers', '2'], { cwd: dir });
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, new RegExp(`resuming with ${completeBefore.length} complete, ${runningAtKill.length} interrupted trial\\(s\\) will run again`));
+    assert.equal(integrity(started.db), 'ok');
+
+    const after = readTrials(started.db);
+    // Numbers are contiguous and unique: numbering continued after the crash.
+    assert.deepEqual(after.map((r) => r.number), after.map((_, i) => i));
+    // Completed trials and their epochs are exactly as they were.
+    for (const row of completeBefore) assert.deepEqual(after.find((r) => r.id === row.id), row);
+    // Trials that were running are interrupted (their epochs kept), and their configurations ran again.
+    for (const row of runningAtKill) {
+      const now = after.find((r) => r.id === row.id)!;
+      assert.equal(now.state, 'interrupted');
+      assert.equal(now.epochs, row.epochs, "the epochs it finished are kept");
+      const rerun = after.filter((r) => r.config_index === row.config_index && r.state === 'complete');
+      assert.equal(rerun.length, 1);
+      assert.ok(rerun[0]!.number > row.number);
+      assert.equal(rerun[0]!.params, row.params);
+    }
+    const complete = after.filter((r) => r.state === 'complete');
+    assert.equal(complete.length, 6, 'run_cap counts completed trials');
+    assert.equal(new Set(complete.map((r) => r.config_index)).size, 6, 'no configuration completed twice');
+    assert.ok(complete.every((r) => r.epochs === 3));
+  });
+
+  it('Ctrl-C stops dispatching, marks running trials interrupted, exits 130; the next run finishes the sweep', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'sweep.yaml', sweep('ctrl-c'));
+    const started = await startAndWait(dir, ['sweep.yaml', '--db', 'run.db', '--workers', '2'], (rows) => rows.some((r) => r.state === 'running' && r.epochs >= 1));
+    started.child.kill('SIGINT');
+    const exit = await started.exited;
+    assert.equal(exit.code, 130, started.output());
+    assert.equal(integrity(started.db), 'ok');
+    const rows = readTrials(started.db);
+    assert.ok(rows.some((r) => r.state === 'interrupted'));
+    assert.ok(rows.every((r) => r.state === 'complete' || r.state === 'interrupted'), JSON.stringify(rows));
+    const conn = new Database(started.db, { readonly: true });
+    const sweepRow = conn.prepare('SELECT state, message FROM sweeps').get() as { state: string; message: string };
+    conn.close();
+    assert.equal(sweepRow.state, 'stopped');
+    assert.match(sweepRow.message, /interrupted/);
+
+    const resumed = await runCli(['run', 'sweep.yaml', '--db', 'run.db'], { cwd: dir });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(readTrials(started.db).filter((r) => r.state === 'complete').length, 6);
+  });
+
+  it('a failing trial is recorded and the sweep goes on', async () => {
+    const dir = tempDir();
+    writeFile(
+      dir,
+      'fail.yaml',
+      'name: some-fail\nmethod: grid\nseed: 1\nparameters:\n  validation_split: {values: [0.99, 0.5]}\ntrain: {epochs: 1, train_size: 10}\n',
+    );
+    const out = await runCli(['run', 'fail.yaml', '--db', 'f.db', '--workers', '1'], { cwd: dir });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /trial 0 failed: train_size 10 with validation_split 0\.99 leaves no training samples/);
+    assert.match(out.stdout, /some-fail: 1 trial\(s\) complete, 1 failed/);
+    const rows = readTrials(path.join(dir, 'f.db'));
+    assert.deepEqual(rows.map((r) => r.state), ['failed', 'complete']);
+  });
+
+  it('stops after max_consecutive_failures failures in a row, saying why; a later run continues', async () => {
+    const dir = tempDir();
+    writeFile(
+      dir,
+      'diverge.yaml',
+      'name: diverge\nmethod: grid\nseed: 1\nmax_consecutive_failures: 2\nparameters:\n  learning_rate: {values: [1.0e+300, 1.0e+200, 0.01]}\ntrain: {epochs: 1, train_size: 200, optimizer: sgd}\n',
+    );
+    const out = await runCli(['run', 'diverge.yaml', '--db', 'd.db', '--workers', '1'], { cwd: dir });
+    assert.equal(out.code, 1);
+    assert.match(out.stdout, /diverge: stopped after 2 consecutive failed trials \(max_consecutive_failures: 2\); last error: training diverged/);
+    assert.deepEqual(readTrials(path.join(dir, 'd.db')).map((r) => r.state), ['failed', 'failed']);
+
+    const again = await runCli(['run', 'diverge.yaml', '--db', 'd.db', '--workers', '1'], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(readTrials(path.join(dir, 'd.db')).map((r) => r.state), ['failed', 'failed', 'complete']);
+  });
+});

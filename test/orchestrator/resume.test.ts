@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UsageError } from '../../src/errors.js';
+import { planFromHistory, resumableSpec } from '../../src/orchestrator/resume.js';
+import { parseSpecText } from '../../src/spec/load.js';
+import type { SweepRecord, TrialRecord, TrialState } from '../../src/storage/storage.js';
+
+function trial(number: number, configIndex: number, state: TrialState): TrialRecord {
+  return {
+    id: number + 1,
+    sweepId: 1,
+    number,
+    configIndex,
+    state,
+    params: { units: configIndex },
+    distributions: {},
+    value: state === 'complete' ? 0.5 : null,
+    metrics: null,
+    seed: 0,
+    backend: null,
+    startedAt: null,
+    endedAt: null,
+    error: null,
+  };
+}
+
+describe('resume planning', () => {
+  it('re-runs interrupted configurations first, once each, and continues numbering configurations', () => {
+    const plan = planFromHistory([
+      trial(0, 0, 'complete'),
+      trial(1, 1, 'interrupted'),
+      trial(2, 2, 'failed'),
+      trial(3, 3, 'interrupted'),
+      trial(4, 1, 'interrupted'),
+      trial(5, 4, 'complete'),
+    ]);
+    assert.equal(plan.completed, 2);
+    assert.deepEqual(plan.reruns, [
+      { configIndex: 1, params: { units: 1 } },
+      { configIndex: 3, params: { units: 3 } },
+    ]);
+    assert.equal(plan.nextIndex, 5);
+  });
+
+  it('does not re-run a configuration that later completed', () => {
+    const plan = planFromHistory([trial(0, 0, 'interrupted'), trial(1, 0, 'complete')]);
+    assert.deepEqual(plan.reruns, []);
+    assert.equal(plan.nextIndex, 1);
+  });
+
+  it('starts from scratch on an empty history', () => {
+    assert.deepEqual(planFromHistory([]), { completed: 0, reruns: [], nextIndex: 0 });
+  });
+});
+
+describe('resuming a stored sweep', () => {
+  const text = 'name: r\nmethod: random\nrun_cap: 4\nparameters:\n  units: {values: [8, 16]}\n';
+  const stored = (spec = parseSpecText(text, 'r.yaml').spec): SweepRecord => ({
+    id: 1,
+    name: 'r',
+    method: 'random',
+    metric: spec.metric,
+    state: 'running',
+    source: text,
+    spec,
+    message: null,
+    createdAt: '',
+    updatedAt: '',
+    finishedAt: null,
+  });
+
+  it('keeps the recorded seed when the file leaves it to be drawn', () => {
+    const first = stored();
+    const again = parseSpecText(text, 'r.yaml').spec;
+    assert.notEqual(again.seed, first.spec.seed);
+    assert.equal(resumableSpec(first, again).seed, first.spec.seed);
+  });
+
+  it('allows a different worker count', () => {
+    const first = stored();
+    const again = parseSpecText(`${text}workers: 3\n`, 'r.yaml').spec;
+    assert.equal(resumableSpec(first, again).workers, 3);
+  });
+
+  it('refuses a changed definition, naming what changed', () => {
+    const first = stored();
+    const changed = parseSpecText(text.replace('run_cap: 4', 'run_cap: 5'), 'r.yaml').spec;
+    assert.throws(() => resumableSpec(first, changed), (err: unknown) => err instanceof UsageError && /\(run_cap changed\)/.test(err.message));
+  });
+});
