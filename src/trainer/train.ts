@@ -51,8 +51,6 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   let model: tf.Sequential | undefined;
   let optimizer: tf.Optimizer | undefined;
   try {
-    const xTrain = keep(tf.tensor3d(splits.train.x, [splits.train.count, rows, cols]));
-    const yTrain = keep(tf.oneHot(keep(tf.tensor1d(splits.train.y, 'int32')), data.classes));
     const xVal = keep(tf.tensor3d(splits.validation.x, [splits.validation.count, rows, cols]));
     const yVal = keep(tf.oneHot(keep(tf.tensor1d(splits.validation.y, 'int32')), data.classes));
 
@@ -61,17 +59,25 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
     // tfjs's own shuffle draws from Math.random; a seeded permutation per epoch keeps trials reproducible.
+    // The permuted copy is made in JS memory: a tf.gather of the whole training set on wasm costs ~10× more.
     const rng = createRng(deriveSeed(input.trialSeed, 'shuffle'));
-    const order = new Int32Array(splits.train.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
+    const count = splits.train.count;
+    const features = splits.features;
+    const order = new Int32Array(count);
+    for (let i = 0; i < count; i++) order[i] = i;
+    const xBuf = new Float32Array(count * features);
+    const yBuf = new Int32Array(count);
 
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       shuffleInPlace(order, rng);
       const started = performance.now();
-      const indices = tf.tensor1d(order, 'int32');
-      const xs = tf.gather(xTrain, indices);
-      const ys = tf.gather(yTrain, indices);
-      indices.dispose();
+      for (let i = 0; i < count; i++) {
+        const src = order[i]!;
+        xBuf.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
+        yBuf[i] = splits.train.y[src]!;
+      }
+      const xs = tf.tensor3d(xBuf, [count, rows, cols]);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(yBuf, 'int32'), data.classes));
       let history: tf.History;
       try {
         history = await model.fit(xs, ys, {
@@ -81,6 +87,8 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
           shuffle: false,
           validationData: [xVal, yVal],
           verbose: 0,
+          // Trials run in worker threads with no UI to keep responsive: tfjs's default pause every 125 ms is waste.
+          yieldEvery: 'never',
         });
       } finally {
         xs.dispose();

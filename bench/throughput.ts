@@ -1,0 +1,132 @@
+/**
+ * Training throughput inside tfsweep versus a bare tfjs `model.fit` of the same model on the same backend and
+ * data: the cost of the orchestration (worker thread, per-epoch seeded shuffle, reports, SQLite writes).
+ *
+ *   npm run bench            (defaults: MLP 784-128-10, batch 32, 20,000 images, 2 epochs, 3 rounds)
+ *   BENCH_ROUNDS=5 BENCH_TRAIN_SIZE=60000 npm run bench
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { median } from 'simple-statistics';
+import { runSweep } from '../src/orchestrator/run-sweep.js';
+import { parseSpecText } from '../src/spec/load.js';
+import { SqliteStorage } from '../src/storage/sqlite.js';
+import { initBackend } from '../src/trainer/backend.js';
+import { makeSplits } from '../src/trainer/data.js';
+import { loadMnist } from '../src/trainer/mnist.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TRAIN_SIZE = Number(process.env.BENCH_TRAIN_SIZE ?? 20000);
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 2);
+const BATCH = Number(process.env.BENCH_BATCH ?? 32);
+const UNITS = 128;
+
+async function bareFit(): Promise<number> {
+  const mnist = loadMnist();
+  const splits = makeSplits(mnist.train, { trainSize: TRAIN_SIZE, validationSplit: 0.1, sweepSeed: 1 });
+  const xs = tf.tensor3d(splits.train.x, [splits.train.count, 28, 28]);
+  const ys = tf.oneHot(tf.tensor1d(splits.train.y, 'int32'), 10);
+  const xv = tf.tensor3d(splits.validation.x, [splits.validation.count, 28, 28]);
+  const yv = tf.oneHot(tf.tensor1d(splits.validation.y, 'int32'), 10);
+  const model = tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28] }),
+      tf.layers.dense({ units: UNITS, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const t0 = performance.now();
+  await model.fit(xs, ys, { epochs: EPOCHS, batchSize: BATCH, shuffle: true, validationData: [xv, yv], verbose: 0 });
+  const seconds = (performance.now() - t0) / 1000;
+  model.dispose();
+  optimizer.dispose();
+  tf.dispose([xs, ys, xv, yv]);
+  return (splits.train.count * EPOCHS) / seconds;
+}
+
+async function tfsweepTrial(round: number): Promise<{ epochRate: number; trialRate: number; backend: string }> {
+  const loaded = parseSpecText(
+    `name: bench-${round}\nmethod: grid\nseed: 1\nparameters:\n  units: {value: ${UNITS}}\ntrain: {epochs: ${EPOCHS}, batch_size: ${BATCH}, train_size: ${TRAIN_SIZE}, learning_rate: 0.001, optimizer: adam}\n`,
+    'bench.yaml',
+  );
+  const storage = new SqliteStorage(':memory:');
+  const outcome = await runSweep({ loaded, storage, workers: 1 });
+  const [trial] = storage.listTrials(outcome.sweep.id, { withEpochs: true });
+  storage.close();
+  if (!trial || trial.state !== 'complete') throw new Error(`bench trial did not complete: ${trial?.error}`);
+  const samples = trial.epochs!.reduce((n, e) => n + (e.samples ?? 0), 0);
+  const fitMs = trial.epochs!.reduce((n, e) => n + (e.durationMs ?? 0), 0);
+  const trialMs = Date.parse(trial.endedAt!) - Date.parse(trial.startedAt!);
+  return { epochRate: samples / (fitMs / 1000), trialRate: samples / (trialMs / 1000), backend: trial.backend ?? '?' };
+}
+
+/** The same bare fit in a fresh worker thread, the kind of thread tfsweep's trials run in. */
+function bareFitInWorker(): Promise<number> {
+  const worker = new Worker(new URL(import.meta.url));
+  return new Promise<number>((resolve, reject) => {
+    worker.once('message', (rate: number) => resolve(rate));
+    worker.once('error', reject);
+  }).finally(() => void worker.terminate());
+}
+
+if (!isMainThread) {
+  await initBackend();
+  parentPort!.postMessage(await bareFit());
+} else {
+  await benchmark();
+}
+
+async function benchmark(): Promise<void> {
+  const backend = await initBackend();
+  const bare: number[] = [];
+  const bareWorker: number[] = [];
+  const inside: number[] = [];
+  const whole: number[] = [];
+  let trialBackend = '';
+  for (let round = 0; round < ROUNDS; round++) {
+    bare.push(await bareFit());
+    bareWorker.push(await bareFitInWorker());
+    const r = await tfsweepTrial(round);
+    inside.push(r.epochRate);
+    whole.push(r.trialRate);
+    trialBackend = r.backend;
+    console.error(`round ${round + 1}/${ROUNDS}: bare ${bare[round]!.toFixed(0)}/s, bare in a worker ${bareWorker[round]!.toFixed(0)}/s, tfsweep epochs ${r.epochRate.toFixed(0)}/s, whole trial ${r.trialRate.toFixed(0)}/s`);
+  }
+
+  const result = {
+    model: `MLP 784-${UNITS}-10`,
+    batch_size: BATCH,
+    train_samples: Math.round(TRAIN_SIZE * 0.9),
+    epochs: EPOCHS,
+    rounds: ROUNDS,
+    backend: { bare: backend, tfsweep: trialBackend },
+    samples_per_s: {
+      bare_model_fit: Math.round(median(bare)),
+      bare_model_fit_worker_thread: Math.round(median(bareWorker)),
+      tfsweep_epochs: Math.round(median(inside)),
+      tfsweep_whole_trial: Math.round(median(whole)),
+    },
+    ratio_epochs: Number((median(inside) / median(bare)).toFixed(3)),
+    ratio_epochs_vs_worker_thread: Number((median(inside) / median(bareWorker)).toFixed(3)),
+    ratio_whole_trial: Number((median(whole) / median(bare)).toFixed(3)),
+  };
+
+  console.log(`\nTraining throughput, ${result.model}, batch ${BATCH}, ${result.train_samples} samples × ${EPOCHS} epochs, median of ${ROUNDS}`);
+  console.log('| measure | backend | samples/s | vs bare |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| bare tfjs model.fit, main thread | ${backend} | ${result.samples_per_s.bare_model_fit} | 1.000 |`);
+  console.log(`| bare tfjs model.fit, worker thread | ${backend} | ${result.samples_per_s.bare_model_fit_worker_thread} | ${(median(bareWorker) / median(bare)).toFixed(3)} |`);
+  console.log(`| tfsweep trial, epochs (fit + validation + shuffle) | ${trialBackend} | ${result.samples_per_s.tfsweep_epochs} | ${result.ratio_epochs.toFixed(3)} |`);
+  console.log(`| tfsweep trial, start to end (data, model, fit, writes) | ${trialBackend} | ${result.samples_per_s.tfsweep_whole_trial} | ${result.ratio_whole_trial.toFixed(3)} |`);
+
+  const out = path.join('results', 'bench-throughput.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`tfsweep epochs vs bare fit in a worker thread: ${result.ratio_epochs_vs_worker_thread.toFixed(3)}`);
+  console.log(`\nwrote ${out}`);
+
+}
