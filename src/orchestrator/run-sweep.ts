@@ -15,6 +15,7 @@ import { loadMnist } from '../trainer/mnist.js';
 import type { TrialResult } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { TrialPool } from './pool.js';
+import { HEARTBEAT_MS, ownerId, ownerIsGone } from './ownership.js';
 import { planFromHistory, resumableSpec } from './resume.js';
 
 export interface RunSweepOptions {
@@ -27,25 +28,39 @@ export interface RunSweepOptions {
   onEvent?: SweepListener;
 }
 
-/** Opens the sweep named in the spec: creates it, or checks that the stored one is the same sweep. */
-function openSweep(storage: Storage, loaded: LoadedSpec): { sweep: SweepRecord; spec: SweepSpec; resumed: boolean } {
+/**
+ * Opens the sweep named in the spec: creates it, or checks that the stored one is the same sweep and that no
+ * live process is running it. Nothing is written before these checks pass.
+ */
+function openSweep(storage: Storage, loaded: LoadedSpec): { sweep: SweepRecord; spec: SweepSpec; resumed: boolean } | { finished: SweepRecord } {
   const stored = storage.getSweep(loaded.spec.name);
-  if (!stored) return { sweep: storage.createSweep(loaded.spec, loaded.source), spec: loaded.spec, resumed: false };
-  return { sweep: stored, spec: resumableSpec(stored, loaded.spec), resumed: true };
+  const spec = stored ? resumableSpec(stored, loaded.spec) : loaded.spec;
+  if (stored?.state === 'finished') return { finished: stored };
+  const claim = storage.acquireSweep(spec, loaded.source, ownerId(), (s) => ownerIsGone(s));
+  if ('busy' in claim) {
+    throw new UsageError(
+      `sweep "${spec.name}" is being run by another process (${claim.busy.owner}, last heartbeat ${claim.busy.heartbeatAt}); ` +
+        'wait for it, or stop it first',
+    );
+  }
+  return { sweep: claim.sweep, spec, resumed: !claim.created };
 }
 
 export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> {
   const { storage } = options;
   const emit: SweepListener = options.onEvent ?? (() => {});
-  const { sweep, spec, resumed } = openSweep(storage, options.loaded);
-
-  if (sweep.state === 'finished') {
+  const opened = openSweep(storage, options.loaded);
+  if ('finished' in opened) {
+    const sweep = opened.finished;
     const outcome: SweepOutcome = { status: 'already-finished', sweep, message: `sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})` };
     emit({ type: 'sweep-end', outcome });
     return outcome;
   }
+  const { sweep, spec, resumed } = opened;
+  // Trials left running or queued belong to a process that is gone (the claim above checked).
   const interrupted = storage.interruptActiveTrials(sweep.id);
-  storage.setSweepState(sweep.id, 'running');
+  const heartbeat = setInterval(() => storage.heartbeat(sweep.id, ownerId()), HEARTBEAT_MS);
+  heartbeat.unref();
 
   const sampler = createSampler(spec);
   const history = storage.listTrials(sweep.id);
@@ -158,6 +173,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       await Promise.race(running.values());
     }
   } finally {
+    clearInterval(heartbeat);
     if (abort.signal.aborted) await Promise.allSettled(running.values());
     options.signal?.removeEventListener('abort', onUserAbort);
     await pool.destroy();

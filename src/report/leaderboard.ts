@@ -1,6 +1,7 @@
 /**
  * Ranking and the shapes the CLI prints and exports. Reads storage records only.
  */
+import { ownerIsGone } from '../orchestrator/ownership.js';
 import type { Params } from '../space/distributions.js';
 import type { EpochRecord, Metrics, SweepRecord, TrialRecord } from '../storage/storage.js';
 
@@ -68,7 +69,9 @@ export interface SweepSummary {
   method: string;
   metric: string;
   goal: string;
+  /** `running` only while a live process runs it; a sweep whose process died shows `interrupted`. */
   state: string;
+  owner: string | null;
   planned: number | null;
   counts: Record<TrialRecord['state'], number>;
   best: number | null;
@@ -79,21 +82,24 @@ export interface SweepSummary {
 }
 
 export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], planned: number | null): SweepSummary {
+  const alive = sweep.state === 'running' && !ownerIsGone(sweep);
   const counts = { queued: 0, running: 0, complete: 0, failed: 0, interrupted: 0 };
-  for (const t of trials) counts[t.state]++;
+  // Trials a dead process left `running` are not running: the next run will mark them interrupted.
+  for (const t of trials) counts[t.state === 'running' && !alive ? 'interrupted' : t.state]++;
   const top = rankTrials(sweep, trials)[0];
   return {
     name: sweep.name,
     method: sweep.method,
     metric: sweep.metric.name,
     goal: sweep.metric.goal,
-    state: sweep.state,
+    state: sweep.state === 'running' && !alive ? 'interrupted' : sweep.state,
+    owner: alive ? sweep.owner : null,
     planned,
     counts,
     best: top?.value ?? null,
     best_trial: top?.number ?? null,
     created_at: sweep.createdAt,
     updated_at: sweep.updatedAt,
-    message: sweep.message,
+    message: sweep.state === 'running' && !alive ? 'its process is gone; run it again to resume' : sweep.message,
   };
 }

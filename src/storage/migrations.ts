@@ -16,6 +16,8 @@ export const MIGRATIONS: readonly string[] = [
     spec_json    TEXT NOT NULL,
     seed         INTEGER NOT NULL,
     message      TEXT,
+    owner        TEXT,
+    heartbeat_at TEXT,
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL,
     finished_at  TEXT

@@ -73,8 +73,14 @@ export class SqliteStorage implements Storage {
       allSweeps: db.prepare('SELECT * FROM sweeps ORDER BY id'),
       setSweepState: db.prepare(
         `UPDATE sweeps SET state = @state, message = @message, updated_at = @now,
-           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END WHERE id = @id`,
+           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END,
+           owner = CASE WHEN @state = 'running' THEN owner ELSE NULL END WHERE id = @id`,
       ),
+      claim: db.prepare(
+        `UPDATE sweeps SET owner = @owner, heartbeat_at = @now, state = 'running', message = NULL, updated_at = @now,
+           finished_at = NULL WHERE id = @id`,
+      ),
+      heartbeat: db.prepare('UPDATE sweeps SET heartbeat_at = @now WHERE id = @id AND owner = @owner'),
       interrupt: db.prepare(
         `UPDATE trials SET state = 'interrupted', ended_at = @now,
            error = COALESCE(error, 'interrupted before it finished') WHERE sweep_id = @id AND state IN ('queued', 'running')`,
@@ -119,6 +125,28 @@ export class SqliteStorage implements Storage {
       now: now(),
     });
     return toSweep(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
+  }
+
+  acquireSweep(
+    spec: SweepSpec,
+    source: string,
+    owner: string,
+    isStale: (sweep: SweepRecord) => boolean,
+  ): { sweep: SweepRecord; created: boolean } | { busy: SweepRecord } {
+    // IMMEDIATE: the write lock is taken before the read, so two processes cannot both see the sweep free.
+    return this.db
+      .transaction(() => {
+        const existing = this.getSweep(spec.name);
+        if (existing && existing.owner && existing.owner !== owner && !isStale(existing)) return { busy: existing };
+        const sweep = existing ?? this.createSweep(spec, source);
+        this.stmts.claim.run({ id: sweep.id, owner, now: now() });
+        return { sweep: toSweep(this.stmts.sweepById.get(sweep.id) as Row), created: !existing };
+      })
+      .immediate();
+  }
+
+  heartbeat(sweepId: number, owner: string): void {
+    this.stmts.heartbeat.run({ id: sweepId, owner, now: now() });
   }
 
   getSweep(name: string): SweepRecord | undefined {
@@ -241,6 +269,8 @@ function toSweep(row: Row): SweepRecord {
     source: row.spec_source as string,
     spec: JSON.parse(row.spec_json as string) as SweepSpec,
     message: (row.message as string | null) ?? null,
+    owner: (row.owner as string | null) ?? null,
+    heartbeatAt: (row.heartbeat_at as string | null) ?? null,
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
     finishedAt: (row.finished_at as string | null) ?? null,

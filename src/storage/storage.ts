@@ -16,6 +16,10 @@ export interface SweepRecord {
   /** The validated spec with defaults and the seed filled in. */
   spec: SweepSpec;
   message: string | null;
+  /** The process running the sweep now (`host/pid`), or null when none is. */
+  owner: string | null;
+  /** When the owner last said it was alive. */
+  heartbeatAt: string | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -61,8 +65,15 @@ export interface NewTrial {
  */
 export interface Storage {
   createSweep(spec: SweepSpec, source: string): SweepRecord;
+  /**
+   * Atomically creates the sweep (when new) or takes it over (when it has no live owner) for `owner`, and
+   * marks it running. Two processes starting the same sweep cannot both get it: the loser gets `busy`.
+   */
+  acquireSweep(spec: SweepSpec, source: string, owner: string, isStale: (sweep: SweepRecord) => boolean): { sweep: SweepRecord; created: boolean } | { busy: SweepRecord };
+  heartbeat(sweepId: number, owner: string): void;
   getSweep(name: string): SweepRecord | undefined;
   listSweeps(): SweepRecord[];
+  /** Sets the state; leaving `running` also releases the owner. */
   setSweepState(sweepId: number, state: SweepState, message?: string | null): void;
   /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
   interruptActiveTrials(sweepId: number): number;

@@ -92,6 +92,10 @@ describe('nothing lost', () => {
 
     const beforeResume = readTrials(started.db);
     assert.equal(integrity(started.db), 'ok');
+    // Its process is gone, so the sweep no longer shows as running.
+    const status = JSON.parse((await runCli(['status', 'killed', '--db', 'run.db', '--json'], { cwd: dir })).stdout) as { state: string; counts: { running: number } };
+    assert.equal(status.state, 'interrupted');
+    assert.equal(status.counts.running, 0);
     const completeBefore = beforeResume.filter((r) => r.state === 'complete');
     const runningAtKill = beforeResume.filter((r) => r.state === 'running');
     assert.ok(completeBefore.length >= 2 && runningAtKill.length >= 1);
@@ -126,6 +130,10 @@ describe('nothing lost', () => {
     const dir = tempDir();
     writeFile(dir, 'sweep.yaml', sweep('ctrl-c'));
     const started = await startAndWait(dir, ['sweep.yaml', '--db', 'run.db', '--workers', '2'], (rows) => rows.some((r) => r.state === 'running' && r.epochs >= 1));
+    // A second run of the same sweep while the first is alive is refused, and writes nothing.
+    const second = await runCli(['run', 'sweep.yaml', '--db', 'run.db'], { cwd: dir });
+    assert.equal(second.code, 2);
+    assert.match(second.stderr, /sweep "ctrl-c" is being run by another process/);
     started.child.kill('SIGINT');
     const exit = await started.exited;
     assert.equal(exit.code, 130, started.output());

@@ -64,6 +64,8 @@ describe('resuming a stored sweep', () => {
     source: text,
     spec,
     message: null,
+    owner: null,
+    heartbeatAt: null,
     createdAt: '',
     updatedAt: '',
     finishedAt: null,

@@ -126,4 +126,24 @@ describe('SQLite storage', () => {
     assert.throws(() => r.createSweep({ ...loaded.spec, name: 'other' }, ''), /readonly/);
     r.close();
   });
+
+  it('lets one owner at a time acquire a sweep, and a stale owner be replaced', () => {
+    const s = new SqliteStorage(':memory:');
+    const first = s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
+    assert.ok('sweep' in first && first.created);
+    assert.equal(first.sweep.owner, 'host/1');
+    const second = s.acquireSweep(loaded.spec, loaded.source, 'host/2', () => false);
+    assert.ok('busy' in second);
+    assert.equal(second.busy.owner, 'host/1');
+    const takeover = s.acquireSweep(loaded.spec, loaded.source, 'host/2', (sweep) => sweep.owner === 'host/1');
+    assert.ok('sweep' in takeover && !takeover.created);
+    assert.equal(takeover.sweep.owner, 'host/2');
+    s.setSweepState(takeover.sweep.id, 'finished', 'done');
+    const after = s.getSweep('st')!;
+    assert.equal(after.owner, null);
+    assert.equal(after.state, 'finished');
+    assert.ok(after.finishedAt);
+    assert.equal(s.listSweeps().length, 1);
+    s.close();
+  });
 });

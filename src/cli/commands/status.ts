@@ -19,14 +19,14 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       if (!sweep) throw new UsageError('the database holds no sweeps yet');
       const trials = storage.listTrials(sweep.id, { withEpochs: true });
       const summary = summarize(sweep, trials, plannedTrialCount(sweep.spec));
-      const running = trials.filter((t) => t.state === 'running');
+      const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
       if (args.json) {
         const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: sweep.spec.train.epochs }));
         println(io.stdout, JSON.stringify({ ...summary, running: runningView }, null, 2));
         return 0;
       }
       const c = summary.counts;
-      println(io.stdout, `sweep    ${summary.name} (${summary.method}, ${summary.state})`);
+      println(io.stdout, `sweep    ${summary.name} (${summary.method}, ${summary.state}${summary.owner ? ` by ${summary.owner}` : ''})`);
       println(io.stdout, `metric   ${summary.metric} (${summary.goal})`);
       println(io.stdout, `trials   ${c.complete}/${summary.planned ?? '∞'} complete, ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
