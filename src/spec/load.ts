@@ -52,15 +52,16 @@ export function parseSpecText(source: string, file: string): LoadedSpec {
   }
 }
 
-export function loadSpecFile(file: string): LoadedSpec {
+/** Reads and validates a sweep file; errors name it as `shownAs` (the path the user typed). */
+export function loadSpecFile(file: string, shownAs: string = file): LoadedSpec {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SpecError(code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`, file, undefined, undefined, {
+    throw new SpecError(code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`, shownAs, undefined, undefined, {
       cause: err,
     });
   }
-  return parseSpecText(source, file);
+  return { ...parseSpecText(source, shownAs), file };
 }

@@ -35,8 +35,9 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
   handler: async (args, io) => {
     const file = args.file ? path.resolve(io.cwd, args.file) : defaultSweepFile(io.cwd);
     // The file is read and validated before the database is opened: a bad file writes nothing.
-    const loaded = loadSpecFile(args.file ?? path.relative(io.cwd, file) ?? file);
-    for (const warning of loaded.warnings) println(io.stderr, `warning: ${loaded.file}: ${warning}`);
+    const shownAs = args.file ?? (path.relative(io.cwd, file) || file);
+    const loaded = loadSpecFile(file, shownAs);
+    for (const warning of loaded.warnings) println(io.stderr, `warning: ${shownAs}: ${warning}`);
     const storage = new SqliteStorage(dbPath(io, args.db));
     const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();

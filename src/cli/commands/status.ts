@@ -5,6 +5,7 @@ import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
 import { UsageError } from '../../errors.js';
+import { resolveTrainConfig } from '../../trainer/knobs.js';
 
 export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean }> = {
   command: 'status [sweep]',
@@ -21,7 +22,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       const summary = summarize(sweep, trials, plannedTrialCount(sweep.spec));
       const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
       if (args.json) {
-        const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: sweep.spec.train.epochs }));
+        const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: resolveTrainConfig(sweep.spec.train, t.params).epochs }));
         println(io.stdout, JSON.stringify({ ...summary, running: runningView }, null, 2));
         return 0;
       }
@@ -32,7 +33,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
       if (summary.message) println(io.stdout, `note     ${summary.message}`);
       for (const t of running) {
-        println(io.stdout, `running  trial ${t.number}: epoch ${t.epochs?.length ?? 0}/${sweep.spec.train.epochs} ${formatParams(t.params)}`);
+        println(io.stdout, `running  trial ${t.number}: epoch ${t.epochs?.length ?? 0}/${resolveTrainConfig(sweep.spec.train, t.params).epochs} ${formatParams(t.params)}`);
       }
       return 0;
     }),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { plannedTrialCount } from '../../samplers/index.js';
 import { describe as describeDist } from '../../space/distributions.js';
 import { loadSpecFile } from '../../spec/load.js';
@@ -12,15 +13,15 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
       .positional('file', { describe: 'sweep file (YAML or JSON)', type: 'string', demandOption: true })
       .option('json', { describe: 'print the parsed spec as JSON', type: 'boolean', default: false }),
   handler: (args, io) => {
-    const loaded = loadSpecFile(args.file);
-    for (const warning of loaded.warnings) println(io.stderr, `warning: ${loaded.file}: ${warning}`);
+    const loaded = loadSpecFile(path.resolve(io.cwd, args.file), args.file);
+    for (const warning of loaded.warnings) println(io.stderr, `warning: ${args.file}: ${warning}`);
     const { spec } = loaded;
     const planned = plannedTrialCount(spec);
     if (args.json) {
       println(io.stdout, JSON.stringify({ ...spec, planned_trials: planned }, null, 2));
       return 0;
     }
-    println(io.stdout, `${loaded.file}: ok`);
+    println(io.stdout, `${args.file}: ok`);
     println(io.stdout, `sweep     ${spec.name}`);
     println(io.stdout, `method    ${spec.method}${spec.seed_given ? ` (seed ${spec.seed})` : ''}`);
     println(io.stdout, `metric    ${spec.metric.name} (${spec.metric.goal})`);
