@@ -71,6 +71,8 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       stream: options.out,
       clearOnComplete: false,
       hideCursor: true,
+      // Logging a line above the bars shifts them down; unchanged bars must still be redrawn.
+      forceRedraw: true,
       etaBuffer: 4,
       format: (opts, params, payload: Record<string, string>) => {
         const size = opts.barsize ?? 24;
@@ -84,7 +86,10 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
     cliProgress.Presets.shades_classic,
   );
   let overall: cliProgress.SingleBar | undefined;
+  // One bar per worker slot, reused from trial to trial: removing and adding bars while logging lines above
+  // them makes cli-progress drop a line from the display.
   const trialBars = new Map<number, cliProgress.SingleBar>();
+  const idleBars: cliProgress.SingleBar[] = [];
   const started = Date.now();
   let startDone = 0;
   let sweepName = '';
@@ -107,21 +112,30 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           sweepName = e.sweep.name;
           overall = multibar.create(planned ?? 0, done, overallPayload());
           break;
-        case 'trial-start':
-          trialBars.set(
-            e.trial.id,
-            multibar.create(e.totalEpochs, 0, { kind: 'trial', label: String(e.trial.number), params: formatParams(e.trial.params) }),
-          );
+        case 'trial-start': {
+          const payload = { kind: 'trial', label: String(e.trial.number), params: formatParams(e.trial.params) };
+          const bar = idleBars.pop();
+          if (bar) {
+            bar.setTotal(e.totalEpochs);
+            bar.update(0, payload);
+          }
+          trialBars.set(e.trial.id, bar ?? multibar.create(e.totalEpochs, 0, payload));
           break;
+        }
         case 'epoch':
           trialBars.get(e.trial.id)?.update(e.epoch.epoch);
           break;
         case 'trial-end': {
           const bar = trialBars.get(e.trial.id);
-          if (bar) multibar.remove(bar);
+          if (bar) {
+            bar.update(0, { kind: 'trial', label: '-', params: 'waiting for the next trial' });
+            idleBars.push(bar);
+          }
           trialBars.delete(e.trial.id);
           multibar.log(`${trialLine(e.trial)}\n`);
           overall?.update(done, overallPayload());
+          // Redraw now: after log() the display otherwise waits for the next tick with a line missing.
+          multibar.update();
           break;
         }
         case 'sweep-end':
