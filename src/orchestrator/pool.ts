@@ -20,8 +20,8 @@ export class TrialPool {
       filename: WORKER_FILE,
       minThreads: threads,
       maxThreads: threads,
-      // Every task needs a thread of its own; queued tasks would be trials recorded as running that are not.
-      maxQueue: 0,
+      // The orchestrator never dispatches more trials than threads, so nothing waits in piscina's queue for
+      // long; the queue stays unbounded so a thread being replaced after a crash does not reject a trial.
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       workerData: init,
