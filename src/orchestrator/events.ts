@@ -22,9 +22,9 @@ export type SweepEvent =
       planned: number | null;
       workers: number;
     }
-  | { type: 'trial-start'; trial: TrialRecord; rerun: boolean; totalEpochs: number }
-  | { type: 'trial-backend'; trial: TrialRecord; backend: string }
-  | { type: 'epoch'; trial: TrialRecord; epoch: EpochRecord; totalEpochs: number }
+  | { type: 'trial-start'; trial: TrialRecord; rerun: boolean; totalEpochs: number | null }
+  | { type: 'trial-backend'; trial: TrialRecord; backend: string | null }
+  | { type: 'epoch'; trial: TrialRecord; epoch: EpochRecord; totalEpochs: number | null }
   | { type: 'trial-end'; trial: TrialRecord; result?: TrialResult }
   | { type: 'sweep-end'; outcome: SweepOutcome };
 

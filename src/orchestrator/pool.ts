@@ -7,6 +7,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import type { TrialResult, TrialTask, WorkerInit, WorkerMessage } from '../worker/protocol.js';
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 const WORKER_FILE = new URL('../worker/worker.js', import.meta.url).href;
 
 /** How long to wait, after a task settles, for the epoch messages still in flight on its port. */
@@ -32,7 +34,7 @@ export class TrialPool {
     return this.piscina.threads.length;
   }
 
-  async run(task: Omit<TrialTask, 'port'>, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
+  async run(task: DistributiveOmit<TrialTask, 'port'>, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
     const { port1, port2 } = new MessageChannel();
     let drained!: () => void;
     const done = new Promise<void>((resolve) => (drained = resolve));
@@ -42,7 +44,7 @@ export class TrialPool {
     });
     port1.on('close', () => drained());
     try {
-      return await this.piscina.run({ ...task, port: port2 } satisfies TrialTask, { transferList: [port2], signal });
+      return await this.piscina.run({ ...task, port: port2 } as TrialTask, { transferList: [port2], signal });
     } finally {
       if (!signal.aborted) await Promise.race([done, delay(DRAIN_MS)]);
       port1.close();

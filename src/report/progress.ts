@@ -80,7 +80,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         const bar = '█'.repeat(filled) + '░'.repeat(size - filled);
         return payload.kind === 'sweep'
           ? `${payload.label} ${bar} ${params.value}/${params.total} trials | best ${payload.best} | ETA ${payload.eta}`
-          : `  trial ${payload.label} ${bar} epoch ${params.value}/${params.total} ${payload.params}`;
+          : payload.unit === 'step'
+            ? `  trial ${payload.label} ${bar} step ${params.value} ${payload.params}`
+            : `  trial ${payload.label} ${bar} epoch ${params.value}/${params.total} ${payload.params}`;
       },
     },
     cliProgress.Presets.shades_classic,
@@ -113,13 +115,16 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           overall = multibar.create(planned ?? 0, done, overallPayload());
           break;
         case 'trial-start': {
-          const payload = { kind: 'trial', label: String(e.trial.number), params: formatParams(e.trial.params) };
+          // A program's number of steps is unknown: its bar counts steps against a total of 1.
+          const unit = e.totalEpochs === null ? 'step' : 'epoch';
+          const payload = { kind: 'trial', unit, label: String(e.trial.number), params: formatParams(e.trial.params) };
+          const total = e.totalEpochs ?? 1;
           const bar = idleBars.pop();
           if (bar) {
-            bar.setTotal(e.totalEpochs);
+            bar.setTotal(total);
             bar.update(0, payload);
           }
-          trialBars.set(e.trial.id, bar ?? multibar.create(e.totalEpochs, 0, payload));
+          trialBars.set(e.trial.id, bar ?? multibar.create(total, 0, payload));
           break;
         }
         case 'epoch':

@@ -2,10 +2,12 @@ import type { SweepSpec } from '../spec/types.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
 import type { Sampler } from './sampler.js';
+import { TPE_DEFAULTS, TpeSampler } from './tpe/tpe.js';
 
 export type { Sampler } from './sampler.js';
 export { GridSampler } from './grid.js';
 export { RandomSampler } from './random.js';
+export { TpeSampler, TPE_DEFAULTS, defaultGamma, type TpeSettings } from './tpe/tpe.js';
 
 export function createSampler(spec: SweepSpec): Sampler {
   switch (spec.method) {
@@ -13,6 +15,8 @@ export function createSampler(spec: SweepSpec): Sampler {
       return new GridSampler(spec.parameters);
     case 'random':
       return new RandomSampler(spec.parameters, spec.seed);
+    case 'bayes':
+      return new TpeSampler(spec.parameters, spec.metric.goal, spec.seed, spec.bayes ?? TPE_DEFAULTS);
   }
 }
 

@@ -2,7 +2,7 @@
  * Reads a sweep file (YAML, or JSON, which YAML 1.2 also reads) and validates it. Every problem becomes one
  * SpecError naming the file, the line where the YAML parser or the field's node puts it, and the field path.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { SpecError } from '../errors.js';
@@ -30,7 +30,19 @@ function lineOf(doc: Document, counter: LineCounter, segments: readonly Segment[
   return line;
 }
 
-export function parseSpecText(source: string, file: string): LoadedSpec {
+/** A `program:` path, relative to the sweep file's folder; it must exist and be a file. */
+function resolveProgram(program: string, baseDir: string): string {
+  const full = path.resolve(baseDir, program);
+  if (!existsSync(full)) throw new Error(`no such file: ${full}`);
+  if (!statSync(full).isFile()) throw new Error(`not a file: ${full}`);
+  return full;
+}
+
+/**
+ * Parses sweep-file text. `file` names it in errors; `baseDir` is where a relative `program:` is looked up
+ * (the file's folder).
+ */
+export function parseSpecText(source: string, file: string, baseDir: string = path.dirname(path.resolve(file))): LoadedSpec {
   const counter = new LineCounter();
   const doc = parseDocument(source, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   const syntax = doc.errors[0];
@@ -42,7 +54,12 @@ export function parseSpecText(source: string, file: string): LoadedSpec {
   const warnings: string[] = [];
   const defaultName = path.basename(file).replace(/\.(ya?ml|json)$/i, '');
   try {
-    const spec = validateSpec(doc.toJS({ maxAliasCount: 100 }), defaultName, warnings);
+    const writtenAsFloat = (segments: Segment[]): boolean => {
+      const node = doc.getIn(segments, true);
+      return isScalar(node) && typeof node.value === 'number' && /[.eE]/.test(node.source ?? '');
+    };
+    const context = { defaultName, resolveProgram: (program: string) => resolveProgram(program, baseDir), writtenAsFloat };
+    const spec = validateSpec(doc.toJS({ maxAliasCount: 100 }), context, warnings);
     return { file, source, spec, warnings };
   } catch (err) {
     if (err instanceof SpecIssue) {
@@ -63,5 +80,5 @@ export function loadSpecFile(file: string, shownAs: string = file): LoadedSpec {
       cause: err,
     });
   }
-  return { ...parseSpecText(source, shownAs), file };
+  return { ...parseSpecText(source, shownAs, path.dirname(path.resolve(file))), file };
 }

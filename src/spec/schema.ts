@@ -26,7 +26,10 @@ export const TOP_LEVEL_KEYS = [
   'parameters',
   'train',
   'program',
+  'bayes',
 ] as const;
+
+export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'seed'] as const;
 
 export const sweepSchema = {
   type: 'object',
@@ -46,7 +49,19 @@ export const sweepSchema = {
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
     workers: { type: 'integer', minimum: 1, maximum: 256 },
     max_consecutive_failures: { type: 'integer', minimum: 1 },
-    program: { type: 'string' },
+    program: { type: 'string', minLength: 1 },
+    bayes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        n_startup_trials: { type: 'integer', minimum: 0 },
+        n_ei_candidates: { type: 'integer', minimum: 1 },
+        multivariate: { type: 'boolean' },
+        constant_liar: { type: 'boolean' },
+        prior_weight: { type: 'number', exclusiveMinimum: 0 },
+        seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+      },
+    },
     parameters: {
       type: 'object',
       additionalProperties: {

@@ -1,7 +1,8 @@
 import type { Distribution } from '../space/distributions.js';
 import type { TrainConfig } from '../trainer/knobs.js';
+import type { TpeSettings } from '../samplers/tpe/tpe.js';
 
-export type Method = 'grid' | 'random';
+export type Method = 'grid' | 'random' | 'bayes';
 export type Goal = 'maximize' | 'minimize';
 
 /** A validated sweep file with defaults filled in: what the planner and orchestrator work from. */
@@ -19,7 +20,12 @@ export interface SweepSpec {
   max_consecutive_failures: number;
   /** In file order: grid enumeration order follows it. */
   parameters: Record<string, Distribution>;
+  /** The built-in trainer's settings; unused when `program` is set. */
   train: TrainConfig;
+  /** Absolute path of a custom objective module, or null for the built-in trainer. */
+  program: string | null;
+  /** TPE settings for method bayes (defaults filled in), else null. */
+  bayes: TpeSettings | null;
 }
 
 /** A sweep file as read: the text as given, and the parsed spec. */

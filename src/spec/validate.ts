@@ -7,7 +7,8 @@ import { closest, distance } from 'fastest-levenshtein';
 import { type Distribution, type ParamValue, isDiscrete } from '../space/distributions.js';
 import { freshSeed } from '../space/rng.js';
 import { KNOBS, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobProblem, type KnobName } from '../trainer/knobs.js';
-import { PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import { BAYES_KEYS, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import { TPE_DEFAULTS, type TpeSettings } from '../samplers/tpe/tpe.js';
 import type { SweepSpec } from './types.js';
 
 export type Segment = string | number;
@@ -48,6 +49,7 @@ function valueAt(root: unknown, segments: readonly Segment[]): unknown {
 function keysAllowedAt(segments: readonly Segment[]): readonly string[] {
   if (segments.length === 0) return TOP_LEVEL_KEYS;
   if (segments[0] === 'metric') return ['name', 'goal'];
+  if (segments[0] === 'bayes') return BAYES_KEYS;
   if (segments[0] === 'train') return KNOB_NAMES;
   if (segments[0] === 'parameters' && segments.length === 2) return PARAMETER_KEYS;
   return [];
@@ -123,7 +125,7 @@ type RawParam = {
   q?: number;
 };
 
-function toDistribution(name: string, raw: RawParam): Distribution {
+function toDistribution(name: string, raw: RawParam, writtenAsFloat: (segments: Segment[]) => boolean = () => false): Distribution {
   const at = (key?: string): Segment[] => (key ? ['parameters', name, key] : ['parameters', name]);
   const has = (key: keyof RawParam): boolean => raw[key] !== undefined;
   const forbid = (keys: Array<keyof RawParam>, why: string): void => {
@@ -136,7 +138,7 @@ function toDistribution(name: string, raw: RawParam): Distribution {
       : has('values')
         ? 'categorical'
         : has('min') || has('max')
-          ? Number.isInteger(raw.min) && Number.isInteger(raw.max)
+          ? Number.isInteger(raw.min) && Number.isInteger(raw.max) && !writtenAsFloat(at('min')) && !writtenAsFloat(at('max'))
             ? 'int_uniform'
             : has('q')
               ? 'q_uniform'
@@ -220,7 +222,16 @@ function checkKnobDomain(name: KnobName, dist: Distribution): void {
   }
 }
 
-export function validateSpec(raw: unknown, defaultName: string, warnings: string[] = []): SweepSpec {
+export interface ValidateContext {
+  defaultName: string;
+  /** Resolves `program:` (relative to the sweep file) to an absolute path, or says why it cannot. */
+  resolveProgram: (program: string) => string;
+  /** Whether the number at this path was written as a float (1.0, 1e-3): JSON numbers cannot tell 1.0 from 1. */
+  writtenAsFloat?: (segments: Segment[]) => boolean;
+}
+
+export function validateSpec(raw: unknown, context: ValidateContext, warnings: string[] = []): SweepSpec {
+  const { defaultName } = context;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new SpecIssue([], `expected a mapping of sweep settings at the top level, got ${typeName(raw)}`);
   }
@@ -235,8 +246,11 @@ export function validateSpec(raw: unknown, defaultName: string, warnings: string
     metric?: { name: string; goal?: 'maximize' | 'minimize' };
     train?: Record<string, unknown>;
   };
-  if (doc.method === 'bayes') throw new SpecIssue(['method'], 'method "bayes" is not supported yet; use "grid" or "random"');
-  if (doc.program !== undefined) throw new SpecIssue(['program'], 'custom objective programs are not supported yet; use a "train:" block');
+  const program = doc.program === undefined ? null : resolveProgramAt(doc.program as string, context);
+  if (program !== null && doc.train !== undefined) {
+    throw new SpecIssue(['train'], 'a sweep with a "program" takes no "train" block: the program trains (or computes) what it likes');
+  }
+  if (doc.bayes !== undefined && doc.method !== 'bayes') throw new SpecIssue(['bayes'], `applies to method "bayes" only, not "${doc.method}"`);
 
   const train = defaultTrainConfig();
   for (const [key, value] of Object.entries(doc.train ?? {})) {
@@ -249,13 +263,17 @@ export function validateSpec(raw: unknown, defaultName: string, warnings: string
   const names = Object.keys(doc.parameters);
   if (names.length === 0) throw new SpecIssue(['parameters'], 'expected at least one parameter to search');
   for (const name of names) {
+    if (program !== null) {
+      parameters[name] = toDistribution(name, doc.parameters[name]!, context.writtenAsFloat);
+      continue;
+    }
     if (!(KNOB_NAMES as string[]).includes(name)) {
       throw new SpecIssue(
         ['parameters', name],
         `unknown parameter "${name}" for the built-in trainer${didYouMean(name, KNOB_NAMES)} (known: ${KNOB_NAMES.join(', ')})`,
       );
     }
-    const dist = toDistribution(name, doc.parameters[name]!);
+    const dist = toDistribution(name, doc.parameters[name]!, context.writtenAsFloat);
     checkKnobDomain(name as KnobName, dist);
     parameters[name] = dist;
   }
@@ -274,8 +292,11 @@ export function validateSpec(raw: unknown, defaultName: string, warnings: string
     throw new SpecIssue(['run_cap'], `is required for method "${method}" (the number of completed trials to run)`);
   }
 
-  const metric = { name: doc.metric?.name ?? 'val_accuracy', goal: doc.metric ? (doc.metric.goal ?? 'minimize') : 'maximize' } as const;
-  if (!(TRAIN_METRICS as readonly string[]).includes(metric.name)) {
+  const metric =
+    program !== null
+      ? ({ name: doc.metric?.name ?? 'value', goal: doc.metric?.goal ?? 'minimize' } as const)
+      : ({ name: doc.metric?.name ?? 'val_accuracy', goal: doc.metric ? (doc.metric.goal ?? 'minimize') : 'maximize' } as const);
+  if (program === null && !(TRAIN_METRICS as readonly string[]).includes(metric.name)) {
     throw new SpecIssue(['metric', 'name'], `expected one of ${TRAIN_METRICS.join(', ')} (what the built-in trainer reports), got "${metric.name}"${didYouMean(metric.name, TRAIN_METRICS)}`);
   }
   if (doc.metric && doc.metric.goal === undefined && /acc/.test(metric.name)) {
@@ -288,11 +309,22 @@ export function validateSpec(raw: unknown, defaultName: string, warnings: string
     method,
     metric,
     run_cap: (doc.run_cap as number | undefined) ?? null,
-    seed: (doc.seed as number | undefined) ?? freshSeed(),
-    seed_given: doc.seed !== undefined,
+    // bayes.seed (Optuna's TPESampler(seed=…)) is the same thing as the sweep's seed.
+    seed: (doc.seed as number | undefined) ?? ((doc.bayes as { seed?: number } | undefined)?.seed ?? freshSeed()),
+    seed_given: doc.seed !== undefined || (doc.bayes as { seed?: number } | undefined)?.seed !== undefined,
     workers: (doc.workers as number | undefined) ?? null,
     max_consecutive_failures: (doc.max_consecutive_failures as number | undefined) ?? 5,
     parameters,
     train,
+    program,
+    bayes: method === 'bayes' ? ({ ...TPE_DEFAULTS, ...(doc.bayes as Partial<TpeSettings> | undefined) } as TpeSettings) : null,
   };
+}
+
+function resolveProgramAt(program: string, context: ValidateContext): string {
+  try {
+    return context.resolveProgram(program);
+  } catch (err) {
+    throw new SpecIssue(['program'], (err as Error).message);
+  }
 }

@@ -10,29 +10,43 @@ export interface WorkerInit {
   dataset: { name: string; classes: number; train: ImageSet } | null;
 }
 
-/** One trial to run. */
-export interface TrialTask {
+interface TaskBase {
   trialId: number;
   number: number;
   params: Params;
-  config: TrainConfig;
-  sweepSeed: number;
   trialSeed: number;
-  /** Epoch reports travel here as they happen; the task's result comes back through piscina. */
+  /** Epoch and step reports travel here as they happen; the task's result comes back through piscina. */
   port: MessagePort;
 }
 
+/** One trial of the built-in trainer. */
+export interface TrainTask extends TaskBase {
+  kind: 'train';
+  config: TrainConfig;
+  sweepSeed: number;
+}
+
+/** One call of a user's objective module. */
+export interface ProgramTask extends TaskBase {
+  kind: 'program';
+  /** file: URL of the module whose default export is the objective. */
+  programUrl: string;
+  metricName: string;
+}
+
+export type TrialTask = TrainTask | ProgramTask;
+
 export type WorkerMessage =
-  | { type: 'started'; trialId: number; backend: string }
-  | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number }
+  | { type: 'started'; trialId: number; backend: string | null }
+  | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number | null }
   /** The last message on a trial's port: once it arrives, every epoch message has too (a port keeps order). */
   | { type: 'done'; trialId: number };
 
 export interface TrialResult {
   metrics: Metrics;
   epochs: EpochRecord[];
-  backend: string;
-  /** tf.memory().numTensors before and after the trial: equal unless something leaked. */
-  tensorsBefore: number;
-  tensorsAfter: number;
+  backend: string | null;
+  /** tf.memory().numTensors before and after the trial (built-in trainer): equal unless something leaked. */
+  tensorsBefore: number | null;
+  tensorsAfter: number | null;
 }

@@ -1,29 +1,48 @@
 /**
- * The piscina worker: initialises tfjs once per thread (top-level await), then runs one trial per task.
+ * The piscina worker: one trial per task, either the built-in trainer (tfjs is loaded and its backend
+ * initialised once per thread, on the first such trial) or a user's objective module.
  */
-import * as tf from '@tensorflow/tfjs';
 import { workerData } from 'piscina';
-import { initBackend } from '../trainer/backend.js';
-import { trainTrial } from '../trainer/train.js';
-import type { TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
+import type { BackendName } from '../trainer/backend.js';
+import { runObjective } from './program.js';
+import type { TrainTask, TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
 
-const backend = await initBackend();
 const init = workerData as WorkerInit;
+
+// tfjs is imported lazily: a sweep of custom objectives never pays for loading it.
+let trainer: Promise<{ backend: BackendName; tf: typeof import('@tensorflow/tfjs'); train: typeof import('../trainer/train.js') }> | undefined;
+function loadTrainer(): NonNullable<typeof trainer> {
+  trainer ??= (async () => {
+    const [{ initBackend }, tf, train] = await Promise.all([import('../trainer/backend.js'), import('@tensorflow/tfjs'), import('../trainer/train.js')]);
+    return { backend: await initBackend(), tf, train };
+  })();
+  return trainer;
+}
+
+async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Promise<TrialResult> {
+  const { backend, tf, train } = await loadTrainer();
+  post({ type: 'started', trialId: task.trialId, backend });
+  if (!init.dataset) throw new Error('the worker was started without a dataset');
+  const tensorsBefore = tf.memory().numTensors;
+  const out = await train.trainTrial({
+    config: task.config,
+    data: init.dataset,
+    sweepSeed: task.sweepSeed,
+    trialSeed: task.trialSeed,
+    onEpoch: (epoch) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: task.config.epochs }),
+  });
+  return { ...out, backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+}
 
 export default async function runTrial(task: TrialTask): Promise<TrialResult> {
   const post = (message: WorkerMessage): void => task.port.postMessage(message);
-  const tensorsBefore = tf.memory().numTensors;
   try {
-    post({ type: 'started', trialId: task.trialId, backend });
-    if (!init.dataset) throw new Error('the worker was started without a dataset');
-    const out = await trainTrial({
-      config: task.config,
-      data: init.dataset,
-      sweepSeed: task.sweepSeed,
-      trialSeed: task.trialSeed,
-      onEpoch: (epoch) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: task.config.epochs }),
-    });
-    return { ...out, backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+    if (task.kind === 'train') return await runTrain(task, post);
+    post({ type: 'started', trialId: task.trialId, backend: null });
+    const out = await runObjective(task.programUrl, task.metricName, { number: task.number, seed: task.trialSeed, params: task.params }, (epoch) =>
+      post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null }),
+    );
+    return { ...out, backend: null, tensorsBefore: null, tensorsAfter: null };
   } finally {
     post({ type: 'done', trialId: task.trialId });
     task.port.close();

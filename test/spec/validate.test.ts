@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SpecError } from '../../src/errors.js';
 import { loadSpecFile, parseSpecText } from '../../src/spec/load.js';
+import path from 'node:path';
+import { tempDir, writeFile } from '../helpers.js';
 
 const base = `name: s
 method: random
@@ -47,8 +49,32 @@ describe('sweep-file validation', () => {
     );
   });
 
-  it('says bayes is not supported yet', () => {
-    assert.match(errorOf(base.replace('method: random', 'method: bayes')), /^sweep\.yaml:2: method: method "bayes" is not supported yet/);
+  it("accepts bayes with Optuna's TPE defaults, overridable under bayes:", () => {
+    const { spec } = parseSpecText(base.replace('method: random', 'method: bayes'), 's.yaml');
+    assert.equal(spec.method, 'bayes');
+    assert.equal(spec.bayes!.n_startup_trials, 10);
+    assert.equal(spec.bayes!.n_ei_candidates, 24);
+    assert.equal(spec.bayes!.multivariate, false);
+    const custom = parseSpecText(`${base.replace('method: random', 'method: bayes')}bayes: {n_startup_trials: 5, multivariate: true, seed: 9}\n`, 's.yaml').spec;
+    assert.equal(custom.bayes!.n_startup_trials, 5);
+    assert.equal(custom.bayes!.multivariate, true);
+    assert.equal(custom.seed, 9);
+    assert.equal(errorOf(`${base}bayes: {multivariate: true}\n`), 'sweep.yaml:6: bayes: applies to method "bayes" only, not "random"');
+    assert.match(errorOf(`${base.replace('method: random', 'method: bayes')}bayes: {n_ei_candidate: 4}\n`), /bayes\.n_ei_candidate: unknown key "n_ei_candidate"; did you mean "n_ei_candidates"\?/);
+  });
+
+  it('takes a program relative to the sweep file, with any parameter names and no train block', () => {
+    const dir = tempDir();
+    writeFile(dir, 'objective.mjs', 'export default async ({ x }) => x * x;\n');
+    const file = writeFile(dir, 'p.yaml', 'method: random\nrun_cap: 2\nprogram: ./objective.mjs\nparameters:\n  x: {min: -1.0, max: 1.0}\n');
+    const { spec } = loadSpecFile(file);
+    assert.equal(spec.program, path.join(dir, 'objective.mjs'));
+    assert.deepEqual(spec.metric, { name: 'value', goal: 'minimize' });
+    assert.deepEqual(spec.parameters.x, { type: 'uniform', min: -1, max: 1 });
+    writeFile(dir, 'missing.yaml', 'method: random\nrun_cap: 2\nprogram: ./nope.mjs\nparameters:\n  x: {min: -1.0, max: 1.0}\n');
+    assert.throws(() => loadSpecFile(path.join(dir, 'missing.yaml')), (err: unknown) => err instanceof SpecError && /:3: program: no such file: .*nope\.mjs$/.test(err.format()));
+    writeFile(dir, 'train.yaml', 'method: random\nrun_cap: 2\nprogram: ./objective.mjs\ntrain: {epochs: 1}\nparameters:\n  x: {min: -1.0, max: 1.0}\n');
+    assert.throws(() => loadSpecFile(path.join(dir, 'train.yaml')), (err: unknown) => err instanceof SpecError && /train: a sweep with a "program" takes no "train" block/.test(err.format()));
   });
 
   it('rejects min > max naming the field', () => {
@@ -96,7 +122,7 @@ describe('sweep-file validation', () => {
   it('rejects unknown keys with a did-you-mean', () => {
     assert.equal(
       errorOf(`${base}run_capp: 4\n`),
-      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, run_cap, seed, workers, max_consecutive_failures, parameters, train, program)',
+      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, run_cap, seed, workers, max_consecutive_failures, parameters, train, program, bayes)',
     );
     assert.match(errorOf(`${base}  units: {value: 3, distrbution: constant}\n`), /^sweep\.yaml:6: parameters\.units\.distrbution: unknown key "distrbution"; did you mean "distribution"\?/);
     assert.match(errorOf(`${base}train: {epoch: 2}\n`), /^sweep\.yaml:6: train\.epoch: unknown key "epoch"; did you mean "epochs"\?/);

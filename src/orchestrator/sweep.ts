@@ -1,0 +1,190 @@
+/**
+ * Ask-and-tell: the lowest layer of running a sweep. `Sweep.open` creates or resumes a sweep in a storage;
+ * `ask()` returns the next trial with its params (recorded as running), `tell()` / `fail()` record how it
+ * ended. `runSweep` (and so `tfsweep run`) is a loop over these; a program of your own can drive them as well,
+ * against the same database as the CLI.
+ *
+ * The history the sampler sees is kept in memory only as a cache of what this process wrote: it is rebuilt
+ * from storage on open, and this process is the sweep's only writer while it owns it.
+ */
+import { UsageError, errorMessage } from '../errors.js';
+import { createSampler, plannedTrialCount, type Sampler } from '../samplers/index.js';
+import type { Params } from '../space/distributions.js';
+import { deriveSeed } from '../space/rng.js';
+import type { LoadedSpec, SweepSpec } from '../spec/types.js';
+import type { EpochRecord, Metrics, Storage, SweepRecord, TrialRecord } from '../storage/storage.js';
+import { HEARTBEAT_MS, ownerId, ownerIsGone } from './ownership.js';
+import { planFromHistory, resumableSpec } from './resume.js';
+
+export interface SweepOpenResult {
+  sweep: Sweep | null;
+  /** Set when the stored sweep is already finished: nothing to run. */
+  finished?: SweepRecord;
+}
+
+export class Sweep {
+  readonly planned: number | null;
+  /** Trials found running or queued from a process that is gone, marked interrupted on open. */
+  readonly interruptedOnOpen: number;
+  private readonly sampler: Sampler;
+  private readonly history: TrialRecord[];
+  private readonly reruns: Array<{ configIndex: number; params: Params }>;
+  private nextIndex: number;
+  private completedCount: number;
+  private consecutive = 0;
+  private exhausted = false;
+  private stop: string | null = null;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  private constructor(
+    private readonly storage: Storage,
+    public record: SweepRecord,
+    readonly spec: SweepSpec,
+    readonly resumed: boolean,
+    private readonly owner: string,
+  ) {
+    this.interruptedOnOpen = storage.interruptActiveTrials(record.id);
+    this.history = storage.listTrials(record.id);
+    const plan = planFromHistory(this.history);
+    this.reruns = plan.reruns;
+    this.nextIndex = plan.nextIndex;
+    this.completedCount = plan.completed;
+    this.sampler = createSampler(spec);
+    this.planned = plannedTrialCount(spec);
+    this.heartbeat = setInterval(() => storage.heartbeat(record.id, owner), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Creates the sweep, or resumes the stored one of the same name (refusing a changed definition or a sweep
+   * that a live process runs). Nothing is written before these checks pass.
+   */
+  static open(storage: Storage, loaded: LoadedSpec, owner: string = ownerId()): SweepOpenResult {
+    const stored = storage.getSweep(loaded.spec.name);
+    const spec = stored ? resumableSpec(stored, loaded.spec) : loaded.spec;
+    if (stored?.state === 'finished') return { sweep: null, finished: stored };
+    const claim = storage.acquireSweep(spec, loaded.source, owner, (s) => ownerIsGone(s));
+    if ('busy' in claim) {
+      throw new UsageError(
+        `sweep "${spec.name}" is being run by another process (${claim.busy.owner}, last heartbeat ${claim.busy.heartbeatAt}); wait for it, or stop it first`,
+      );
+    }
+    return { sweep: new Sweep(storage, claim.sweep, spec, !claim.created, owner) };
+  }
+
+  get completed(): number {
+    return this.completedCount;
+  }
+
+  get running(): TrialRecord[] {
+    return this.history.filter((t) => t.state === 'running');
+  }
+
+  /** Why the sweep stopped asking for trials (failure policy), or null. */
+  get stopReason(): string | null {
+    return this.stop;
+  }
+
+  /** True when no further trial will be asked: the cap is met, the space is exhausted or the policy stopped it. */
+  get done(): boolean {
+    return this.stop !== null || this.completedCount >= (this.planned ?? Infinity) || (this.exhausted && this.running.length === 0);
+  }
+
+  /**
+   * The next trial to run, recorded as running; null when none should start now (cap reached counting the
+   * running trials, space exhausted, or stopped by the failure policy).
+   */
+  ask(): (TrialRecord & { rerun: boolean }) | null {
+    if (this.stop !== null || this.exhausted) return null;
+    if (this.completedCount + this.running.length >= (this.planned ?? Infinity)) return null;
+    const rerun = this.reruns.shift();
+    let config: { configIndex: number; params: Params; rerun: boolean };
+    if (rerun) config = { ...rerun, rerun: true };
+    else {
+      const params = this.sampler.sample(this.nextIndex, this.history);
+      if (params === null) {
+        this.exhausted = true;
+        return null;
+      }
+      config = { configIndex: this.nextIndex++, params, rerun: false };
+    }
+    const trial = this.storage.startTrial(this.record.id, {
+      configIndex: config.configIndex,
+      params: config.params,
+      distributions: Object.fromEntries(Object.keys(config.params).map((k) => [k, this.spec.parameters[k]!])),
+      seed: deriveSeed(this.spec.seed, 'trial', config.configIndex),
+    });
+    this.history.push(trial);
+    return { ...trial, rerun: config.rerun };
+  }
+
+  /** Records one step (an epoch, or a program's `report`) of a running trial. */
+  report(trial: TrialRecord, epoch: EpochRecord): void {
+    this.storage.recordEpoch(trial.id, epoch);
+  }
+
+  /**
+   * Records a trial as complete. `result` is the metric's value, or a record of metrics that holds it; a
+   * result without a finite value for the sweep's metric fails the trial instead.
+   */
+  tell(trial: TrialRecord, result: number | Metrics, epochs: readonly EpochRecord[] = []): TrialRecord {
+    const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
+    const value = metrics[this.spec.metric.name];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      const got = typeof result === 'number' ? String(result) : JSON.stringify(result);
+      return this.fail(trial, new Error(`the objective returned no finite "${this.spec.metric.name}" (got ${got})`), epochs);
+    }
+    this.storage.completeTrial(trial.id, value, metrics, epochs);
+    this.completedCount++;
+    this.consecutive = 0;
+    return this.refresh(trial);
+  }
+
+  /** Records a trial as failed with its error; the sweep goes on until the failure policy says stop. */
+  fail(trial: TrialRecord, error: unknown, epochs: readonly EpochRecord[] = []): TrialRecord {
+    this.storage.failTrial(trial.id, errorMessage(error), epochs);
+    this.consecutive++;
+    if (this.consecutive >= this.spec.max_consecutive_failures && this.stop === null) {
+      this.stop = `stopped after ${this.consecutive} consecutive failed trials (max_consecutive_failures: ${this.spec.max_consecutive_failures}); last error: ${errorMessage(error)}`;
+    }
+    return this.refresh(trial);
+  }
+
+  setBackend(trial: TrialRecord, backend: string): void {
+    this.storage.setTrialBackend(trial.id, backend);
+  }
+
+  /**
+   * Ends this process's run of the sweep: `interrupted` marks running trials interrupted and leaves the sweep
+   * resumable; otherwise it is finished, or stopped by the failure policy.
+   */
+  close(interrupted = false): { status: 'finished' | 'stopped' | 'interrupted'; message: string } {
+    clearInterval(this.heartbeat);
+    let status: 'finished' | 'stopped' | 'interrupted';
+    let message: string;
+    if (interrupted || (!this.done && this.stop === null)) {
+      const count = this.storage.interruptActiveTrials(this.record.id);
+      status = 'interrupted';
+      message = `interrupted; ${count} running trial(s) marked interrupted; run the same command again to resume`;
+      this.storage.setSweepState(this.record.id, 'stopped', message);
+    } else if (this.stop !== null) {
+      status = 'stopped';
+      message = this.stop;
+      this.storage.setSweepState(this.record.id, 'stopped', message);
+    } else {
+      const failed = this.history.filter((t) => t.state === 'failed').length;
+      status = 'finished';
+      message = `${this.completedCount} trial(s) complete${failed ? `, ${failed} failed` : ''}`;
+      this.storage.setSweepState(this.record.id, 'finished', message);
+    }
+    this.record = this.storage.getSweep(this.record.name)!;
+    return { status, message };
+  }
+
+  private refresh(trial: TrialRecord): TrialRecord {
+    const fresh = this.storage.getTrial(trial.id)!;
+    const i = this.history.findIndex((t) => t.id === trial.id);
+    if (i >= 0) this.history[i] = fresh;
+    return fresh;
+  }
+}

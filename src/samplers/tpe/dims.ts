@@ -1,0 +1,109 @@
+/**
+ * How the TPE sees each parameter: a numeric axis (linear or log, continuous or on a step grid) or a set of
+ * categories. Values go into this internal space to be modelled and come back out as the user's values.
+ */
+import { type Distribution, type ParamValue } from '../../space/distributions.js';
+
+export type Dim =
+  | {
+      kind: 'numeric';
+      name: string;
+      /** Bounds in the internal space (log of the value for log scales). */
+      low: number;
+      high: number;
+      /** Grid step in the internal space (linear only), or null when continuous. */
+      step: number | null;
+      toInternal(value: ParamValue): number | null;
+      toExternal(x: number): ParamValue;
+    }
+  | {
+      kind: 'categorical';
+      name: string;
+      choices: ParamValue[];
+      /** The categories' prior probabilities (uniform unless the sweep file gives `probabilities`). */
+      prior: number[];
+      toInternal(value: ParamValue): number | null;
+      toExternal(x: number): ParamValue;
+    };
+
+function decimalsOf(q: number): number {
+  const text = String(q);
+  if (text.includes('e-')) return Number(text.split('e-')[1]) + (text.split('e-')[0]!.split('.')[1]?.length ?? 0);
+  return text.split('.')[1]?.length ?? 0;
+}
+
+const num = (v: ParamValue): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The TPE's view of a distribution, or null for a constant (nothing to search). */
+export function toDim(name: string, dist: Distribution): Dim | null {
+  switch (dist.type) {
+    case 'constant':
+      return null;
+    case 'categorical': {
+      const keys = dist.values.map((v) => JSON.stringify(v));
+      return {
+        kind: 'categorical',
+        name,
+        choices: dist.values,
+        prior: dist.probabilities ?? dist.values.map(() => 1 / dist.values.length),
+        toInternal: (v) => {
+          const i = keys.indexOf(JSON.stringify(v));
+          return i < 0 ? null : i;
+        },
+        toExternal: (x) => dist.values[x]!,
+      };
+    }
+    case 'uniform':
+      return { kind: 'numeric', name, low: dist.min, high: dist.max, step: null, toInternal: num, toExternal: (x) => x };
+    case 'log_uniform_values':
+    case 'log_uniform': {
+      const [low, high] = dist.type === 'log_uniform' ? [dist.min, dist.max] : [Math.log(dist.min), Math.log(dist.max)];
+      return {
+        kind: 'numeric',
+        name,
+        low,
+        high,
+        step: null,
+        toInternal: (v) => (num(v) !== null && (v as number) > 0 ? Math.log(v as number) : null),
+        toExternal: (x) => Math.min(Math.exp(high), Math.max(Math.exp(low), Math.exp(x))),
+      };
+    }
+    case 'q_log_uniform_values': {
+      // Modelled as continuous on the log scale, then snapped to the grid of q inside the bounds.
+      const dec = decimalsOf(dist.q);
+      const snap = (v: number): number => Number((Math.round(v / dist.q) * dist.q).toFixed(dec));
+      return {
+        kind: 'numeric',
+        name,
+        low: Math.log(dist.min),
+        high: Math.log(dist.max),
+        step: null,
+        toInternal: (v) => (num(v) !== null && (v as number) > 0 ? Math.log(v as number) : null),
+        toExternal: (x) => {
+          let v = snap(Math.exp(x));
+          if (v < dist.min) v = snap(v + dist.q);
+          if (v > dist.max) v = snap(v - dist.q);
+          return v;
+        },
+      };
+    }
+    case 'int_uniform':
+    case 'q_uniform': {
+      const q = dist.q;
+      const dec = decimalsOf(q);
+      // The grid: int_uniform counts from min; q_uniform holds the multiples of q inside [min, max].
+      const low = dist.type === 'int_uniform' ? dist.min : Number((Math.ceil(dist.min / q - 1e-9) * q).toFixed(dec));
+      const steps = Math.floor((dist.type === 'int_uniform' ? dist.max - low : Math.floor(dist.max / q + 1e-9) * q - low) / q + 1e-9);
+      const high = Number((low + steps * q).toFixed(dec));
+      return {
+        kind: 'numeric',
+        name,
+        low,
+        high,
+        step: q,
+        toInternal: num,
+        toExternal: (x) => Number((low + Math.round((x - low) / q) * q).toFixed(dec)),
+      };
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Tree-structured Parzen Estimator with Optuna's TPESampler defaults: random for the first n_startup_trials,
+ * then for each configuration split the observations at gamma(n) = min(ceil(0.1·n), 25) best, fit l(x) to
+ * the good ones and g(x) to the rest, draw n_ei_candidates from l(x) and keep the one maximising l(x)/g(x).
+ * Independent per parameter by default; `multivariate: true` models them jointly.
+ *
+ * Trials still running count as observations with the worst possible value (Optuna's "constant liar"), so
+ * parallel workers push each other away instead of probing the same point. Stateless: every answer is a
+ * function of the spec, the configuration index and the history storage holds.
+ */
+import type { Params } from '../../space/distributions.js';
+import { createRng, deriveSeed } from '../../space/rng.js';
+import type { Goal } from '../../spec/types.js';
+import type { TrialRecord } from '../../storage/storage.js';
+import type { Sampler } from '../sampler.js';
+import type { Distribution } from '../../space/distributions.js';
+import { RandomSampler } from '../random.js';
+import { toDim, type Dim } from './dims.js';
+import { ParzenEstimator, type ParzenOptions } from './parzen.js';
+
+export interface TpeSettings {
+  n_startup_trials: number;
+  n_ei_candidates: number;
+  multivariate: boolean;
+  constant_liar: boolean;
+  prior_weight: number;
+  consider_magic_clip: boolean;
+  consider_endpoints: boolean;
+}
+
+export const TPE_DEFAULTS: TpeSettings = {
+  n_startup_trials: 10,
+  n_ei_candidates: 24,
+  multivariate: false,
+  constant_liar: true,
+  prior_weight: 1,
+  consider_magic_clip: true,
+  consider_endpoints: false,
+};
+
+export function defaultGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/** How many times to redraw when a draw repeats a running trial's configuration. */
+const DUPLICATE_RETRIES = 8;
+
+export class TpeSampler implements Sampler {
+  private readonly dims: Dim[];
+  private readonly random: RandomSampler;
+  private readonly parzen: ParzenOptions;
+
+  constructor(
+    private readonly parameters: Record<string, Distribution>,
+    private readonly goal: Goal,
+    private readonly seed: number,
+    private readonly settings: TpeSettings = TPE_DEFAULTS,
+  ) {
+    this.dims = Object.entries(parameters)
+      .map(([name, dist]) => toDim(name, dist))
+      .filter((d): d is Dim => d !== null);
+    this.random = new RandomSampler(parameters, seed);
+    this.parzen = {
+      priorWeight: settings.prior_weight,
+      considerMagicClip: settings.consider_magic_clip,
+      considerEndpoints: settings.consider_endpoints,
+      multivariate: settings.multivariate,
+    };
+  }
+
+  size(): null {
+    return null;
+  }
+
+  sample(index: number, history: readonly TrialRecord[]): Params {
+    const obs = this.observations(history);
+    if (obs.length < this.settings.n_startup_trials || this.dims.length === 0) return this.random.sample(index);
+
+    const running = new Set(history.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => configKey(t.params)));
+    const nBelow = defaultGamma(obs.length);
+    // Best first by score; ties keep chronological order. Each side is then put back in chronological order,
+    // which is what the weights' down-weighting of old observations refers to.
+    const ranked = obs.map((_, i) => i).sort((a, b) => obs[a]!.score - obs[b]!.score || a - b);
+    const below = ranked.slice(0, nBelow).sort((a, b) => a - b);
+    const above = ranked.slice(nBelow).sort((a, b) => a - b);
+
+    let params: Params | undefined;
+    for (let attempt = 0; attempt <= DUPLICATE_RETRIES; attempt++) {
+      params = this.propose(index, attempt, obs, below, above);
+      if (!running.has(configKey(params))) return params;
+    }
+    // Every redraw landed on a running configuration (a tiny discrete space): fall back to random draws.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const draw = this.random.sample(deriveSeed(index, 'fallback', attempt));
+      if (!running.has(configKey(draw))) return draw;
+    }
+    return params!; // more workers than configurations: a repeat cannot be avoided
+
+  }
+
+  private propose(index: number, attempt: number, obs: Observation[], below: number[], above: number[]): Params {
+    const out: Params = {};
+    const groups = this.settings.multivariate ? [this.dims] : this.dims.map((d) => [d]);
+    for (const group of groups) {
+      const dimIdx = group.map((d) => this.dims.indexOf(d));
+      const rows = (idx: number[]) => idx.map((i) => dimIdx.map((d) => obs[i]!.values[d]!));
+      const l = new ParzenEstimator(group, rows(below), this.parzen);
+      const g = new ParzenEstimator(group, rows(above), this.parzen);
+      const rng = createRng(deriveSeed(this.seed, 'tpe', index, attempt, group.map((d) => d.name).join(',')));
+      const candidates = l.sample(rng, this.settings.n_ei_candidates);
+      const ll = l.logPdf(candidates);
+      const lg = g.logPdf(candidates);
+      let best = 0;
+      for (let i = 1; i < candidates.length; i++) if (ll[i]! - lg[i]! > ll[best]! - lg[best]!) best = i;
+      group.forEach((dim, j) => (out[dim.name] = dim.toExternal(candidates[best]![j]!)));
+    }
+    // Constants keep their value; parameters in file order.
+    return Object.fromEntries(
+      Object.entries(this.parameters).map(([name, dist]) => [name, name in out ? out[name]! : dist.type === 'constant' ? dist.value : null]),
+    );
+  }
+
+  /** Complete trials (and running ones, as the worst value, under the constant liar) in the internal space. */
+  private observations(history: readonly TrialRecord[]): Observation[] {
+    const sign = this.goal === 'minimize' ? 1 : -1;
+    const out: Observation[] = [];
+    for (const t of history) {
+      let score: number;
+      if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) score = sign * t.value;
+      else if (this.settings.constant_liar && (t.state === 'running' || t.state === 'queued')) score = Infinity;
+      else continue;
+      const values = this.dims.map((d) => d.toInternal(t.params[d.name] ?? null));
+      if (values.some((v) => v === null)) continue; // drawn from another space: not comparable
+      out.push({ score, values: values as number[] });
+    }
+    return out;
+  }
+}
+
+interface Observation {
+  score: number;
+  values: number[];
+}
+
+function configKey(params: Params): string {
+  return JSON.stringify(params);
+}
