@@ -183,4 +183,56 @@ describe('nothing lost', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(readTrials(path.join(dir, 'd.db')).map((r) => r.state), ['failed', 'failed', 'complete']);
   });
+
+  it('a bayes sweep of a program objective resumes after kill -9 and completes every trial once', async () => {
+    const dir = tempDir();
+    writeFile(
+      dir,
+      'objective.mjs',
+      `import { setTimeout as sleep } from 'node:timers/promises';
+export default async function ({ x, units, opt }, trial) {
+  trial.report(0, { partial: x * x });
+  await sleep(40);
+  if (opt === 'bad' && x > 4.5) throw new Error('unlucky corner');
+  return { value: (x - 1) ** 2 + (units - 64) ** 2 / 1e4 + (opt === 'adam' ? 0 : 0.3), seed: trial.seed };
+}
+`,
+    );
+    writeFile(
+      dir,
+      'sweep.yaml',
+      'name: bayes-prog\nmethod: bayes\nseed: 5\nrun_cap: 24\nprogram: ./objective.mjs\nmetric: {name: value, goal: minimize}\nparameters:\n  x: {min: -5.0, max: 5.0}\n  units: {min: 16, max: 128, q: 16}\n  opt: {values: [adam, sgd, bad]}\n',
+    );
+    const started = await startAndWait(dir, ['sweep.yaml', '--db', 'run.db', '--workers', '2'], (rows) => rows.filter((r) => r.state === 'complete').length >= 12 && rows.some((r) => r.state === 'running'));
+    started.child.kill('SIGKILL');
+    await started.exited;
+    const before = readTrials(started.db);
+    const runningAtKill = before.filter((r) => r.state === 'running');
+
+    const resumed = await runCli(['run', 'sweep.yaml', '--db', 'run.db', '--workers', '2'], { cwd: dir });
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.equal(integrity(started.db), 'ok');
+    const after = readTrials(started.db);
+    assert.deepEqual(after.map((r) => r.number), after.map((_, i) => i));
+    for (const row of before.filter((r) => r.state === 'complete')) assert.deepEqual(after.find((r) => r.id === row.id), row);
+    for (const row of runningAtKill) {
+      assert.equal(after.find((r) => r.id === row.id)!.state, 'interrupted');
+      const rerun = after.filter((r) => r.config_index === row.config_index && r.state !== 'interrupted');
+      assert.equal(rerun.length, 1);
+      assert.equal(rerun[0]!.params, row.params);
+    }
+    const complete = after.filter((r) => r.state === 'complete');
+    assert.equal(complete.length, 24);
+    assert.equal(new Set(after.filter((r) => r.state !== 'interrupted').map((r) => r.config_index)).size, after.filter((r) => r.state !== 'interrupted').length);
+    assert.ok(complete.every((r) => r.epochs === 1), 'each trial.report(step) is stored');
+    const failed = after.filter((r) => r.state === 'failed');
+    const conn = new Database(started.db, { readonly: true });
+    for (const f of failed) {
+      assert.equal((conn.prepare('SELECT error FROM trials WHERE id = ?').get(f.id) as { error: string }).error, 'unlucky corner');
+    }
+    conn.close();
+    const best = JSON.parse((await runCli(['best', 'bayes-prog', '--db', 'run.db', '--json', '--top', '1'], { cwd: dir })).stdout) as Array<{ value: number; metrics: Record<string, number> }>;
+    assert.ok(best[0]!.value < 1, `best ${best[0]!.value}`);
+    assert.ok('seed' in best[0]!.metrics, 'a record result keeps all its metrics');
+  });
 });

@@ -1,0 +1,89 @@
+/**
+ * Search quality on the reference objectives: the median over 20 seeds of the best value after 100 trials,
+ * beside Optuna 3.1.0's figures for the same spaces and budgets. Runs on the ask-and-tell API over SQLite
+ * (in memory), the objective called in-process; "2 workers" keeps two trials in flight, told in order,
+ * with the constant liar at work, as two workers would.
+ *
+ *   npm run bench:quality        (BENCH_SEEDS=20 BENCH_TRIALS=100)
+ */
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { Sweep } from '../src/orchestrator/sweep.js';
+import type { Params } from '../src/space/distributions.js';
+import { loadSpecFile } from '../src/spec/load.js';
+import type { SweepSpec } from '../src/spec/types.js';
+import { SqliteStorage } from '../src/storage/sqlite.js';
+import { median, sharedBenchDir, writeResult } from './common.js';
+
+const SEEDS = Number(process.env.BENCH_SEEDS ?? 20);
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 100);
+const OPTUNA: Record<string, Record<string, number>> = {
+  branin: { random: 0.957, tpe: 0.411, 'tpe multivariate': 0.471 },
+  mixed: { random: 0.0505, tpe: 0.00189, 'tpe multivariate': 0.00346 },
+};
+
+type Variant = { label: string; method: SweepSpec['method']; multivariate: boolean; workers: number };
+const VARIANTS: Variant[] = [
+  { label: 'random', method: 'random', multivariate: false, workers: 1 },
+  { label: 'tpe', method: 'bayes', multivariate: false, workers: 1 },
+  { label: 'tpe multivariate', method: 'bayes', multivariate: true, workers: 1 },
+  { label: 'tpe, 2 workers', method: 'bayes', multivariate: false, workers: 2 },
+];
+
+async function bestOf(file: string, variant: Variant, seed: number, objective: (p: Params) => Promise<number>): Promise<number> {
+  const loaded = loadSpecFile(file);
+  const spec: SweepSpec = {
+    ...loaded.spec,
+    name: `${loaded.spec.name}-${variant.label}-${seed}`,
+    method: variant.method,
+    seed,
+    seed_given: true,
+    run_cap: TRIALS,
+    bayes: variant.method === 'bayes' ? { ...loaded.spec.bayes!, multivariate: variant.multivariate } : null,
+  };
+  const storage = new SqliteStorage(':memory:');
+  const { sweep } = Sweep.open(storage, { ...loaded, spec }, 'bench/1');
+  let best = Infinity;
+  const inFlight = [];
+  for (;;) {
+    while (inFlight.length < variant.workers) {
+      const t = sweep!.ask();
+      if (!t) break;
+      inFlight.push(t);
+    }
+    const t = inFlight.shift();
+    if (!t) break;
+    const value = await objective(t.params);
+    best = Math.min(best, value);
+    sweep!.tell(t, value);
+  }
+  sweep!.close();
+  storage.close();
+  return best;
+}
+
+const dir = sharedBenchDir();
+const results: Record<string, Record<string, { median_best: number; seconds: number; optuna?: number }>> = {};
+for (const name of ['branin', 'mixed']) {
+  const file = path.join(dir, `${name}.yaml`);
+  const objective = (await import(pathToFileURL(path.join(dir, `${name}.mjs`)).href)).default as (p: Params) => Promise<number>;
+  results[name] = {};
+  for (const variant of VARIANTS) {
+    const t0 = performance.now();
+    const bests: number[] = [];
+    for (let seed = 0; seed < SEEDS; seed++) bests.push(await bestOf(file, variant, seed, objective));
+    const optuna = OPTUNA[name]![variant.label];
+    results[name]![variant.label] = { median_best: median(bests), seconds: (performance.now() - t0) / 1000, ...(optuna !== undefined ? { optuna } : {}) };
+    console.error(`${name} ${variant.label}: ${median(bests).toPrecision(4)}`);
+  }
+}
+
+console.log(`\nMedian over ${SEEDS} seeds of the best value after ${TRIALS} trials (lower is better)`);
+console.log('| function | sampler | tfsweep | Optuna 3.1.0 | seconds (all seeds) |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const [name, byVariant] of Object.entries(results)) {
+  for (const [label, r] of Object.entries(byVariant)) {
+    console.log(`| ${name} | ${label} | ${r.median_best.toPrecision(4)} | ${r.optuna ?? '–'} | ${r.seconds.toFixed(2)} |`);
+  }
+}
+console.log(`\nwrote ${writeResult('tpe-quality', { seeds: SEEDS, trials: TRIALS, results })}`);
