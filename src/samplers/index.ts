@@ -7,7 +7,7 @@ import { TPE_DEFAULTS, TpeSampler } from './tpe/tpe.js';
 export type { Sampler } from './sampler.js';
 export { GridSampler } from './grid.js';
 export { RandomSampler } from './random.js';
-export { TpeSampler, TPE_DEFAULTS, defaultGamma, type TpeSettings } from './tpe/tpe.js';
+export { TpeSampler, TPE_DEFAULTS, OPTUNA_TPE, defaultGamma, type TpeSettings } from './tpe/tpe.js';
 
 export function createSampler(spec: SweepSpec): Sampler {
   switch (spec.method) {

@@ -29,7 +29,7 @@ export const TOP_LEVEL_KEYS = [
   'bayes',
 ] as const;
 
-export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'seed'] as const;
+export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'bandwidth_factor', 'magic_clip_exponent', 'seed'] as const;
 
 export const sweepSchema = {
   type: 'object',
@@ -59,6 +59,8 @@ export const sweepSchema = {
         multivariate: { type: 'boolean' },
         constant_liar: { type: 'boolean' },
         prior_weight: { type: 'number', exclusiveMinimum: 0 },
+        bandwidth_factor: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        magic_clip_exponent: { type: 'number', minimum: 0.5, maximum: 3 },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
       },
     },

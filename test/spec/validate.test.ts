@@ -49,15 +49,17 @@ describe('sweep-file validation', () => {
     );
   });
 
-  it("accepts bayes with Optuna's TPE defaults, overridable under bayes:", () => {
+  it("accepts bayes with its TPE defaults, overridable under bayes:", () => {
     const { spec } = parseSpecText(base.replace('method: random', 'method: bayes'), 's.yaml');
     assert.equal(spec.method, 'bayes');
     assert.equal(spec.bayes!.n_startup_trials, 10);
     assert.equal(spec.bayes!.n_ei_candidates, 24);
-    assert.equal(spec.bayes!.multivariate, false);
-    const custom = parseSpecText(`${base.replace('method: random', 'method: bayes')}bayes: {n_startup_trials: 5, multivariate: true, seed: 9}\n`, 's.yaml').spec;
+    assert.equal(spec.bayes!.multivariate, true);
+    assert.equal(spec.bayes!.magic_clip_exponent, 1.5);
+    const custom = parseSpecText(`${base.replace('method: random', 'method: bayes')}bayes: {n_startup_trials: 5, multivariate: false, magic_clip_exponent: 1, seed: 9}\n`, 's.yaml').spec;
     assert.equal(custom.bayes!.n_startup_trials, 5);
-    assert.equal(custom.bayes!.multivariate, true);
+    assert.equal(custom.bayes!.multivariate, false);
+    assert.equal(custom.bayes!.magic_clip_exponent, 1);
     assert.equal(custom.seed, 9);
     assert.equal(errorOf(`${base}bayes: {multivariate: true}\n`), 'sweep.yaml:6: bayes: applies to method "bayes" only, not "random"');
     assert.match(errorOf(`${base.replace('method: random', 'method: bayes')}bayes: {n_ei_candidate: 4}\n`), /bayes\.n_ei_candidate: unknown key "n_ei_candidate"; did you mean "n_ei_candidates"\?/);

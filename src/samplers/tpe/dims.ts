@@ -40,16 +40,15 @@ export function toDim(name: string, dist: Distribution): Dim | null {
     case 'constant':
       return null;
     case 'categorical': {
-      const keys = dist.values.map((v) => JSON.stringify(v));
+      // Values are JSON scalars, so a Map keyed by the value itself finds them (and is the hot path of the TPE).
+      const index = new Map<ParamValue, number>();
+      dist.values.forEach((v, i) => (index.has(v) ? undefined : index.set(v, i)));
       return {
         kind: 'categorical',
         name,
         choices: dist.values,
         prior: dist.probabilities ?? dist.values.map(() => 1 / dist.values.length),
-        toInternal: (v) => {
-          const i = keys.indexOf(JSON.stringify(v));
-          return i < 0 ? null : i;
-        },
+        toInternal: (v) => index.get(v) ?? null,
         toExternal: (x) => dist.values[x]!,
       };
     }
