@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../errors.js';
+import { SpecError, UsageError, errorMessage } from '../errors.js';
+import { loadObjective } from '../worker/program.js';
 import type { LoadedSpec } from '../spec/types.js';
 import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
@@ -27,12 +28,26 @@ export interface RunSweepOptions {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/**
+ * A program that cannot be loaded would fail every trial the same way: this says so once, as a SpecError
+ * (exit 2), before anything is written. It imports the module in this thread, running its top level.
+ */
+export async function checkProgram(loaded: LoadedSpec): Promise<void> {
+  if (!loaded.spec.program) return;
+  try {
+    await loadObjective(pathToFileURL(loaded.spec.program).href);
+  } catch (err) {
+    throw new SpecError(`cannot load the objective: ${errorMessage(err)}`, loaded.file, 'program');
+  }
+}
+
 export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> {
   const { storage } = options;
   const emit: SweepListener = options.onEvent ?? (() => {});
   const requested = options.workers ?? options.loaded.spec.workers ?? os.availableParallelism();
   if (!Number.isInteger(requested) || requested < 1) throw new UsageError(`--workers: expected an integer ≥ 1, got ${requested}`);
 
+  await checkProgram(options.loaded);
   const opened = Sweep.open(storage, options.loaded);
   if (!opened.sweep) {
     const sweep = opened.finished!;

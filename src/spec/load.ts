@@ -80,5 +80,5 @@ export function loadSpecFile(file: string, shownAs: string = file): LoadedSpec {
       cause: err,
     });
   }
-  return { ...parseSpecText(source, shownAs, path.dirname(path.resolve(file))), file };
+  return parseSpecText(source, shownAs, path.dirname(path.resolve(file)));
 }

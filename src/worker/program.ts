@@ -2,6 +2,10 @@
  * Runs a user's objective module: `export default async (params, trial) => number | Record<string, number>`.
  * The module is imported once per worker thread and reused for every trial.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TrialError } from '../errors.js';
 import type { Params } from '../space/distributions.js';
 import type { EpochRecord, Metrics } from '../storage/storage.js';
@@ -21,10 +25,48 @@ export type Objective = (params: Params, trial: TrialHandle) => unknown;
 
 const modules = new Map<string, Promise<Objective>>();
 
+/**
+ * Imports the module. A TypeScript file that this Node cannot load by itself (Node < 22.18 has no type
+ * stripping) is loaded through `tsx` when the objective's project (or tfsweep's) has it installed.
+ */
+async function importModule(url: string): Promise<{ default?: unknown }> {
+  try {
+    return (await import(url)) as { default?: unknown };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[mc]?ts$/.test(url)) throw err;
+    const file = fileURLToPath(url);
+    const api = findTsxApi(file) ?? findTsxApi(fileURLToPath(import.meta.url));
+    if (!api) {
+      throw new TrialError(
+        `${file}: this Node (${process.version}) cannot load TypeScript by itself; install tsx beside the objective (npm install --save-dev tsx) or use Node ≥ 22.18`,
+      );
+    }
+    const { tsImport } = (await import(pathToFileURL(api).href)) as { tsImport: (specifier: string, parent: string) => Promise<{ default?: unknown }> };
+    const mod = await tsImport(url, url);
+    // tsx wraps an ES module's exports once more under `default` when it compiles to CommonJS.
+    const inner = mod.default as { default?: unknown } | undefined;
+    return typeof mod.default === 'function' ? mod : inner && typeof inner === 'object' && 'default' in inner ? inner : mod;
+  }
+}
+
+/** The ES-module entry of tsx's `tsx/esm/api`, as installed for the file at `from`, or null. */
+function findTsxApi(from: string): string | null {
+  try {
+    const pkgFile = createRequire(from).resolve('tsx/package.json');
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, unknown> };
+    const entry = pkg.exports?.['./esm/api'] as { import?: string | { default?: string } } | undefined;
+    const target = typeof entry?.import === 'string' ? entry.import : entry?.import?.default;
+    return target ? path.join(path.dirname(pkgFile), target) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function loadObjective(url: string): Promise<Objective> {
   let loaded = modules.get(url);
   if (!loaded) {
-    loaded = import(url).then((mod: { default?: unknown }) => {
+    loaded = importModule(url).then((mod: { default?: unknown }) => {
       if (typeof mod.default !== 'function') {
         throw new TrialError(`${url}: the module has no default export function (export default async (params, trial) => number)`);
       }
