@@ -15,6 +15,10 @@ import type { SweepSpec } from '../src/spec/types.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import { OPTUNA_TPE, TPE_DEFAULTS, type TpeSettings } from '../src/samplers/tpe/tpe.js';
 import { median, sharedBenchDir, writeResult } from './common.js';
+import { EXTRA_FUNCTIONS } from './functions.js';
+import { RandomSampler } from '../src/samplers/random.js';
+import { TpeSampler } from '../src/samplers/tpe/tpe.js';
+import type { TrialRecord } from '../src/storage/storage.js';
 
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 20);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 100);
@@ -88,4 +92,36 @@ for (const [name, byVariant] of Object.entries(results)) {
     console.log(`| ${name} | ${label} | ${r.median_best.toPrecision(4)} | ${r.optuna ?? '–'} | ${r.seconds.toFixed(2)} |`);
   }
 }
-console.log(`\nwrote ${writeResult('tpe-quality', { seeds: SEEDS, trials: TRIALS, results })}`);
+// The same comparison on functions the defaults were not chosen for: the sampler alone, in-process.
+const extra: Record<string, { optimum: number; default: number; optuna_settings: number; random: number }> = {};
+for (const [name, { space, f, optimum }] of Object.entries(EXTRA_FUNCTIONS)) {
+  const run = (make: (seed: number) => { sample: (i: number, h: TrialRecord[]) => Params | null }): number => {
+    const bests: number[] = [];
+    for (let seed = 0; seed < SEEDS; seed++) {
+      const sampler = make(seed);
+      const history: TrialRecord[] = [];
+      let best = Infinity;
+      for (let i = 0; i < TRIALS; i++) {
+        const params = sampler.sample(i, history)!;
+        const value = f(params);
+        best = Math.min(best, value);
+        history.push({ id: i + 1, sweepId: 1, number: i, configIndex: i, state: 'complete', params, distributions: {}, value, metrics: null, seed, backend: null, startedAt: null, endedAt: null, error: null });
+      }
+      bests.push(best);
+    }
+    return median(bests);
+  };
+  extra[name] = {
+    optimum,
+    default: run((seed) => new TpeSampler(space, 'minimize', seed, TPE_DEFAULTS)),
+    optuna_settings: run((seed) => new TpeSampler(space, 'minimize', seed, OPTUNA_TPE)),
+    random: run((seed) => new RandomSampler(space, seed)),
+  };
+}
+console.log(`\nOther functions, median best after ${TRIALS} trials over ${SEEDS} seeds (lower is better)`);
+console.log("| function | optimum | bayes, defaults | bayes with Optuna's settings | random |");
+console.log('| --- | --- | --- | --- | --- |');
+for (const [name, r] of Object.entries(extra)) {
+  console.log(`| ${name} | ${r.optimum} | ${r.default.toPrecision(4)} | ${r.optuna_settings.toPrecision(4)} | ${r.random.toPrecision(4)} |`);
+}
+console.log(`\nwrote ${writeResult('tpe-quality', { seeds: SEEDS, trials: TRIALS, results, other_functions: extra })}`);

@@ -22,7 +22,8 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       const summary = summarize(sweep, trials, plannedTrialCount(sweep.spec));
       const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
       if (args.json) {
-        const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: resolveTrainConfig(sweep.spec.train, t.params).epochs }));
+        const total = (t: (typeof running)[number]) => (sweep.spec.program ? null : resolveTrainConfig(sweep.spec.train, t.params).epochs);
+        const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: total(t) }));
         println(io.stdout, JSON.stringify({ ...summary, running: runningView }, null, 2));
         return 0;
       }
@@ -33,7 +34,8 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
       if (summary.message) println(io.stdout, `note     ${summary.message}`);
       for (const t of running) {
-        println(io.stdout, `running  trial ${t.number}: epoch ${t.epochs?.length ?? 0}/${resolveTrainConfig(sweep.spec.train, t.params).epochs} ${formatParams(t.params)}`);
+        const progress = sweep.spec.program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${resolveTrainConfig(sweep.spec.train, t.params).epochs}`;
+        println(io.stdout, `running  trial ${t.number}: ${progress} ${formatParams(t.params)}`);
       }
       return 0;
     }),

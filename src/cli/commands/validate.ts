@@ -29,8 +29,16 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
     println(io.stdout, 'parameters');
     const width = Math.max(...Object.keys(spec.parameters).map((k) => k.length));
     for (const [name, dist] of Object.entries(spec.parameters)) println(io.stdout, `  ${name.padEnd(width)}  ${describeDist(dist)}`);
-    const fixed = Object.entries(spec.train).filter(([k]) => !(k in spec.parameters));
-    println(io.stdout, `train     ${fixed.map(([k, v]) => `${k}=${v ?? 'all'}`).join(' ')}`);
+    if (spec.program) {
+      println(io.stdout, `program   ${spec.program}`);
+    } else {
+      const fixed = Object.entries(spec.train).filter(([k]) => !(k in spec.parameters));
+      println(io.stdout, `train     ${fixed.map(([k, v]) => `${k}=${v ?? 'all'}`).join(' ')}`);
+    }
+    if (spec.bayes) {
+      const b = spec.bayes;
+      println(io.stdout, `bayes     TPE: ${b.n_startup_trials} random trials first, ${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''}`);
+    }
     return 0;
   },
 };
