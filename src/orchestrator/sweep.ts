@@ -41,7 +41,7 @@ export class Sweep {
     public record: SweepRecord,
     readonly spec: SweepSpec,
     readonly resumed: boolean,
-    private readonly owner: string,
+    owner: string,
   ) {
     this.interruptedOnOpen = storage.interruptActiveTrials(record.id);
     this.history = storage.listTrials(record.id);
