@@ -4,6 +4,7 @@
  * Called once per worker thread; every trial in that thread reuses it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -17,7 +18,9 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
     }
-    return (await tf.setBackend(name)) && tf.getBackend() === name;
+    const ok = (await tf.setBackend(name)) && tf.getBackend() === name;
+    if (ok && name === 'wasm') registerWasmKernels();
+    return ok;
   } catch {
     return false;
   }
