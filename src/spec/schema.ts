@@ -4,12 +4,13 @@
  * messages can say more than a schema keyword can.
  */
 import { DISTRIBUTION_TYPES } from '../space/distributions.js';
-import { KNOBS, KNOB_NAMES, type KnobDef } from '../trainer/knobs.js';
+import { INDEXED_PATTERN, KNOBS, KNOB_NAMES, type KnobDef } from '../trainer/knobs.js';
 
 const scalar = { type: ['number', 'string', 'boolean', 'null'] };
 
 function knobSchema(def: KnobDef): object {
   if (def.kind === 'enum') return { enum: def.values };
+  if (def.kind === 'bool') return { type: 'boolean' };
   return { type: def.kind === 'int' ? 'integer' : 'number' };
 }
 
@@ -84,6 +85,7 @@ export const sweepSchema = {
       type: 'object',
       additionalProperties: false,
       properties: Object.fromEntries(KNOB_NAMES.map((name) => [name, knobSchema(KNOBS[name])])),
+      patternProperties: { [INDEXED_PATTERN.source]: { type: 'number' } },
     },
   },
 } as const;

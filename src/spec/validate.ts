@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { type Distribution, type ParamValue, isDiscrete } from '../space/distributions.js';
 import { freshSeed } from '../space/rng.js';
-import { KNOBS, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobProblem, type KnobName } from '../trainer/knobs.js';
+import { INDEXED_PATTERN, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobDef, knobProblem, type TrainConfig } from '../trainer/knobs.js';
 import { BAYES_KEYS, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
 import { TPE_DEFAULTS, type TpeSettings } from '../samplers/tpe/tpe.js';
 import type { SweepSpec } from './types.js';
@@ -192,9 +192,9 @@ function toDistribution(name: string, raw: RawParam, writtenAsFloat: (segments: 
   return { type, min, max };
 }
 
-function checkKnobDomain(name: KnobName, dist: Distribution): void {
+function checkKnobDomain(name: string, dist: Distribution): void {
   const at = (...rest: Segment[]): Segment[] => ['parameters', name, ...rest];
-  const def = KNOBS[name];
+  const def = knobDef(name)!;
   const check = (segments: Segment[], value: ParamValue): void => {
     const problem = knobProblem(name, value);
     if (problem) throw new SpecIssue(segments, problem);
@@ -206,6 +206,7 @@ function checkKnobDomain(name: KnobName, dist: Distribution): void {
       return dist.values.forEach((v, i) => check(at('values', i), v));
     default:
       if (def.kind === 'enum') throw new SpecIssue(at(), `"${name}" takes one of ${def.values.join(', ')}: give "values", not a range`);
+      if (def.kind === 'bool') throw new SpecIssue(at(), `"${name}" takes true or false: give "values", not a range`);
       if (def.kind === 'int' && (dist.type === 'uniform' || dist.type === 'log_uniform' || dist.type === 'log_uniform_values')) {
         throw new SpecIssue(at('distribution'), `"${name}" takes integers; use int_uniform or a q_ distribution, not ${dist.type}`);
       }
@@ -254,7 +255,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
 
   const train = defaultTrainConfig();
   for (const [key, value] of Object.entries(doc.train ?? {})) {
-    const problem = knobProblem(key as KnobName, value as ParamValue);
+    const problem = knobProblem(key, value as ParamValue);
     if (problem) throw new SpecIssue(['train', key], problem);
     (train as unknown as Record<string, unknown>)[key] = value;
   }
@@ -267,16 +268,17 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
       parameters[name] = toDistribution(name, doc.parameters[name]!, context.writtenAsFloat);
       continue;
     }
-    if (!(KNOB_NAMES as string[]).includes(name)) {
+    if (!knobDef(name)) {
       throw new SpecIssue(
         ['parameters', name],
         `unknown parameter "${name}" for the built-in trainer${didYouMean(name, KNOB_NAMES)} (known: ${KNOB_NAMES.join(', ')})`,
       );
     }
     const dist = toDistribution(name, doc.parameters[name]!, context.writtenAsFloat);
-    checkKnobDomain(name as KnobName, dist);
+    checkKnobDomain(name, dist);
     parameters[name] = dist;
   }
+  if (program === null) checkApplicability(train, parameters, Object.keys(doc.train ?? {}));
 
   const method = doc.method as SweepSpec['method'];
   if (method === 'grid') {
@@ -319,6 +321,42 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     program,
     bayes: method === 'bayes' ? ({ ...TPE_DEFAULTS, ...(doc.bayes as Partial<TpeSettings> | undefined) } as TpeSettings) : null,
   };
+}
+
+/** The values a setting can take in this sweep: its parameter's values, or the train block's one value. */
+function possibleValues(name: string, train: TrainConfig, parameters: Record<string, Distribution>): ParamValue[] {
+  const dist = parameters[name];
+  if (!dist) return [(train as unknown as Record<string, ParamValue>)[name]!];
+  if (dist.type === 'constant') return [dist.value];
+  if (dist.type === 'categorical') return dist.values;
+  return 'max' in dist ? [dist.max] : [];
+}
+
+/**
+ * A setting that does nothing in this sweep is an error naming it: a cnn knob on an mlp, momentum with adam,
+ * units_3 with two layers.
+ */
+function checkApplicability(train: TrainConfig, parameters: Record<string, Distribution>, trainKeys: string[]): void {
+  const models = possibleValues('model', train, parameters) as string[];
+  const optimizers = possibleValues('optimizer', train, parameters) as string[];
+  const maxOf = (name: string): number => Math.max(...(possibleValues(name, train, parameters) as number[]));
+  const places: Segment[][] = [...trainKeys.map((k) => ['train', k]), ...Object.keys(parameters).map((k) => ['parameters', k])];
+  for (const place of places) {
+    const name = place[1] as string;
+    const def = knobDef(name)!;
+    if (def.models && !models.some((m) => (def.models as readonly string[]).includes(m))) {
+      throw new SpecIssue(place, `"${name}" applies to model ${def.models.join(' or ')}, and this sweep trains ${models.join(' or ')}`);
+    }
+    const noOp = place[0] === 'train' && (train as unknown as Record<string, unknown>)[name] === 0;
+    if (def.optimizers && !noOp && !optimizers.some((o) => def.optimizers!.includes(o))) {
+      throw new SpecIssue(place, `"${name}" applies to optimizer ${def.optimizers.join(' or ')}, and this sweep uses ${optimizers.join(' or ')}`);
+    }
+    const indexed = INDEXED_PATTERN.exec(name);
+    if (indexed) {
+      const [count, what] = indexed[1] === 'filters' ? [maxOf('conv_blocks'), 'conv block'] : [maxOf('layers'), 'layer'];
+      if (Number(indexed[2]) > count) throw new SpecIssue(place, `there is no ${what} ${indexed[2]}: at most ${count} in this sweep`);
+    }
+  }
 }
 
 function resolveProgramAt(program: string, context: ValidateContext): string {

@@ -1,22 +1,66 @@
 /**
  * The built-in trainer's settings: what a `train:` block may set and what a sweep parameter may override.
  * Spec validation reads these definitions, so adding a knob here is the one place that makes it sweepable.
+ * `units_N`, `dropout_N` and `filters_N` set one layer or block (N from 1) and override the knob without N.
  */
 import type { ParamValue } from '../space/distributions.js';
 
-export type KnobDef =
-  | { kind: 'enum'; values: readonly string[]; default: string; help: string }
-  | { kind: 'int'; min: number; max?: number; default: number | null; help: string }
-  | { kind: 'float'; min: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; default: number; help: string };
+type Models = readonly ('mlp' | 'cnn')[];
+interface Common {
+  help: string;
+  /** The models it applies to (all when absent). */
+  models?: Models;
+  /** The optimizers it applies to (all when absent). */
+  optimizers?: readonly string[];
+}
+
+export type KnobDef = Common &
+  (
+    | { kind: 'enum'; values: readonly string[]; default: string }
+    | { kind: 'bool'; default: boolean }
+    | { kind: 'int'; min: number; max?: number; default: number | null }
+    | { kind: 'float'; min: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; default: number }
+  );
+
+/** Activations tfjs layers offer that make sense for a hidden layer; snake_case names map to tfjs's. */
+export const ACTIVATIONS: Record<string, string> = {
+  relu: 'relu',
+  relu6: 'relu6',
+  elu: 'elu',
+  selu: 'selu',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  hard_sigmoid: 'hardSigmoid',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish',
+  mish: 'mish',
+  gelu: 'gelu',
+  linear: 'linear',
+};
+
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad', 'adamax', 'adadelta'] as const;
 
 export const KNOBS = {
   dataset: { kind: 'enum', values: ['mnist'], default: 'mnist', help: 'the embedded MNIST (60,000 train / 10,000 test)' },
-  model: { kind: 'enum', values: ['mlp'], default: 'mlp', help: 'Flatten → Dense(units, relu) → Dense(10, softmax)' },
+  model: { kind: 'enum', values: ['mlp', 'cnn'], default: 'mlp', help: 'mlp: dense layers; cnn: conv blocks, then the same dense head' },
   epochs: { kind: 'int', min: 1, max: 10000, default: 3, help: 'passes over the training split' },
   batch_size: { kind: 'int', min: 1, max: 65536, default: 32, help: 'samples per gradient step' },
   learning_rate: { kind: 'float', min: 0, exclusiveMin: true, default: 0.001, help: "the optimizer's step size" },
-  optimizer: { kind: 'enum', values: ['adam', 'sgd', 'rmsprop'], default: 'adam', help: 'the optimizer' },
-  units: { kind: 'int', min: 1, max: 65536, default: 128, help: 'width of the hidden layer' },
+  optimizer: { kind: 'enum', values: OPTIMIZERS, default: 'adam', help: 'the optimizer' },
+  momentum: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'momentum of sgd and rmsprop', optimizers: ['sgd', 'rmsprop'] },
+  layers: { kind: 'int', min: 1, max: 16, default: 1, help: 'hidden dense layers (for cnn: of the head)' },
+  units: { kind: 'int', min: 1, max: 65536, default: 128, help: 'width of every hidden dense layer (units_N: of layer N)' },
+  activation: { kind: 'enum', values: Object.keys(ACTIVATIONS), default: 'relu', help: 'activation of the hidden layers' },
+  dropout: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'dropout after every hidden dense layer (dropout_N: after layer N)' },
+  l1: { kind: 'float', min: 0, default: 0, help: 'L1 kernel regularisation of the hidden layers' },
+  l2: { kind: 'float', min: 0, default: 0, help: 'L2 kernel regularisation of the hidden layers' },
+  batch_norm: { kind: 'bool', default: false, help: 'batch normalisation before each hidden activation' },
+  conv_blocks: { kind: 'int', min: 1, max: 4, default: 2, help: 'conv → pool blocks', models: ['cnn'] },
+  filters: { kind: 'int', min: 1, max: 1024, default: 16, help: 'filters of the first block, doubling per block (filters_N: of block N)', models: ['cnn'] },
+  kernel_size: { kind: 'int', min: 1, max: 9, default: 3, help: 'convolution kernel size', models: ['cnn'] },
+  pool: { kind: 'enum', values: ['max', 'avg'], default: 'max', help: 'pooling after each conv block', models: ['cnn'] },
+  conv_dropout: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'dropout after each conv block', models: ['cnn'] },
   validation_split: {
     kind: 'float',
     min: 0,
@@ -32,16 +76,41 @@ export const KNOBS = {
 export type KnobName = keyof typeof KNOBS;
 export const KNOB_NAMES = Object.keys(KNOBS) as KnobName[];
 
+/** Knobs that also come per layer or block, as `NAME_N`. */
+export const INDEXED_KNOBS = ['units', 'dropout', 'filters'] as const;
+export const INDEXED_PATTERN = /^(units|dropout|filters)_([1-9]\d?)$/;
+
+/** The definition behind a knob name (`units_3` → units), or undefined for an unknown name. */
+export function knobDef(name: string): KnobDef | undefined {
+  if (name in KNOBS) return KNOBS[name as KnobName];
+  const m = INDEXED_PATTERN.exec(name);
+  return m ? KNOBS[m[1] as KnobName] : undefined;
+}
+
 export interface TrainConfig {
   dataset: string;
-  model: string;
+  model: 'mlp' | 'cnn';
   epochs: number;
   batch_size: number;
   learning_rate: number;
-  optimizer: 'adam' | 'sgd' | 'rmsprop';
+  optimizer: (typeof OPTIMIZERS)[number];
+  momentum: number;
+  layers: number;
   units: number;
+  activation: string;
+  dropout: number;
+  l1: number;
+  l2: number;
+  batch_norm: boolean;
+  conv_blocks: number;
+  filters: number;
+  kernel_size: number;
+  pool: 'max' | 'avg';
+  conv_dropout: number;
   validation_split: number;
   train_size: number | null;
+  /** units_N, dropout_N, filters_N */
+  [indexed: `${(typeof INDEXED_KNOBS)[number]}_${number}`]: number | undefined;
 }
 
 export const TRAIN_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
@@ -53,13 +122,15 @@ export function defaultTrainConfig(): TrainConfig {
 }
 
 /** Why `value` is not acceptable for knob `name`, or undefined when it is. */
-export function knobProblem(name: KnobName, value: ParamValue): string | undefined {
-  const def: KnobDef = KNOBS[name];
+export function knobProblem(name: string, value: ParamValue): string | undefined {
+  const def = knobDef(name);
+  if (!def) return `unknown setting "${name}"`;
   if (def.kind === 'enum') {
     return typeof value === 'string' && def.values.includes(value)
       ? undefined
       : `expected one of ${def.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}`;
   }
+  if (def.kind === 'bool') return typeof value === 'boolean' ? undefined : `expected true or false, got ${JSON.stringify(value)}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
   if (def.kind === 'int' && !Number.isInteger(value)) return `expected an integer, got ${value}`;
   const exMin = def.kind === 'float' && def.exclusiveMin;
@@ -74,4 +145,9 @@ export function knobProblem(name: KnobName, value: ParamValue): string | undefin
 /** The trial's full configuration: the sweep's train defaults with the trial's params on top. */
 export function resolveTrainConfig(base: TrainConfig, params: Record<string, ParamValue>): TrainConfig {
   return { ...base, ...params } as TrainConfig;
+}
+
+/** Layer i's (1-based) value of an indexed knob: `NAME_i` when set, else `NAME`. */
+export function perLayer(config: TrainConfig, name: (typeof INDEXED_KNOBS)[number], i: number): number {
+  return (config[`${name}_${i}`] as number | undefined) ?? (config[name] as number);
 }

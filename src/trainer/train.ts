@@ -8,7 +8,7 @@ import { createRng, deriveSeed, shuffleInPlace } from '../space/rng.js';
 import type { EpochRecord, Metrics } from '../storage/storage.js';
 import type { TrainConfig } from './knobs.js';
 import type { ImageSet } from './mnist.js';
-import { buildMlp, makeOptimizer } from './mlp.js';
+import { buildModel, makeOptimizer } from './models.js';
 import { makeSplits } from './data.js';
 
 export interface TrainInput {
@@ -51,10 +51,10 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   let model: tf.Sequential | undefined;
   let optimizer: tf.Optimizer | undefined;
   try {
-    const xVal = keep(tf.tensor3d(splits.validation.x, [splits.validation.count, rows, cols]));
+    const xVal = keep(tf.tensor4d(splits.validation.x, [splits.validation.count, rows, cols, 1]));
     const yVal = keep(tf.oneHot(keep(tf.tensor1d(splits.validation.y, 'int32')), data.classes));
 
-    model = buildMlp(config, { rows, cols, classes: data.classes }, input.trialSeed);
+    model = buildModel(config, { rows, cols, channels: 1, classes: data.classes }, input.trialSeed);
     optimizer = makeOptimizer(config);
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
@@ -76,7 +76,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
         xBuf.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
         yBuf[i] = splits.train.y[src]!;
       }
-      const xs = tf.tensor3d(xBuf, [count, rows, cols]);
+      const xs = tf.tensor4d(xBuf, [count, rows, cols, 1]);
       const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(yBuf, 'int32'), data.classes));
       let history: tf.History;
       try {

@@ -160,7 +160,7 @@ describe('sweep-file validation', () => {
   it('checks parameter values against what the trainer accepts', () => {
     assert.equal(
       errorOf(`${base}  optimizer: {values: [adam, adamw]}\n`),
-      'sweep.yaml:6: parameters.optimizer.values[1]: expected one of "adam", "sgd", "rmsprop", got "adamw"',
+      'sweep.yaml:6: parameters.optimizer.values[1]: expected one of "adam", "sgd", "rmsprop", "adagrad", "adamax", "adadelta", got "adamw"',
     );
     assert.equal(
       errorOf(`${base}  units: {distribution: uniform, min: 16, max: 64}\n`),
