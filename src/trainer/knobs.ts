@@ -61,6 +61,21 @@ export const KNOBS = {
   kernel_size: { kind: 'int', min: 1, max: 9, default: 3, help: 'convolution kernel size', models: ['cnn'] },
   pool: { kind: 'enum', values: ['max', 'avg'], default: 'max', help: 'pooling after each conv block', models: ['cnn'] },
   conv_dropout: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'dropout after each conv block', models: ['cnn'] },
+  normalization: { kind: 'enum', values: ['scale', 'standardize', 'none'], default: 'scale', help: 'scale: ÷255; standardize: mean/std of the training split; none: raw 0–255' },
+  rotation_range: { kind: 'float', min: 0, max: 180, default: 0, help: 'augmentation: random rotation within ± degrees' },
+  width_shift_range: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'augmentation: random horizontal shift, fraction of the width' },
+  height_shift_range: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'augmentation: random vertical shift, fraction of the height' },
+  zoom_range: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'augmentation: random zoom in [1 − z, 1 + z]' },
+  lr_schedule: { kind: 'enum', values: ['none', 'step', 'exponential', 'plateau'], default: 'none', help: 'learning-rate schedule' },
+  lr_decay: { kind: 'float', min: 0, max: 1, exclusiveMin: true, default: 0.5, help: 'factor applied by the schedule' },
+  lr_decay_epochs: { kind: 'int', min: 1, max: 10000, default: 2, help: 'step schedule: epochs between decays' },
+  lr_patience: { kind: 'int', min: 1, max: 10000, default: 2, help: 'plateau schedule: epochs without improvement before a decay' },
+  min_lr: { kind: 'float', min: 0, default: 0, help: 'the schedule never goes below this' },
+  monitor: { kind: 'enum', values: ['val_loss', 'val_accuracy', 'loss', 'accuracy'], default: 'val_loss', help: 'metric watched by early stopping and the plateau schedule' },
+  early_stopping: { kind: 'bool', default: false, help: 'stop when `monitor` has not improved for `patience` epochs' },
+  patience: { kind: 'int', min: 0, max: 10000, default: 3, help: 'early stopping: epochs without improvement allowed' },
+  min_delta: { kind: 'float', min: 0, default: 0, help: 'early stopping: the least change that counts as improvement' },
+  restore_best_weights: { kind: 'bool', default: false, help: "early stopping: end with the best epoch's weights (and value)" },
   validation_split: {
     kind: 'float',
     min: 0,
@@ -107,6 +122,21 @@ export interface TrainConfig {
   kernel_size: number;
   pool: 'max' | 'avg';
   conv_dropout: number;
+  normalization: 'scale' | 'standardize' | 'none';
+  rotation_range: number;
+  width_shift_range: number;
+  height_shift_range: number;
+  zoom_range: number;
+  lr_schedule: 'none' | 'step' | 'exponential' | 'plateau';
+  lr_decay: number;
+  lr_decay_epochs: number;
+  lr_patience: number;
+  min_lr: number;
+  monitor: 'val_loss' | 'val_accuracy' | 'loss' | 'accuracy';
+  early_stopping: boolean;
+  patience: number;
+  min_delta: number;
+  restore_best_weights: boolean;
   validation_split: number;
   train_size: number | null;
   /** units_N, dropout_N, filters_N */

@@ -10,6 +10,8 @@ import type { TrainConfig } from './knobs.js';
 import type { ImageSet } from './mnist.js';
 import { buildModel, makeOptimizer } from './models.js';
 import { makeSplits } from './data.js';
+import { augmentImage, augmentationEnabled } from './augment.js';
+import { EarlyStopping, LrSchedule } from './schedule.js';
 
 export interface TrainInput {
   config: TrainConfig;
@@ -20,8 +22,12 @@ export interface TrainInput {
 }
 
 export interface TrainOutput {
+  /** The final metrics: the best epoch's when early stopping restored its weights, else the last epoch's. */
   metrics: Metrics;
   epochs: EpochRecord[];
+  /** The epoch training stopped after, and the best epoch by the monitored metric (early stopping only). */
+  stoppedEpoch: number;
+  bestEpoch: number | null;
 }
 
 /** tfjs names accuracy `acc`; tfsweep uses the Keras names. */
@@ -33,6 +39,13 @@ function renameMetrics(logs: tf.Logs | undefined): Metrics {
   return out;
 }
 
+/** SGD and momentum cache the rate as a tensor and have a setter; the others read the field each step. */
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
 function weightsFinite(model: tf.LayersModel): boolean {
   const total = tf.tidy(() => tf.addN(model.trainableWeights.map((w) => tf.sum(tf.abs(w.read())))).dataSync()[0]!);
   return Number.isFinite(total);
@@ -40,7 +53,12 @@ function weightsFinite(model: tf.LayersModel): boolean {
 
 export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   const { config, data } = input;
-  const splits = makeSplits(data.train, { trainSize: config.train_size, validationSplit: config.validation_split, sweepSeed: input.sweepSeed });
+  const splits = makeSplits(data.train, {
+    trainSize: config.train_size,
+    validationSplit: config.validation_split,
+    sweepSeed: input.sweepSeed,
+    normalization: config.normalization,
+  });
   const { rows, cols } = data.train;
   const epochs: EpochRecord[] = [];
   const owned: tf.Tensor[] = [];
@@ -50,6 +68,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   };
   let model: tf.Sequential | undefined;
   let optimizer: tf.Optimizer | undefined;
+  let bestWeights: tf.Tensor[] | null = null;
   try {
     const xVal = keep(tf.tensor4d(splits.validation.x, [splits.validation.count, rows, cols, 1]));
     const yVal = keep(tf.oneHot(keep(tf.tensor1d(splits.validation.y, 'int32')), data.classes));
@@ -67,13 +86,20 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     for (let i = 0; i < count; i++) order[i] = i;
     const xBuf = new Float32Array(count * features);
     const yBuf = new Int32Array(count);
+    const augment = augmentationEnabled(config);
+    const augmentRng = createRng(deriveSeed(input.trialSeed, 'augment'));
+    const schedule = new LrSchedule(config);
+    const stopper = config.early_stopping ? new EarlyStopping(config) : null;
+    let lr = config.learning_rate;
+    let stoppedEpoch = 0;
 
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       shuffleInPlace(order, rng);
       const started = performance.now();
       for (let i = 0; i < count; i++) {
         const src = order[i]!;
-        xBuf.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
+        if (augment) augmentImage(splits.train.x, src * features, xBuf, i * features, rows, cols, config, augmentRng);
+        else xBuf.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
         yBuf[i] = splits.train.y[src]!;
       }
       const xs = tf.tensor4d(xBuf, [count, rows, cols, 1]);
@@ -97,19 +123,37 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       const metrics = renameMetrics(
         Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, Number(v[v.length - 1])])) as tf.Logs,
       );
+      if (config.lr_schedule !== 'none') metrics.lr = lr;
       const record: EpochRecord = { epoch, metrics, durationMs: performance.now() - started, samples: splits.train.count };
       epochs.push(record);
       input.onEpoch?.(record);
+      stoppedEpoch = epoch;
       if (!Number.isFinite(metrics.loss)) throw new TrialError(`loss became ${metrics.loss} at epoch ${epoch}`);
       // tfjs clips predictions inside its cross-entropy, so diverged (NaN/∞) weights can still report a finite
       // loss; check the weights themselves, as Keras' TerminateOnNaN would see the loss.
       if (!weightsFinite(model)) throw new TrialError(`training diverged: weights became NaN or infinite at epoch ${epoch} (loss reported ${metrics.loss})`);
+      if (stopper) {
+        const { stop, best } = stopper.update(epoch, metrics);
+        if (best && config.restore_best_weights) {
+          if (bestWeights) tf.dispose(bestWeights);
+          bestWeights = model.getWeights().map((w) => w.clone());
+        }
+        if (stop) break;
+      }
+      const nextLr = schedule.next(lr, epoch, metrics);
+      if (nextLr !== lr) setLearningRate(optimizer, (lr = nextLr));
     }
-    return { metrics: epochs[epochs.length - 1]!.metrics, epochs };
+    let final = epochs[epochs.length - 1]!.metrics;
+    if (stopper && config.restore_best_weights && bestWeights && stopper.bestEpoch !== null) {
+      model.setWeights(bestWeights);
+      final = epochs[stopper.bestEpoch - 1]!.metrics;
+    }
+    return { metrics: final, epochs, stoppedEpoch, bestEpoch: stopper?.bestEpoch ?? null };
   } finally {
     // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
     model?.dispose();
     optimizer?.dispose();
+    if (bestWeights) tf.dispose(bestWeights);
     tf.dispose(owned);
   }
 }

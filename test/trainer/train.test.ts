@@ -29,8 +29,15 @@ describe('train/validation split', () => {
     const c = makeSplits(mnist.train, { trainSize: 1000, validationSplit: 0.2, sweepSeed: 4 });
     assert.equal(a.train.count, 800);
     assert.equal(a.validation.count, 200);
-    assert.deepEqual(a.validation.y, b.validation.y);
-    assert.notDeepEqual(a.validation.y, c.validation.y);
+    assert.deepEqual(a.validation.x, b.validation.x);
+    assert.notDeepEqual(a.validation.x, c.validation.x);
+    // Stratified: each class's share of the subset and of the validation split matches the full set's.
+    const share = (ys: ArrayLike<number>, label: number) => Array.from(ys).filter((y) => y === label).length / ys.length;
+    for (let label = 0; label < 10; label++) {
+      const full = share(mnist.train.labels, label);
+      assert.ok(Math.abs(share(a.train.y, label) - full) < 0.01, `class ${label} in train`);
+      assert.ok(Math.abs(share(a.validation.y, label) - full) < 0.01, `class ${label} in validation`);
+    }
     let min = Infinity;
     let max = -Infinity;
     for (const v of a.train.x) {
@@ -39,6 +46,25 @@ describe('train/validation split', () => {
     }
     assert.equal(min, 0);
     assert.equal(max, 1);
+  });
+});
+
+describe('normalization', () => {
+  it('standardizes with the training split statistics only, and keeps raw pixels with none', () => {
+    const std = makeSplits(mnist.train, { trainSize: 1000, validationSplit: 0.2, sweepSeed: 3, normalization: 'standardize' });
+    const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+    const sd = (x: Float32Array) => {
+      const m = mean(x);
+      return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length);
+    };
+    assert.ok(Math.abs(mean(std.train.x)) < 1e-4, `train mean ${mean(std.train.x)}`);
+    assert.ok(Math.abs(sd(std.train.x) - 1) < 1e-4, `train sd ${sd(std.train.x)}`);
+    // The validation split is transformed with the training statistics, so its own mean is not exactly 0.
+    const raw = makeSplits(mnist.train, { trainSize: 1000, validationSplit: 0.2, sweepSeed: 3, normalization: 'none' });
+    const expected = (raw.validation.x[300]! - std.normalization.offset) / std.normalization.scale;
+    assert.ok(Math.abs(std.validation.x[300]! - expected) < 1e-5);
+    assert.equal(raw.train.x.reduce((a, b) => Math.max(a, b), 0), 255);
+    assert.notEqual(mean(std.validation.x), 0);
   });
 });
 
