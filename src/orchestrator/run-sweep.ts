@@ -81,13 +81,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed };
     return programUrl
       ? { ...base, kind: 'program', programUrl, metricName: spec.metric.name }
-      : { ...base, kind: 'train', config: resolveTrainConfig(spec.train, trial.params), sweepSeed: spec.seed };
+      : { ...base, kind: 'train', config: resolveTrainConfig(spec.train, trial.params), sweepSeed: spec.seed, executions: spec.executions_per_trial };
   };
 
   const running = new Map<number, Promise<void>>();
   const launch = (trial: TrialRecord & { rerun: boolean }): void => {
     const task = taskFor(trial);
-    emit({ type: 'trial-start', trial, rerun: trial.rerun, totalEpochs: task.kind === 'train' ? task.config.epochs : null });
+    emit({ type: 'trial-start', trial, rerun: trial.rerun, totalEpochs: task.kind === 'train' ? task.config.epochs * task.executions : null });
     const settled = pool
       .run(
         task,
@@ -105,7 +105,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       .then(
         (result: TrialResult) => {
           if (result.backend) sweep.setBackend(trial, result.backend);
-          emit({ type: 'trial-end', trial: sweep.tell(trial, result.metrics, result.epochs), result });
+          emit({ type: 'trial-end', trial: sweep.tell(trial, result.metrics, result.epochs, result.executions), result });
         },
         (err: unknown) => {
           // Aborted trials are not failures: close() marks them interrupted.

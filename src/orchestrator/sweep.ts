@@ -12,7 +12,7 @@ import { createSampler, plannedTrialCount, type Sampler } from '../samplers/inde
 import type { Params } from '../space/distributions.js';
 import { deriveSeed } from '../space/rng.js';
 import type { LoadedSpec, SweepSpec } from '../spec/types.js';
-import type { EpochRecord, Metrics, Storage, SweepRecord, TrialRecord } from '../storage/storage.js';
+import type { EpochRecord, ExecutionRecord, Metrics, Storage, SweepRecord, TrialRecord } from '../storage/storage.js';
 import { HEARTBEAT_MS, ownerId, ownerIsGone } from './ownership.js';
 import { planFromHistory, resumableSpec } from './resume.js';
 
@@ -127,14 +127,16 @@ export class Sweep {
    * Records a trial as complete. `result` is the metric's value, or a record of metrics that holds it; a
    * result without a finite value for the sweep's metric fails the trial instead.
    */
-  tell(trial: TrialRecord, result: number | Metrics, epochs: readonly EpochRecord[] = []): TrialRecord {
+  tell(trial: TrialRecord, result: number | Metrics, epochs: readonly EpochRecord[] = [], executions: readonly ExecutionRecord[] = []): TrialRecord {
     const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
     const value = metrics[this.spec.metric.name];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       const got = typeof result === 'number' ? String(result) : JSON.stringify(result);
       return this.fail(trial, new Error(`the objective returned no finite "${this.spec.metric.name}" (got ${got})`), epochs);
     }
-    this.storage.completeTrial(trial.id, value, metrics, epochs);
+    const name = this.spec.metric.name;
+    const withValues = executions.map((x) => ({ ...x, value: x.metrics[name] ?? null }));
+    this.storage.completeTrial(trial.id, value, metrics, epochs, withValues);
     this.completedCount++;
     this.consecutive = 0;
     return this.refresh(trial);

@@ -27,11 +27,24 @@ function columnsOf(rows: readonly RankedTrial[]): Columns {
 }
 
 function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: number | string | boolean | null | undefined) => string): string[][] {
-  const header = ['rank', 'number', 'value', ...cols.params, ...cols.metrics, 'duration_s'];
+  const repeated = rows.some((r) => r.value_std !== undefined);
+  const tested = rows.some((r) => r.test_metrics);
+  const header = [
+    'rank',
+    'number',
+    'value',
+    ...(repeated ? ['value_std', 'ci95_low', 'ci95_high'] : []),
+    ...(tested ? ['test_accuracy', 'test_loss'] : []),
+    ...cols.params,
+    ...cols.metrics,
+    'duration_s',
+  ];
   const body = rows.map((r) => [
     String(r.rank),
     String(r.number),
     cell(r.value),
+    ...(repeated ? [cell(r.value_std), cell(r.value_ci95?.[0]), cell(r.value_ci95?.[1])] : []),
+    ...(tested ? [cell(r.test_metrics?.accuracy), cell(r.test_metrics?.loss)] : []),
     ...cols.params.map((p) => cell(r.params[p])),
     ...cols.metrics.map((m) => cell(r.metrics?.[m])),
     cell(r.duration_s),
@@ -53,6 +66,8 @@ export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial
             value: r.value,
             params: r.params,
             metrics: r.metrics,
+            ...(r.value_std !== undefined ? { value_std: r.value_std, value_ci95: r.value_ci95 } : {}),
+            ...(r.test_metrics ? { test_metrics: r.test_metrics } : {}),
             duration_s: r.duration_s,
           })),
         },

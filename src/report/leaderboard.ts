@@ -2,6 +2,7 @@
  * Ranking and the shapes the CLI prints and exports. Reads storage records only.
  */
 import { ownerIsGone } from '../orchestrator/ownership.js';
+import { summarizeValues } from './stats.js';
 import type { Params } from '../space/distributions.js';
 import type { EpochRecord, Metrics, SweepRecord, TrialRecord } from '../storage/storage.js';
 
@@ -17,8 +18,18 @@ export interface TrialView {
   ended_at: string | null;
   duration_s: number | null;
   error: string | null;
-  /** One object per epoch: `epoch`, every metric, `duration_ms`. */
+  /** One object per epoch: `epoch`, every metric, `duration_ms` (and `execution` when a trial repeats). */
   epochs: Array<Record<string, number | null>>;
+  /** executions_per_trial > 1: each execution, and the mean, standard deviation and 95% CI of the value. */
+  executions?: Array<{ execution: number; seed: number; value: number | null; stopped_epoch: number | null; best_epoch: number | null }>;
+  value_std?: number | null;
+  value_ci95?: [number, number] | null;
+  /** Early stopping with one execution: where it stopped and its best epoch. */
+  stopped_epoch?: number | null;
+  best_epoch?: number | null;
+  /** Metrics on the test split, for the trial that was evaluated on it. */
+  test_metrics?: Metrics | null;
+  model_path?: string | null;
 }
 
 export interface RankedTrial extends TrialView {
@@ -31,11 +42,11 @@ export function durationSeconds(trial: TrialRecord): number | null {
 }
 
 function epochView(epoch: EpochRecord): Record<string, number | null> {
-  return { epoch: epoch.epoch, ...epoch.metrics, duration_ms: epoch.durationMs };
+  return { ...(epoch.execution ? { execution: epoch.execution } : {}), epoch: epoch.epoch, ...epoch.metrics, duration_ms: epoch.durationMs };
 }
 
 export function trialView(trial: TrialRecord): TrialView {
-  return {
+  const view: TrialView = {
     number: trial.number,
     state: trial.state,
     params: trial.params,
@@ -49,6 +60,19 @@ export function trialView(trial: TrialRecord): TrialView {
     error: trial.error,
     epochs: (trial.epochs ?? []).map(epochView),
   };
+  const executions = trial.executions ?? [];
+  if (executions.length > 1) {
+    const stats = summarizeValues(executions.map((x) => x.value).filter((v): v is number => v !== null));
+    view.executions = executions.map((x) => ({ execution: x.execution, seed: x.seed, value: x.value, stopped_epoch: x.stoppedEpoch, best_epoch: x.bestEpoch }));
+    view.value_std = stats?.std ?? null;
+    view.value_ci95 = stats?.ci95 ?? null;
+  } else if (executions.length === 1 && executions[0]!.bestEpoch !== null) {
+    view.stopped_epoch = executions[0]!.stoppedEpoch;
+    view.best_epoch = executions[0]!.bestEpoch;
+  }
+  if (trial.testMetrics) view.test_metrics = trial.testMetrics;
+  if (trial.modelPath) view.model_path = trial.modelPath;
+  return view;
 }
 
 /** Completed trials, best first by the sweep's goal; ties keep trial order. */

@@ -128,7 +128,8 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           break;
         }
         case 'epoch':
-          trialBars.get(e.trial.id)?.update(e.epoch.epoch);
+          // Counted rather than read from the epoch number: executions_per_trial restarts the numbering.
+          trialBars.get(e.trial.id)?.increment();
           break;
         case 'trial-end': {
           const bar = trialBars.get(e.trial.id);

@@ -21,12 +21,14 @@ function paramNames(rows: readonly TrialView[]): string[] {
 
 export function trialsTable(rows: readonly TrialView[], metric: string): string {
   const params = paramNames(rows);
+  const extra = extraColumns(rows);
   return render(
-    ['#', 'state', metric, ...params, 'epochs', 'time', 'error'],
+    ['#', 'state', metric, ...extra.head, ...params, 'epochs', 'time', 'error'],
     rows.map((r) => [
       String(r.number),
       r.state,
       formatNumber(r.value),
+      ...extra.cells(r),
       ...params.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p]!))),
       String(r.epochs.length),
       formatDuration(r.duration_s),
@@ -35,15 +37,30 @@ export function trialsTable(rows: readonly TrialView[], metric: string): string 
   );
 }
 
+/** "± std" and "95% CI" cells when trials repeat, test metrics when a trial was evaluated on the test split. */
+function extraColumns(rows: readonly TrialView[]): { head: string[]; cells: (r: TrialView) => string[] } {
+  const repeated = rows.some((r) => r.value_std !== undefined);
+  const tested = rows.some((r) => r.test_metrics);
+  return {
+    head: [...(repeated ? ['± std', '95% CI'] : []), ...(tested ? ['test_accuracy', 'test_loss'] : [])],
+    cells: (r) => [
+      ...(repeated ? [formatNumber(r.value_std), r.value_ci95 ? `[${formatNumber(r.value_ci95[0])}, ${formatNumber(r.value_ci95[1])}]` : ''] : []),
+      ...(tested ? [formatNumber(r.test_metrics?.accuracy), formatNumber(r.test_metrics?.loss)] : []),
+    ],
+  };
+}
+
 export function leaderboardTable(rows: readonly RankedTrial[], metric: string): string {
   const params = paramNames(rows);
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => m !== metric).sort();
+  const extra = extraColumns(rows);
   return render(
-    ['rank', '#', metric, ...params, ...metrics, 'time'],
+    ['rank', '#', metric, ...extra.head, ...params, ...metrics, 'time'],
     rows.map((r) => [
       String(r.rank),
       String(r.number),
       formatNumber(r.value),
+      ...extra.cells(r),
       ...params.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p]!))),
       ...metrics.map((m) => formatNumber(r.metrics?.[m])),
       formatDuration(r.duration_s),

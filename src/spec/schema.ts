@@ -28,6 +28,7 @@ export const TOP_LEVEL_KEYS = [
   'train',
   'program',
   'bayes',
+  'executions_per_trial',
 ] as const;
 
 export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'bandwidth_factor', 'magic_clip_exponent', 'seed'] as const;
@@ -50,6 +51,7 @@ export const sweepSchema = {
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
     workers: { type: 'integer', minimum: 1, maximum: 256 },
     max_consecutive_failures: { type: 'integer', minimum: 1 },
+    executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
     program: { type: 'string', minLength: 1 },
     bayes: {
       type: 'object',

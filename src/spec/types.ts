@@ -18,6 +18,8 @@ export interface SweepSpec {
   seed_given: boolean;
   workers: number | null;
   max_consecutive_failures: number;
+  /** Trainings per trial with different seeds (KerasTuner's meaning); the trial's value is their mean. */
+  executions_per_trial: number;
   /** In file order: grid enumeration order follows it. */
   parameters: Record<string, Distribution>;
   /** The built-in trainer's settings; unused when `program` is set. */

@@ -236,6 +236,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new SpecIssue([], `expected a mapping of sweep settings at the top level, got ${typeName(raw)}`);
   }
+  raw = expandEarlyStopping(raw as Record<string, unknown>);
   if (!checkShape(raw)) {
     // A misspelt key also makes the intended key "missing": report the misspelling, which names the fix.
     const errors = checkShape.errors!;
@@ -250,6 +251,9 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   const program = doc.program === undefined ? null : resolveProgramAt(doc.program as string, context);
   if (program !== null && doc.train !== undefined) {
     throw new SpecIssue(['train'], 'a sweep with a "program" takes no "train" block: the program trains (or computes) what it likes');
+  }
+  if (program !== null && (doc.executions_per_trial as number | undefined) !== undefined && (doc.executions_per_trial as number) > 1) {
+    throw new SpecIssue(['executions_per_trial'], 'applies to the built-in trainer; a program can repeat its own training');
   }
   if (doc.bayes !== undefined && doc.method !== 'bayes') throw new SpecIssue(['bayes'], `applies to method "bayes" only, not "${doc.method}"`);
 
@@ -316,11 +320,31 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     seed_given: doc.seed !== undefined || (doc.bayes as { seed?: number } | undefined)?.seed !== undefined,
     workers: (doc.workers as number | undefined) ?? null,
     max_consecutive_failures: (doc.max_consecutive_failures as number | undefined) ?? 5,
+    executions_per_trial: (doc.executions_per_trial as number | undefined) ?? 1,
     parameters,
     train,
     program,
     bayes: method === 'bayes' ? ({ ...TPE_DEFAULTS, ...(doc.bayes as Partial<TpeSettings> | undefined) } as TpeSettings) : null,
   };
+}
+
+const EARLY_STOPPING_KEYS = ['monitor', 'patience', 'min_delta', 'restore_best_weights'];
+
+/**
+ * `train: {early_stopping: {monitor, patience, min_delta, restore_best_weights}}` (Keras' shape) is read as
+ * `early_stopping: true` plus those four settings, which is also how a sweep searches over them.
+ */
+function expandEarlyStopping(doc: Record<string, unknown>): Record<string, unknown> {
+  const train = doc.train as Record<string, unknown> | undefined;
+  const es = train?.early_stopping;
+  if (!es || typeof es !== 'object' || Array.isArray(es)) return doc;
+  for (const key of Object.keys(es)) {
+    if (!EARLY_STOPPING_KEYS.includes(key)) {
+      throw new SpecIssue(['train', 'early_stopping', key], `unknown key "${key}"${didYouMean(key, EARLY_STOPPING_KEYS)} (allowed: ${EARLY_STOPPING_KEYS.join(', ')})`);
+    }
+    if (key in train!) throw new SpecIssue(['train', key], `set both here and in train.early_stopping.${key}: keep one`);
+  }
+  return { ...doc, train: { ...train, ...(es as Record<string, unknown>), early_stopping: true } };
 }
 
 /** The values a setting can take in this sweep: its parameter's values, or the train block's one value. */

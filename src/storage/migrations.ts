@@ -55,6 +55,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (trial_id, epoch)
   );
   `,
+  // 2: repeated executions of a trial (executions_per_trial), where early stopping stopped, test-set metrics
+  // and the saved model. Epochs gain an execution number (SQLite cannot change a primary key in place).
+  `
+  CREATE TABLE epochs_v2 (
+    trial_id      INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+    execution     INTEGER NOT NULL DEFAULT 0,
+    epoch         INTEGER NOT NULL,
+    metrics_json  TEXT NOT NULL,
+    duration_ms   REAL,
+    samples       INTEGER,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (trial_id, execution, epoch)
+  );
+  INSERT INTO epochs_v2 (trial_id, execution, epoch, metrics_json, duration_ms, samples, created_at)
+    SELECT trial_id, 0, epoch, metrics_json, duration_ms, samples, created_at FROM epochs;
+  DROP TABLE epochs;
+  ALTER TABLE epochs_v2 RENAME TO epochs;
+  CREATE TABLE executions (
+    trial_id       INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+    execution      INTEGER NOT NULL,
+    seed           INTEGER NOT NULL,
+    value          REAL,
+    metrics_json   TEXT NOT NULL,
+    stopped_epoch  INTEGER,
+    best_epoch     INTEGER,
+    PRIMARY KEY (trial_id, execution)
+  );
+  ALTER TABLE trials ADD COLUMN test_metrics_json TEXT;
+  ALTER TABLE trials ADD COLUMN model_path TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

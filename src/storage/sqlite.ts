@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import type { EpochRecord, Metrics, NewTrial, Storage, SweepRecord, SweepState, TrialRecord, TrialState } from './storage.js';
+import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, Storage, SweepRecord, SweepState, TrialRecord, TrialState } from './storage.js';
 
 type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
@@ -93,9 +93,18 @@ export class SqliteStorage implements Storage {
       insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json, distribution_json) VALUES (?, ?, ?, ?)'),
       setBackend: db.prepare('UPDATE trials SET backend = ? WHERE id = ?'),
       insertEpoch: db.prepare(
-        `INSERT OR IGNORE INTO epochs (trial_id, epoch, metrics_json, duration_ms, samples, created_at)
-         VALUES (@trial_id, @epoch, @metrics, @duration_ms, @samples, @now)`,
+        `INSERT OR IGNORE INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples, created_at)
+         VALUES (@trial_id, @execution, @epoch, @metrics, @duration_ms, @samples, @now)`,
       ),
+      insertExecution: db.prepare(
+        `INSERT OR REPLACE INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch)
+         VALUES (@trial_id, @execution, @seed, @value, @metrics, @stopped_epoch, @best_epoch)`,
+      ),
+      executionsOfSweep: db.prepare(
+        `SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = ? ORDER BY x.trial_id, x.execution`,
+      ),
+      setTestMetrics: db.prepare('UPDATE trials SET test_metrics_json = ? WHERE id = ?'),
+      setModelPath: db.prepare('UPDATE trials SET model_path = ? WHERE id = ?'),
       finishTrial: db.prepare(
         `UPDATE trials SET state = @state, value = @value, metrics_json = @metrics, error = @error, ended_at = @now
          WHERE id = @id AND state = 'running'`,
@@ -108,7 +117,7 @@ export class SqliteStorage implements Storage {
       ),
       paramsOfTrial: db.prepare('SELECT trial_id, name, value_json, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY rowid'),
       epochsOfSweep: db.prepare(
-        `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.epoch`,
+        `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.execution, e.epoch`,
       ),
     };
   }
@@ -188,19 +197,46 @@ export class SqliteStorage implements Storage {
     this.stmts.insertEpoch.run(epochRow(trialId, epoch));
   }
 
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[]): void {
-    this.finish(trialId, 'complete', value, metrics, null, epochs);
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = []): void {
+    this.finish(trialId, 'complete', value, metrics, null, epochs, executions);
+  }
+
+  setTestMetrics(trialId: number, metrics: Metrics): void {
+    this.stmts.setTestMetrics.run(JSON.stringify(metrics), trialId);
+  }
+
+  setModelPath(trialId: number, path: string | null): void {
+    this.stmts.setModelPath.run(path, trialId);
   }
 
   failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): void {
     this.finish(trialId, 'failed', null, null, error, epochs);
   }
 
-  private finish(trialId: number, state: TrialState, value: number | null, metrics: Metrics | null, error: string | null, epochs: readonly EpochRecord[]): void {
+  private finish(
+    trialId: number,
+    state: TrialState,
+    value: number | null,
+    metrics: Metrics | null,
+    error: string | null,
+    epochs: readonly EpochRecord[],
+    executions: readonly ExecutionRecord[] = [],
+  ): void {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
     this.db.transaction(() => {
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
+      for (const x of executions) {
+        this.stmts.insertExecution.run({
+          trial_id: trialId,
+          execution: x.execution,
+          seed: x.seed,
+          value: x.value,
+          metrics: JSON.stringify(x.metrics),
+          stopped_epoch: x.stoppedEpoch,
+          best_epoch: x.bestEpoch,
+        });
+      }
       this.stmts.finishTrial.run({
         id: trialId,
         state,
@@ -220,16 +256,32 @@ export class SqliteStorage implements Storage {
       params.get(id)!.push(row);
     }
     const epochs = new Map<number, EpochRecord[]>();
+    const executions = new Map<number, ExecutionRecord[]>();
     if (options.withEpochs) {
       for (const row of this.stmts.epochsOfSweep.all(sweepId) as Row[]) {
         const id = row.trial_id as number;
         if (!epochs.has(id)) epochs.set(id, []);
         epochs.get(id)!.push(toEpoch(row));
       }
+      for (const row of this.stmts.executionsOfSweep.all(sweepId) as Row[]) {
+        const id = row.trial_id as number;
+        if (!executions.has(id)) executions.set(id, []);
+        executions.get(id)!.push({
+          execution: row.execution as number,
+          seed: row.seed as number,
+          value: (row.value as number | null) ?? null,
+          metrics: JSON.parse(row.metrics_json as string) as Metrics,
+          stoppedEpoch: (row.stopped_epoch as number | null) ?? null,
+          bestEpoch: (row.best_epoch as number | null) ?? null,
+        });
+      }
     }
     return (this.stmts.trialsOfSweep.all(sweepId) as Row[]).map((row) => {
       const trial = toTrial(row, params.get(row.id as number) ?? []);
-      if (options.withEpochs) trial.epochs = epochs.get(trial.id) ?? [];
+      if (options.withEpochs) {
+        trial.epochs = epochs.get(trial.id) ?? [];
+        trial.executions = executions.get(trial.id) ?? [];
+      }
       return trial;
     });
   }
@@ -251,6 +303,7 @@ export class SqliteStorage implements Storage {
 function epochRow(trialId: number, epoch: EpochRecord): Row {
   return {
     trial_id: trialId,
+    execution: epoch.execution ?? 0,
     epoch: epoch.epoch,
     metrics: JSON.stringify(epoch.metrics),
     duration_ms: epoch.durationMs,
@@ -299,11 +352,14 @@ function toTrial(row: Row, paramRows: Row[]): TrialRecord {
     startedAt: (row.started_at as string | null) ?? null,
     endedAt: (row.ended_at as string | null) ?? null,
     error: (row.error as string | null) ?? null,
+    testMetrics: row.test_metrics_json ? (JSON.parse(row.test_metrics_json as string) as Metrics) : null,
+    modelPath: (row.model_path as string | null) ?? null,
   };
 }
 
 function toEpoch(row: Row): EpochRecord {
   return {
+    ...((row.execution as number) ? { execution: row.execution as number } : {}),
     epoch: row.epoch as number,
     metrics: JSON.parse(row.metrics_json as string) as Metrics,
     durationMs: (row.duration_ms as number | null) ?? null,

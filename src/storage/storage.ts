@@ -26,6 +26,8 @@ export interface SweepRecord {
 }
 
 export interface EpochRecord {
+  /** Which execution of the trial (executions_per_trial); 0 when there is one. */
+  execution?: number;
   epoch: number;
   metrics: Metrics;
   durationMs: number | null;
@@ -49,7 +51,22 @@ export interface TrialRecord {
   startedAt: string | null;
   endedAt: string | null;
   error: string | null;
+  /** Metrics of the chosen model on the test split (evaluated once, after the sweep). */
+  testMetrics?: Metrics | null;
+  /** Folder of the saved model (tfjs format), when one was saved. */
+  modelPath?: string | null;
   epochs?: EpochRecord[];
+  executions?: ExecutionRecord[];
+}
+
+/** One of a trial's repeated trainings (executions_per_trial); the trial's value is their mean. */
+export interface ExecutionRecord {
+  execution: number;
+  seed: number;
+  value: number | null;
+  metrics: Metrics;
+  stoppedEpoch: number | null;
+  bestEpoch: number | null;
 }
 
 export interface NewTrial {
@@ -82,9 +99,12 @@ export interface Storage {
   setTrialBackend(trialId: number, backend: string): void;
   /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
   recordEpoch(trialId: number, epoch: EpochRecord): void;
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[]): void;
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[]): void;
+  setTestMetrics(trialId: number, metrics: Metrics): void;
+  setModelPath(trialId: number, path: string | null): void;
   failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): void;
   getTrial(trialId: number): TrialRecord | undefined;
+  /** withEpochs also loads every trial's epochs and executions. */
   listTrials(sweepId: number, options?: { withEpochs?: boolean }): TrialRecord[];
   close(): void;
 }

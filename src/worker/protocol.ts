@@ -1,7 +1,7 @@
 /** Every message between the orchestrator and a worker thread, typed in one place. */
 import type { MessagePort } from 'node:worker_threads';
 import type { Params } from '../space/distributions.js';
-import type { EpochRecord, Metrics } from '../storage/storage.js';
+import type { EpochRecord, ExecutionRecord, Metrics } from '../storage/storage.js';
 import type { TrainConfig } from '../trainer/knobs.js';
 import type { ImageSet } from '../trainer/mnist.js';
 
@@ -24,6 +24,7 @@ export interface TrainTask extends TaskBase {
   kind: 'train';
   config: TrainConfig;
   sweepSeed: number;
+  executions: number;
 }
 
 /** One call of a user's objective module. */
@@ -49,4 +50,6 @@ export interface TrialResult {
   /** tf.memory().numTensors before and after the trial (built-in trainer): equal unless something leaked. */
   tensorsBefore: number | null;
   tensorsAfter: number | null;
+  /** Each execution's result (built-in trainer); `metrics` are their means. */
+  executions?: ExecutionRecord[];
 }

@@ -5,6 +5,7 @@
 import { workerData } from 'piscina';
 import type { BackendName } from '../trainer/backend.js';
 import { runObjective } from './program.js';
+import { aggregateExecutions, executionSeed } from '../trainer/executions.js';
 import type { TrainTask, TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -24,14 +25,21 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Prom
   post({ type: 'started', trialId: task.trialId, backend });
   if (!init.dataset) throw new Error('the worker was started without a dataset');
   const tensorsBefore = tf.memory().numTensors;
-  const out = await train.trainTrial({
-    config: task.config,
-    data: init.dataset,
-    sweepSeed: task.sweepSeed,
-    trialSeed: task.trialSeed,
-    onEpoch: (epoch) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: task.config.epochs }),
-  });
-  return { ...out, backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+  const runs = [];
+  for (let execution = 0; execution < task.executions; execution++) {
+    const seed = executionSeed(task.trialSeed, execution);
+    const out = await train.trainTrial({
+      config: task.config,
+      data: init.dataset,
+      sweepSeed: task.sweepSeed,
+      trialSeed: seed,
+      onEpoch: (epoch) =>
+        post({ type: 'epoch', trialId: task.trialId, epoch: { ...epoch, ...(execution ? { execution } : {}) }, totalEpochs: task.config.epochs * task.executions }),
+    });
+    runs.push({ ...out, seed, epochs: out.epochs.map((e) => ({ ...e, ...(execution ? { execution } : {}) })) });
+  }
+  const { metrics, executions } = aggregateExecutions(runs);
+  return { metrics, epochs: runs.flatMap((r) => r.epochs), executions, backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
 }
 
 export default async function runTrial(task: TrialTask): Promise<TrialResult> {

@@ -168,3 +168,54 @@ describe('tfsweep CLI with bad input', () => {
     assert.match(out.stdout, /units +categorical \[8,16,32\]/);
   });
 });
+
+describe('tfsweep CLI: a CNN with augmentation, l2, early stopping and 2 executions per trial', () => {
+  it('runs, keeps every execution and reports mean, std and a 95% CI', async () => {
+    const dir = tempDir();
+    writeFile(
+      dir,
+      'mix.yaml',
+      `name: mix
+method: grid
+seed: 4
+executions_per_trial: 2
+parameters:
+  model: {values: [cnn, mlp]}
+train:
+  epochs: 2
+  train_size: 300
+  batch_size: 32
+  filters: 4
+  units: 16
+  l2: 0.0001
+  rotation_range: 10
+  width_shift_range: 0.1
+  early_stopping: true
+  patience: 1
+  monitor: val_accuracy
+  restore_best_weights: true
+`,
+    );
+    const run = await runCli(['run', 'mix.yaml', '--db', 'mix.db', '--workers', '2'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const trials = JSON.parse((await runCli(['trials', 'mix', '--db', 'mix.db', '--json'], { cwd: dir })).stdout) as Array<{
+      value: number;
+      params: Record<string, unknown>;
+      executions: Array<{ value: number; seed: number }>;
+      value_std: number;
+      value_ci95: [number, number];
+      epochs: Array<{ execution?: number }>;
+    }>;
+    assert.deepEqual(trials.map((t) => t.params.model), ['cnn', 'mlp']);
+    for (const t of trials) {
+      assert.equal(t.executions.length, 2);
+      assert.notEqual(t.executions[0]!.seed, t.executions[1]!.seed);
+      assert.ok(Math.abs(t.value - (t.executions[0]!.value + t.executions[1]!.value) / 2) < 1e-9);
+      assert.ok(t.value_ci95[0] <= t.value && t.value <= t.value_ci95[1]);
+      assert.ok(t.epochs.some((e) => e.execution === 1) && t.epochs.some((e) => e.execution === undefined));
+    }
+    const csv = (await runCli(['export', 'mix', '--db', 'mix.db'], { cwd: dir })).stdout;
+    assert.match(csv.split('\n')[0]!, /^rank,number,value,value_std,ci95_low,ci95_high,model,/);
+  });
+});
+

@@ -124,7 +124,7 @@ describe('sweep-file validation', () => {
   it('rejects unknown keys with a did-you-mean', () => {
     assert.equal(
       errorOf(`${base}run_capp: 4\n`),
-      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, run_cap, seed, workers, max_consecutive_failures, parameters, train, program, bayes)',
+      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, run_cap, seed, workers, max_consecutive_failures, parameters, train, program, bayes, executions_per_trial)',
     );
     assert.match(errorOf(`${base}  units: {value: 3, distrbution: constant}\n`), /^sweep\.yaml:6: parameters\.units\.distrbution: unknown key "distrbution"; did you mean "distribution"\?/);
     assert.match(errorOf(`${base}train: {epoch: 2}\n`), /^sweep\.yaml:6: train\.epoch: unknown key "epoch"; did you mean "epochs"\?/);
@@ -184,6 +184,15 @@ describe('sweep-file validation', () => {
     const { spec } = parseSpecText(`${base}  units: {min: 32, max: 512, q: 32}\n  validation_split: {min: 0.1, max: 0.2}\n`, 's.yaml');
     assert.deepEqual(spec.parameters.units, { type: 'int_uniform', min: 32, max: 512, q: 32 });
     assert.deepEqual(spec.parameters.validation_split, { type: 'uniform', min: 0.1, max: 0.2 });
+  });
+
+  it("reads Keras' early_stopping object as flat, sweepable settings", () => {
+    const { spec } = parseSpecText(`${base}train: {early_stopping: {monitor: val_accuracy, patience: 2, restore_best_weights: true}}\n`, 's.yaml');
+    assert.equal(spec.train.early_stopping, true);
+    assert.equal(spec.train.monitor, 'val_accuracy');
+    assert.equal(spec.train.patience, 2);
+    assert.equal(spec.train.restore_best_weights, true);
+    assert.match(errorOf(`${base}train: {early_stopping: {patiense: 2}}\n`), /train\.early_stopping\.patiense: unknown key "patiense"; did you mean "patience"\?/);
   });
 
   it('reads JSON files too', () => {

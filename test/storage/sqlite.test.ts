@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { parseSpecText } from '../../src/spec/load.js';
-import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { SchemaVersionError, SqliteStorage } from '../../src/storage/sqlite.js';
 import { tempDir } from '../helpers.js';
 
@@ -39,13 +39,32 @@ describe('SQLite storage', () => {
     old.close();
     const s = new SqliteStorage(path.join(dir, 'v0.db'));
     const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    assert.deepEqual(tables, ['epochs', 'sweeps', 'trial_params', 'trials']);
+    assert.deepEqual(tables, ['epochs', 'executions', 'sweeps', 'trial_params', 'trials']);
     s.close();
 
     const newer = new Database(path.join(dir, 'v99.db'));
     newer.pragma('user_version = 99');
     newer.close();
     assert.throws(() => new SqliteStorage(path.join(dir, 'v99.db')), (err: unknown) => err instanceof SchemaVersionError && /newer than this tfsweep understands/.test(err.message));
+  });
+
+  it('migrates a version-1 database to version 2, keeping its epochs (as execution 0)', () => {
+    const file = path.join(tempDir(), 'v1.db');
+    const v1 = new Database(file);
+    v1.exec(MIGRATIONS[0]!);
+    v1.pragma('user_version = 1');
+    v1.prepare(`INSERT INTO sweeps (id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
+      VALUES (1, 'old', 'grid', 'val_accuracy', 'maximize', 'finished', '', ?, 1, 'now', 'now')`).run(JSON.stringify(loaded.spec));
+    v1.prepare(`INSERT INTO trials (id, sweep_id, number, config_index, state, value, seed) VALUES (1, 1, 0, 0, 'complete', 0.9, 7)`).run();
+    v1.prepare(`INSERT INTO epochs (trial_id, epoch, metrics_json, created_at) VALUES (1, 1, '{"val_accuracy":0.9}', 'now')`).run();
+    v1.close();
+    const s = new SqliteStorage(file);
+    assert.equal(s.db.pragma('user_version', { simple: true }), 2);
+    const [trial] = s.listTrials(1, { withEpochs: true });
+    assert.deepEqual(trial!.epochs, [{ epoch: 1, metrics: { val_accuracy: 0.9 }, durationMs: null, samples: null }]);
+    assert.deepEqual(trial!.executions, []);
+    assert.equal(trial!.testMetrics, null);
+    s.close();
   });
 
   it('stores the spec as given and as parsed', () => {

@@ -123,3 +123,21 @@ describe('policies inside a real trial', () => {
     assert.ok(out.epochs[1]!.metrics.loss! < out.epochs[0]!.metrics.loss!);
   });
 });
+
+describe('executions per trial', () => {
+  it('aggregate to the mean of each metric, keeping every execution', async () => {
+    const { aggregateExecutions, executionSeed } = await import('../../src/trainer/executions.js');
+    const { summarizeValues } = await import('../../src/report/stats.js');
+    const runs = [0.9, 0.92, 0.94].map((v, i) => ({ seed: executionSeed(5, i), metrics: { val_accuracy: v, loss: 1 - v }, epochs: [], stoppedEpoch: 3, bestEpoch: null }));
+    const { metrics, executions } = aggregateExecutions(runs);
+    assert.ok(Math.abs(metrics.val_accuracy! - 0.92) < 1e-12);
+    assert.ok(Math.abs(metrics.loss! - 0.08) < 1e-12);
+    assert.equal(executions.length, 3);
+    assert.equal(executionSeed(5, 0), 5);
+    assert.notEqual(executionSeed(5, 1), executionSeed(5, 2));
+    const s = summarizeValues([0.9, 0.92, 0.94])!;
+    assert.ok(Math.abs(s.std! - 0.02) < 1e-12);
+    // t(0.975, 2) = 4.303: half-width 4.303 × 0.02 / √3
+    assert.ok(Math.abs(s.ci95![1] - (0.92 + (4.303 * 0.02) / Math.sqrt(3))) < 1e-9);
+  });
+});

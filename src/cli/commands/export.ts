@@ -18,7 +18,7 @@ export const exportCommand: Command<{ sweep: string; format: ExportFormat; out?:
   handler: (args, io) =>
     withStorage(openForReading(dbPath(io, args.db)), (storage) => {
       const sweep = findSweep(storage, args.sweep);
-      const text = exportLeaderboard(sweep, rankTrials(sweep, storage.listTrials(sweep.id)), args.format);
+      const text = exportLeaderboard(sweep, rankTrials(sweep, storage.listTrials(sweep.id, { withEpochs: true })), args.format);
       if (!args.out) {
         io.stdout.write(text);
         return 0;

@@ -68,7 +68,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
       });
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
-      const rows = rankTrials(outcome.sweep, storage.listTrials(outcome.sweep.id)).slice(0, args.top);
+      const rows = rankTrials(outcome.sweep, storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
       if (rows.length) {
         println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
         const dbFlag = args.db ? ` --db ${args.db}` : '';
