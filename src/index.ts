@@ -16,7 +16,8 @@ export type { SweepEvent, SweepListener, SweepOutcome } from './orchestrator/eve
 export { KNOBS, TRAIN_METRICS, type TrainConfig } from './trainer/knobs.js';
 export { initBackend, type BackendName } from './trainer/backend.js';
 export { loadMnist, readIdxPair, type Dataset, type ImageSet } from './trainer/mnist.js';
-export { trainTrial, type TrainInput, type TrainOutput } from './trainer/train.js';
+export { trainTrial, evaluateSaved, type TrainInput, type TrainOutput } from './trainer/train.js';
+export { fileSystem, type ModelMetadata } from './trainer/model-io.js';
 export { rankTrials, trialView, summarize, type RankedTrial, type TrialView, type SweepSummary } from './report/leaderboard.js';
 export { exportLeaderboard, EXPORT_FORMATS, type ExportFormat } from './report/export.js';
 export { main } from './cli/main.js';

@@ -8,6 +8,7 @@ import { SchemaVersionError } from '../storage/sqlite.js';
 import { ArgCheckError, type Command } from './command.js';
 import { bestCommand } from './commands/best.js';
 import { exportCommand } from './commands/export.js';
+import { exportModelCommand } from './commands/export-model.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -15,7 +16,7 @@ import { trialsCommand } from './commands/trials.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, println, type CliIo } from './io.js';
 
-const COMMANDS = [runCommand, validateCommand, listCommand, statusCommand, trialsCommand, bestCommand, exportCommand] as unknown as Command<never>[];
+const COMMANDS = [runCommand, validateCommand, listCommand, statusCommand, trialsCommand, bestCommand, exportCommand, exportModelCommand] as unknown as Command<never>[];
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number | undefined;

@@ -3,6 +3,7 @@
  * pool, tells the results, and leaves the database consistent however it stops. This thread is the only
  * writer: workers report over message ports.
  */
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { SpecError, UsageError, errorMessage } from '../errors.js';
@@ -11,6 +12,7 @@ import type { LoadedSpec } from '../spec/types.js';
 import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
 import { loadMnist } from '../trainer/mnist.js';
+import { trialModelDir } from '../trainer/model-io.js';
 import type { TrialResult, TrialTask } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { TrialPool } from './pool.js';
@@ -24,6 +26,8 @@ export interface RunSweepOptions {
   /** Abort to stop: no new trials, running ones become interrupted. */
   signal?: AbortSignal;
   onEvent?: SweepListener;
+  /** Where trained models are saved (one folder per trial), or null to save none. */
+  modelsDir?: string | null;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -71,7 +75,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
 
   const programUrl = spec.program ? pathToFileURL(spec.program).href : null;
   const dataset = programUrl ? null : loadMnist();
-  const pool = new TrialPool(workers, { dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train } });
+  const pool = new TrialPool(workers, { dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test } });
+  const modelsDir = programUrl || spec.save_models === 0 ? null : (options.modelsDir ?? null);
   const abort = new AbortController();
   const onUserAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
@@ -81,7 +86,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed };
     return programUrl
       ? { ...base, kind: 'program', programUrl, metricName: spec.metric.name }
-      : { ...base, kind: 'train', config: resolveTrainConfig(spec.train, trial.params), sweepSeed: spec.seed, executions: spec.executions_per_trial };
+      : {
+          ...base,
+          kind: 'train',
+          config: resolveTrainConfig(spec.train, trial.params),
+          sweepSeed: spec.seed,
+          executions: spec.executions_per_trial,
+          modelDir: modelsDir ? trialModelDir(modelsDir, trial.number) : null,
+        };
   };
 
   const running = new Map<number, Promise<void>>();
@@ -105,6 +117,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       .then(
         (result: TrialResult) => {
           if (result.backend) sweep.setBackend(trial, result.backend);
+          if (result.modelPath) sweep.setModelPath(trial, result.modelPath);
           emit({ type: 'trial-end', trial: sweep.tell(trial, result.metrics, result.epochs, result.executions), result });
         },
         (err: unknown) => {
@@ -114,6 +127,26 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       )
       .finally(() => running.delete(trial.id));
     running.set(trial.id, settled);
+  };
+
+  /**
+   * After the last trial: the best model is evaluated once on the test split (stored, never used to select),
+   * and saved models beyond the best `save_models` are removed.
+   */
+  const finalizeModels = async (): Promise<void> => {
+    const ranked = sweep.ranked();
+    const best = ranked[0];
+    if (best?.modelPath && !best.testMetrics && existsSync(best.modelPath)) {
+      const result = await pool.run({ kind: 'evaluate', trialId: best.id, modelDir: best.modelPath }, () => {}, abort.signal);
+      sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
+    }
+    if (spec.save_models !== null) {
+      for (const trial of ranked.slice(spec.save_models)) {
+        if (!trial.modelPath) continue;
+        rmSync(trial.modelPath, { recursive: true, force: true });
+        sweep.setModelPath(trial, null);
+      }
+    }
   };
 
   try {
@@ -126,6 +159,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       if (running.size === 0) break;
       await Promise.race(running.values());
     }
+    if (!abort.signal.aborted && sweep.done && sweep.stopReason === null && modelsDir) await finalizeModels();
   } finally {
     if (abort.signal.aborted) await Promise.allSettled(running.values());
     options.signal?.removeEventListener('abort', onUserAbort);

@@ -152,6 +152,23 @@ export class Sweep {
     return this.refresh(trial);
   }
 
+  setModelPath(trial: TrialRecord, path: string | null): void {
+    this.storage.setModelPath(trial.id, path);
+  }
+
+  setTestMetrics(trial: TrialRecord, metrics: Metrics): void {
+    this.storage.setTestMetrics(trial.id, metrics);
+  }
+
+  /** Completed trials, best first by the sweep's metric (ties: earlier trial first). */
+  ranked(): TrialRecord[] {
+    const sign = this.spec.metric.goal === 'maximize' ? -1 : 1;
+    return this.storage
+      .listTrials(this.record.id)
+      .filter((t) => t.state === 'complete' && t.value !== null)
+      .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+  }
+
   setBackend(trial: TrialRecord, backend: string): void {
     this.storage.setTrialBackend(trial.id, backend);
   }

@@ -44,7 +44,7 @@ function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: number | s
     String(r.number),
     cell(r.value),
     ...(repeated ? [cell(r.value_std), cell(r.value_ci95?.[0]), cell(r.value_ci95?.[1])] : []),
-    ...(tested ? [cell(r.test_metrics?.accuracy), cell(r.test_metrics?.loss)] : []),
+    ...(tested ? [cell(r.test_metrics?.test_accuracy), cell(r.test_metrics?.test_loss)] : []),
     ...cols.params.map((p) => cell(r.params[p])),
     ...cols.metrics.map((m) => cell(r.metrics?.[m])),
     cell(r.duration_s),

@@ -45,7 +45,7 @@ function extraColumns(rows: readonly TrialView[]): { head: string[]; cells: (r: 
     head: [...(repeated ? ['± std', '95% CI'] : []), ...(tested ? ['test_accuracy', 'test_loss'] : [])],
     cells: (r) => [
       ...(repeated ? [formatNumber(r.value_std), r.value_ci95 ? `[${formatNumber(r.value_ci95[0])}, ${formatNumber(r.value_ci95[1])}]` : ''] : []),
-      ...(tested ? [formatNumber(r.test_metrics?.accuracy), formatNumber(r.test_metrics?.loss)] : []),
+      ...(tested ? [formatNumber(r.test_metrics?.test_accuracy), formatNumber(r.test_metrics?.test_loss)] : []),
     ],
   };
 }

@@ -29,6 +29,7 @@ export const TOP_LEVEL_KEYS = [
   'program',
   'bayes',
   'executions_per_trial',
+  'save_models',
 ] as const;
 
 export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'bandwidth_factor', 'magic_clip_exponent', 'seed'] as const;
@@ -52,6 +53,7 @@ export const sweepSchema = {
     workers: { type: 'integer', minimum: 1, maximum: 256 },
     max_consecutive_failures: { type: 'integer', minimum: 1 },
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
+    save_models: { type: 'integer', minimum: 0 },
     program: { type: 'string', minLength: 1 },
     bayes: {
       type: 'object',

@@ -20,6 +20,8 @@ export interface SweepSpec {
   max_consecutive_failures: number;
   /** Trainings per trial with different seeds (KerasTuner's meaning); the trial's value is their mean. */
   executions_per_trial: number;
+  /** Keep the saved models of the best K completed trials (null: every completed trial's; 0: none). */
+  save_models: number | null;
   /** In file order: grid enumeration order follows it. */
   parameters: Record<string, Distribution>;
   /** The built-in trainer's settings; unused when `program` is set. */

@@ -321,6 +321,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     workers: (doc.workers as number | undefined) ?? null,
     max_consecutive_failures: (doc.max_consecutive_failures as number | undefined) ?? 5,
     executions_per_trial: (doc.executions_per_trial as number | undefined) ?? 1,
+    save_models: (doc.save_models as number | undefined) ?? null,
     parameters,
     train,
     program,

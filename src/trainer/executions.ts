@@ -13,6 +13,7 @@ export interface ExecutionRun {
   epochs: EpochRecord[];
   stoppedEpoch: number;
   bestEpoch: number | null;
+  modelPath?: string | null;
 }
 
 /** The trial's metrics are each metric's mean over the executions (those every execution reported). */

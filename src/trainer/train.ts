@@ -12,6 +12,7 @@ import { buildModel, makeOptimizer } from './models.js';
 import { makeSplits } from './data.js';
 import { augmentImage, augmentationEnabled } from './augment.js';
 import { EarlyStopping, LrSchedule } from './schedule.js';
+import { fileSystem, type ModelMetadata } from './model-io.js';
 
 export interface TrainInput {
   config: TrainConfig;
@@ -19,6 +20,8 @@ export interface TrainInput {
   sweepSeed: number;
   trialSeed: number;
   onEpoch?: (epoch: EpochRecord) => void;
+  /** Folder to save the trained model to (tfjs layout), or none. */
+  saveTo?: string | null;
 }
 
 export interface TrainOutput {
@@ -28,6 +31,8 @@ export interface TrainOutput {
   /** The epoch training stopped after, and the best epoch by the monitored metric (early stopping only). */
   stoppedEpoch: number;
   bestEpoch: number | null;
+  /** Where the model was saved, when asked to. */
+  modelPath: string | null;
 }
 
 /** tfjs names accuracy `acc`; tfsweep uses the Keras names. */
@@ -148,12 +153,41 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       model.setWeights(bestWeights);
       final = epochs[stopper.bestEpoch - 1]!.metrics;
     }
-    return { metrics: final, epochs, stoppedEpoch, bestEpoch: stopper?.bestEpoch ?? null };
+    let modelPath: string | null = null;
+    if (input.saveTo) {
+      const metadata: ModelMetadata = { normalization: splits.normalization, inputShape: [rows, cols, 1], classes: data.classes };
+      model.setUserDefinedMetadata({ tfsweep: metadata as unknown as {} });
+      await model.save(fileSystem(input.saveTo));
+      modelPath = input.saveTo;
+    }
+    return { metrics: final, epochs, stoppedEpoch, bestEpoch: stopper?.bestEpoch ?? null, modelPath };
   } finally {
     // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
     model?.dispose();
     optimizer?.dispose();
     if (bestWeights) tf.dispose(bestWeights);
     tf.dispose(owned);
+  }
+}
+
+/**
+ * Loss and accuracy of a saved model on an image set, inputs normalized as the model was trained (its
+ * metadata). Used once per sweep, on the test split, for the chosen model.
+ */
+export async function evaluateSaved(dir: string, set: ImageSet, classes: number): Promise<Metrics> {
+  const model = await tf.loadLayersModel(fileSystem(dir));
+  try {
+    const meta = (model.getUserDefinedMetadata() as { tfsweep?: ModelMetadata } | undefined)?.tfsweep;
+    const norm = meta?.normalization ?? { offset: 0, scale: 255 };
+    const x = Float32Array.from(set.images, (v) => (v - norm.offset) / norm.scale);
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    return tf.tidy(() => {
+      const xs = tf.tensor4d(x, [set.count, set.rows, set.cols, 1]);
+      const ys = tf.oneHot(tf.tensor1d(Int32Array.from(set.labels), 'int32'), classes);
+      const [loss, acc] = model.evaluate(xs, ys, { batchSize: 256 }) as tf.Scalar[];
+      return { loss: loss!.dataSync()[0]!, accuracy: acc!.dataSync()[0]! };
+    });
+  } finally {
+    model.dispose();
   }
 }

@@ -7,7 +7,7 @@ import type { ImageSet } from '../trainer/mnist.js';
 
 /** Given to each worker once, at start-up: shared memory, not copied per trial. */
 export interface WorkerInit {
-  dataset: { name: string; classes: number; train: ImageSet } | null;
+  dataset: { name: string; classes: number; train: ImageSet; test: ImageSet } | null;
 }
 
 interface TaskBase {
@@ -25,6 +25,16 @@ export interface TrainTask extends TaskBase {
   config: TrainConfig;
   sweepSeed: number;
   executions: number;
+  /** Where to save the first execution's model, or null. */
+  modelDir: string | null;
+}
+
+/** Evaluates a saved model once on the test split. */
+export interface EvaluateTask {
+  kind: 'evaluate';
+  trialId: number;
+  modelDir: string;
+  port: MessagePort;
 }
 
 /** One call of a user's objective module. */
@@ -35,7 +45,7 @@ export interface ProgramTask extends TaskBase {
   metricName: string;
 }
 
-export type TrialTask = TrainTask | ProgramTask;
+export type TrialTask = TrainTask | ProgramTask | EvaluateTask;
 
 export type WorkerMessage =
   | { type: 'started'; trialId: number; backend: string | null }
@@ -52,4 +62,5 @@ export interface TrialResult {
   tensorsAfter: number | null;
   /** Each execution's result (built-in trainer); `metrics` are their means. */
   executions?: ExecutionRecord[];
+  modelPath?: string | null;
 }

@@ -6,7 +6,7 @@ import { workerData } from 'piscina';
 import type { BackendName } from '../trainer/backend.js';
 import { runObjective } from './program.js';
 import { aggregateExecutions, executionSeed } from '../trainer/executions.js';
-import type { TrainTask, TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
+import type { EvaluateTask, TrainTask, TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
 
 const init = workerData as WorkerInit;
 
@@ -33,19 +33,37 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Prom
       data: init.dataset,
       sweepSeed: task.sweepSeed,
       trialSeed: seed,
+      saveTo: execution === 0 ? task.modelDir : null,
       onEpoch: (epoch) =>
         post({ type: 'epoch', trialId: task.trialId, epoch: { ...epoch, ...(execution ? { execution } : {}) }, totalEpochs: task.config.epochs * task.executions }),
     });
     runs.push({ ...out, seed, epochs: out.epochs.map((e) => ({ ...e, ...(execution ? { execution } : {}) })) });
   }
   const { metrics, executions } = aggregateExecutions(runs);
-  return { metrics, epochs: runs.flatMap((r) => r.epochs), executions, backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+  return {
+    metrics,
+    epochs: runs.flatMap((r) => r.epochs),
+    executions,
+    backend,
+    tensorsBefore,
+    tensorsAfter: tf.memory().numTensors,
+    modelPath: runs[0]?.modelPath ?? null,
+  };
+}
+
+async function runEvaluate(task: EvaluateTask): Promise<TrialResult> {
+  const { backend, tf, train } = await loadTrainer();
+  if (!init.dataset) throw new Error('the worker was started without a dataset');
+  const tensorsBefore = tf.memory().numTensors;
+  const metrics = await train.evaluateSaved(task.modelDir, init.dataset.test, init.dataset.classes);
+  return { metrics, epochs: [], backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
 }
 
 export default async function runTrial(task: TrialTask): Promise<TrialResult> {
   const post = (message: WorkerMessage): void => task.port.postMessage(message);
   try {
     if (task.kind === 'train') return await runTrain(task, post);
+    if (task.kind === 'evaluate') return await runEvaluate(task);
     post({ type: 'started', trialId: task.trialId, backend: null });
     const out = await runObjective(task.programUrl, task.metricName, { number: task.number, seed: task.trialSeed, params: task.params }, (epoch) =>
       post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null }),

@@ -63,8 +63,8 @@ describe('tfsweep CLI on a real 2×2 grid', () => {
     const csv = await runCli(['export', 'tiny-grid', '--db', db, '--format', 'csv'], { cwd: dir });
     const lines = csv.stdout.trim().split('\n');
     assert.equal(lines.length, 5);
-    assert.equal(lines[0], 'rank,number,value,learning_rate,units,accuracy,loss,val_accuracy,val_loss,duration_s');
-    assert.match(lines[1]!, /^1,\d,0\.\d+,0\.0?01,(16|32),/);
+    assert.equal(lines[0], 'rank,number,value,test_accuracy,test_loss,learning_rate,units,accuracy,loss,val_accuracy,val_loss,duration_s');
+    assert.match(lines[1]!, /^1,\d,0\.\d+,0\.\d+,\d\.\d+,0\.0?01,(16|32),/);
 
     const md = await runCli(['export', 'tiny-grid', '--db', db, '--format', 'md', '--out', 'board.md'], { cwd: dir });
     assert.equal(md.code, 0, md.stderr);
@@ -215,7 +215,15 @@ train:
       assert.ok(t.epochs.some((e) => e.execution === 1) && t.epochs.some((e) => e.execution === undefined));
     }
     const csv = (await runCli(['export', 'mix', '--db', 'mix.db'], { cwd: dir })).stdout;
-    assert.match(csv.split('\n')[0]!, /^rank,number,value,value_std,ci95_low,ci95_high,model,/);
+    assert.match(csv.split('\n')[0]!, /^rank,number,value,value_std,ci95_low,ci95_high,test_accuracy,test_loss,model,/);
+    // The best trial, and only it, was evaluated once on the test split; its saved model exports and loads.
+    const best = JSON.parse((await runCli(['best', 'mix', '--db', 'mix.db', '--json'], { cwd: dir })).stdout) as Array<{ test_metrics?: Record<string, number> }>;
+    assert.ok(best[0]!.test_metrics!.test_accuracy! > 0.1);
+    assert.equal(best[1]!.test_metrics, undefined);
+    const exported = await runCli(['export-model', 'mix', '--db', 'mix.db', '--out', 'best-model'], { cwd: dir });
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.ok(existsSync(path.join(dir, 'best-model', 'model.json')));
+    assert.ok(existsSync(path.join(dir, 'mix', 'trial-0000', 'weights.bin')));
   });
 });
 

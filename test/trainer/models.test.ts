@@ -119,3 +119,33 @@ describe('knob applicability', () => {
     assert.deepEqual(Object.keys(spec.parameters), ['model', 'filters', 'layers', 'units_3', 'batch_norm']);
   });
 });
+
+describe('saved models', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  it('reload with tf.loadLayersModel and reproduce the recorded validation accuracy within 1e-3', async () => {
+    const { fileSystem } = await import('../../src/trainer/model-io.js');
+    const { makeSplits } = await import('../../src/trainer/data.js');
+    const { tempDir } = await import('../helpers.js');
+    const { existsSync } = await import('node:fs');
+    const mnist = loadMnist();
+    const dir = `${tempDir()}/trial-0000`;
+    const config = cfg({ model: 'cnn', conv_blocks: 1, filters: 4, units: 16, batch_norm: true, dropout: 0.2, epochs: 2, train_size: 500, normalization: 'standardize' });
+    const out = await trainTrial({ config, data: { train: mnist.train, classes: 10 }, sweepSeed: 9, trialSeed: 3, saveTo: dir });
+    assert.equal(out.modelPath, dir);
+    assert.ok(existsSync(`${dir}/model.json`) && existsSync(`${dir}/weights.bin`));
+    const model = await tf.loadLayersModel(fileSystem(dir));
+    const meta = (model.getUserDefinedMetadata() as { tfsweep: { normalization: { offset: number; scale: number } } }).tfsweep;
+    const splits = makeSplits(mnist.train, { trainSize: 500, validationSplit: 0.1, sweepSeed: 9, normalization: 'standardize' });
+    assert.deepEqual(meta.normalization, splits.normalization);
+    const accuracy = tf.tidy(() => {
+      const pred = model.predict(tf.tensor4d(splits.validation.x, [splits.validation.count, 28, 28, 1])) as tf.Tensor;
+      const hits = tf.equal(tf.argMax(pred, 1), tf.tensor1d(splits.validation.y, 'int32'));
+      return tf.mean(tf.cast(hits, 'float32')).dataSync()[0]!;
+    });
+    assert.ok(Math.abs(accuracy - out.metrics.val_accuracy!) < 1e-3, `reloaded ${accuracy} vs recorded ${out.metrics.val_accuracy}`);
+    model.dispose();
+  });
+});

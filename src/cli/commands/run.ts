@@ -65,6 +65,8 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         ...(args.workers !== undefined ? { workers: args.workers } : {}),
         signal: controller.signal,
         onEvent: progress.listener,
+        // Models go beside the database: results/<sweep>/trial-NNNN/ for the default database.
+        modelsDir: path.join(path.dirname(storage.file), loaded.spec.name),
       });
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
