@@ -11,7 +11,7 @@ import { loadObjective } from '../worker/program.js';
 import type { LoadedSpec } from '../spec/types.js';
 import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
-import { loadMnist } from '../trainer/mnist.js';
+import { DatasetError, loadDataset } from '../trainer/datasets.js';
 import { trialModelDir } from '../trainer/model-io.js';
 import type { TrialResult, TrialTask } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
@@ -45,6 +45,17 @@ export async function checkProgram(loaded: LoadedSpec): Promise<void> {
   }
 }
 
+/** A dataset that cannot be read is the user's input error: exit 2, before anything is written. */
+export function checkDataset(loaded: LoadedSpec): void {
+  if (loaded.spec.program) return;
+  try {
+    loadDataset(loaded.spec.train.dataset);
+  } catch (err) {
+    if (err instanceof DatasetError) throw new SpecError(err.message, loaded.file, 'train.dataset', undefined, { cause: err });
+    throw err;
+  }
+}
+
 export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> {
   const { storage } = options;
   const emit: SweepListener = options.onEvent ?? (() => {});
@@ -52,6 +63,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   if (!Number.isInteger(requested) || requested < 1) throw new UsageError(`--workers: expected an integer ≥ 1, got ${requested}`);
 
   await checkProgram(options.loaded);
+  checkDataset(options.loaded);
   const opened = Sweep.open(storage, options.loaded);
   if (!opened.sweep) {
     const sweep = opened.finished!;
@@ -74,7 +86,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   });
 
   const programUrl = spec.program ? pathToFileURL(spec.program).href : null;
-  const dataset = programUrl ? null : loadMnist();
+  const dataset = programUrl ? null : loadDataset(spec.train.dataset);
   const pool = new TrialPool(workers, { dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test } });
   const modelsDir = programUrl || spec.save_models === 0 ? null : (options.modelsDir ?? null);
   const abort = new AbortController();
@@ -136,7 +148,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   const finalizeModels = async (): Promise<void> => {
     const ranked = sweep.ranked();
     const best = ranked[0];
-    if (best?.modelPath && !best.testMetrics && existsSync(best.modelPath)) {
+    if (dataset?.test && best?.modelPath && !best.testMetrics && existsSync(best.modelPath)) {
       const result = await pool.run({ kind: 'evaluate', trialId: best.id, modelDir: best.modelPath }, () => {}, abort.signal);
       sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
     }

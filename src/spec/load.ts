@@ -58,7 +58,12 @@ export function parseSpecText(source: string, file: string, baseDir: string = pa
       const node = doc.getIn(segments, true);
       return isScalar(node) && typeof node.value === 'number' && /[.eE]/.test(node.source ?? '');
     };
-    const context = { defaultName, resolveProgram: (program: string) => resolveProgram(program, baseDir), writtenAsFloat };
+    const resolvePath = (relative: string): string => {
+      const full = path.resolve(baseDir, relative);
+      if (!existsSync(full)) throw new Error(`no such file or folder: ${full}`);
+      return full;
+    };
+    const context = { defaultName, resolveProgram: (program: string) => resolveProgram(program, baseDir), resolvePath, writtenAsFloat };
     const spec = validateSpec(doc.toJS({ maxAliasCount: 100 }), context, warnings);
     return { file, source, spec, warnings };
   } catch (err) {

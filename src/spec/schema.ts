@@ -11,6 +11,7 @@ const scalar = { type: ['number', 'string', 'boolean', 'null'] };
 function knobSchema(def: KnobDef): object {
   if (def.kind === 'enum') return { enum: def.values };
   if (def.kind === 'bool') return { type: 'boolean' };
+  if (def.kind === 'string') return { type: 'string' };
   return { type: def.kind === 'int' ? 'integer' : 'number' };
 }
 

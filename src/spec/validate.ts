@@ -207,6 +207,7 @@ function checkKnobDomain(name: string, dist: Distribution): void {
     default:
       if (def.kind === 'enum') throw new SpecIssue(at(), `"${name}" takes one of ${def.values.join(', ')}: give "values", not a range`);
       if (def.kind === 'bool') throw new SpecIssue(at(), `"${name}" takes true or false: give "values", not a range`);
+      if (def.kind === 'string') throw new SpecIssue(at(), `"${name}" takes text: give "values", not a range`);
       if (def.kind === 'int' && (dist.type === 'uniform' || dist.type === 'log_uniform' || dist.type === 'log_uniform_values')) {
         throw new SpecIssue(at('distribution'), `"${name}" takes integers; use int_uniform or a q_ distribution, not ${dist.type}`);
       }
@@ -227,6 +228,8 @@ export interface ValidateContext {
   defaultName: string;
   /** Resolves `program:` (relative to the sweep file) to an absolute path, or says why it cannot. */
   resolveProgram: (program: string) => string;
+  /** Resolves a dataset path (relative to the sweep file) to an absolute one that exists, or says why not. */
+  resolvePath?: (relative: string) => string;
   /** Whether the number at this path was written as a float (1.0, 1e-3): JSON numbers cannot tell 1.0 from 1. */
   writtenAsFloat?: (segments: Segment[]) => boolean;
 }
@@ -263,6 +266,14 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     if (problem) throw new SpecIssue(['train', key], problem);
     (train as unknown as Record<string, unknown>)[key] = value;
   }
+  const datasetPath = /^(idx|csv):(.+)$/.exec(train.dataset);
+  if (datasetPath && context.resolvePath) {
+    try {
+      train.dataset = `${datasetPath[1]}:${context.resolvePath(datasetPath[2]!)}`;
+    } catch (err) {
+      throw new SpecIssue(['train', 'dataset'], (err as Error).message);
+    }
+  }
 
   const parameters: Record<string, Distribution> = {};
   const names = Object.keys(doc.parameters);
@@ -272,6 +283,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
       parameters[name] = toDistribution(name, doc.parameters[name]!, context.writtenAsFloat);
       continue;
     }
+    if (name === 'dataset') throw new SpecIssue(['parameters', name], 'the dataset cannot be searched over: set it in the train block, one per sweep');
     if (!knobDef(name)) {
       throw new SpecIssue(
         ['parameters', name],

@@ -18,6 +18,7 @@ export type KnobDef = Common &
   (
     | { kind: 'enum'; values: readonly string[]; default: string }
     | { kind: 'bool'; default: boolean }
+    | { kind: 'string'; pattern: RegExp; expected: string; default: string }
     | { kind: 'int'; min: number; max?: number; default: number | null }
     | { kind: 'float'; min: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; default: number }
   );
@@ -42,7 +43,13 @@ export const ACTIVATIONS: Record<string, string> = {
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad', 'adamax', 'adadelta'] as const;
 
 export const KNOBS = {
-  dataset: { kind: 'enum', values: ['mnist'], default: 'mnist', help: 'the embedded MNIST (60,000 train / 10,000 test)' },
+  dataset: {
+    kind: 'string',
+    pattern: /^(mnist|idx:.+|csv:.+)$/,
+    expected: 'mnist, idx:FOLDER or csv:FILE',
+    default: 'mnist',
+    help: 'mnist (embedded), idx:FOLDER (IDX files, gzipped or not) or csv:FILE (label + pixel columns); paths relative to the sweep file',
+  },
   model: { kind: 'enum', values: ['mlp', 'cnn'], default: 'mlp', help: 'mlp: dense layers; cnn: conv blocks, then the same dense head' },
   epochs: { kind: 'int', min: 1, max: 10000, default: 3, help: 'passes over the training split' },
   batch_size: { kind: 'int', min: 1, max: 65536, default: 32, help: 'samples per gradient step' },
@@ -161,6 +168,7 @@ export function knobProblem(name: string, value: ParamValue): string | undefined
       : `expected one of ${def.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}`;
   }
   if (def.kind === 'bool') return typeof value === 'boolean' ? undefined : `expected true or false, got ${JSON.stringify(value)}`;
+  if (def.kind === 'string') return typeof value === 'string' && def.pattern.test(value) ? undefined : `expected ${def.expected}, got ${JSON.stringify(value)}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
   if (def.kind === 'int' && !Number.isInteger(value)) return `expected an integer, got ${value}`;
   const exMin = def.kind === 'float' && def.exclusiveMin;

@@ -7,7 +7,7 @@ import type { ImageSet } from '../trainer/mnist.js';
 
 /** Given to each worker once, at start-up: shared memory, not copied per trial. */
 export interface WorkerInit {
-  dataset: { name: string; classes: number; train: ImageSet; test: ImageSet } | null;
+  dataset: { name: string; classes: number; train: ImageSet; test: ImageSet | null } | null;
 }
 
 interface TaskBase {

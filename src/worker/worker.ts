@@ -55,6 +55,7 @@ async function runEvaluate(task: EvaluateTask): Promise<TrialResult> {
   const { backend, tf, train } = await loadTrainer();
   if (!init.dataset) throw new Error('the worker was started without a dataset');
   const tensorsBefore = tf.memory().numTensors;
+  if (!init.dataset.test) throw new Error('the dataset has no test split');
   const metrics = await train.evaluateSaved(task.modelDir, init.dataset.test, init.dataset.classes);
   return { metrics, epochs: [], backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
 }

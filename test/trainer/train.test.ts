@@ -15,7 +15,7 @@ const config = (over: Partial<TrainConfig> = {}): TrainConfig => ({ ...defaultTr
 describe('embedded MNIST', () => {
   it('has 60,000 training and 10,000 test images of 28×28 with labels 0–9, in shared memory', () => {
     assert.equal(mnist.train.count, 60000);
-    assert.equal(mnist.test.count, 10000);
+    assert.equal(mnist.test!.count, 10000);
     assert.equal(mnist.train.rows * mnist.train.cols, 784);
     assert.ok(mnist.train.images.buffer instanceof SharedArrayBuffer);
     assert.ok(mnist.train.labels.every((l) => l >= 0 && l <= 9));

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkProgram, runSweep } from '../../orchestrator/run-sweep.js';
+import { checkDataset, checkProgram, runSweep } from '../../orchestrator/run-sweep.js';
 import { rankTrials } from '../../report/leaderboard.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
@@ -39,6 +39,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
     const loaded = loadSpecFile(file, shownAs);
     for (const warning of loaded.warnings) println(io.stderr, `warning: ${shownAs}: ${warning}`);
     await checkProgram(loaded);
+    checkDataset(loaded);
     const storage = new SqliteStorage(dbPath(io, args.db));
     const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();
