@@ -69,6 +69,7 @@ export const KNOBS = {
   pool: { kind: 'enum', values: ['max', 'avg'], default: 'max', help: 'pooling after each conv block', models: ['cnn'] },
   conv_dropout: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'dropout after each conv block', models: ['cnn'] },
   normalization: { kind: 'enum', values: ['scale', 'standardize', 'none'], default: 'scale', help: 'scale: ÷255; standardize: mean/std of the training split; none: raw 0–255' },
+  augment: { kind: 'bool', default: true, help: 'apply the augmentation ranges below (false: train on the images as they are)' },
   rotation_range: { kind: 'float', min: 0, max: 180, default: 0, help: 'augmentation: random rotation within ± degrees' },
   width_shift_range: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'augmentation: random horizontal shift, fraction of the width' },
   height_shift_range: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'augmentation: random vertical shift, fraction of the height' },
@@ -130,6 +131,7 @@ export interface TrainConfig {
   pool: 'max' | 'avg';
   conv_dropout: number;
   normalization: 'scale' | 'standardize' | 'none';
+  augment: boolean;
   rotation_range: number;
   width_shift_range: number;
   height_shift_range: number;

@@ -91,7 +91,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     for (let i = 0; i < count; i++) order[i] = i;
     const xBuf = new Float32Array(count * features);
     const yBuf = new Int32Array(count);
-    const augment = augmentationEnabled(config);
+    const augment = config.augment && augmentationEnabled(config);
     const augmentRng = createRng(deriveSeed(input.trialSeed, 'augment'));
     const schedule = new LrSchedule(config);
     const stopper = config.early_stopping ? new EarlyStopping(config) : null;
