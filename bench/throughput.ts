@@ -5,11 +5,10 @@
  *   npm run bench            (defaults: MLP 784-128-10, batch 32, 20,000 images, 2 epochs, 3 rounds)
  *   BENCH_ROUNDS=5 BENCH_TRAIN_SIZE=60000 npm run bench
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { median } from 'simple-statistics';
+import { writeResult } from './common.js';
 import { runSweep } from '../src/orchestrator/run-sweep.js';
 import { parseSpecText } from '../src/spec/load.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
@@ -20,22 +19,35 @@ import { loadMnist } from '../src/trainer/mnist.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TRAIN_SIZE = Number(process.env.BENCH_TRAIN_SIZE ?? 20000);
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 2);
-const BATCH = Number(process.env.BENCH_BATCH ?? 32);
+const BATCH = Number(process.env.BENCH_BATCH ?? (process.env.BENCH_MODEL === 'cnn' ? 64 : 32));
 const UNITS = 128;
+/** mlp: 784-128-10; cnn: the reference CNN, conv16(same)-pool-conv32(same)-pool-dropout-dense(10). */
+const MODEL = (process.env.BENCH_MODEL ?? 'mlp') as 'mlp' | 'cnn';
 
 async function bareFit(): Promise<number> {
   const mnist = loadMnist();
   const splits = makeSplits(mnist.train, { trainSize: TRAIN_SIZE, validationSplit: 0.1, sweepSeed: 1 });
-  const xs = tf.tensor3d(splits.train.x, [splits.train.count, 28, 28]);
+  const xs = tf.tensor4d(splits.train.x, [splits.train.count, 28, 28, 1]);
   const ys = tf.oneHot(tf.tensor1d(splits.train.y, 'int32'), 10);
-  const xv = tf.tensor3d(splits.validation.x, [splits.validation.count, 28, 28]);
+  const xv = tf.tensor4d(splits.validation.x, [splits.validation.count, 28, 28, 1]);
   const yv = tf.oneHot(tf.tensor1d(splits.validation.y, 'int32'), 10);
   const model = tf.sequential({
-    layers: [
-      tf.layers.flatten({ inputShape: [28, 28] }),
-      tf.layers.dense({ units: UNITS, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
+    layers:
+      MODEL === 'cnn'
+        ? [
+            tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+            tf.layers.maxPooling2d({ poolSize: 2 }),
+            tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+            tf.layers.maxPooling2d({ poolSize: 2 }),
+            tf.layers.dropout({ rate: 0.25 }),
+            tf.layers.flatten(),
+            tf.layers.dense({ units: 10, activation: 'softmax' }),
+          ]
+        : [
+            tf.layers.flatten({ inputShape: [28, 28, 1] }),
+            tf.layers.dense({ units: UNITS, activation: 'relu' }),
+            tf.layers.dense({ units: 10, activation: 'softmax' }),
+          ],
   });
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -50,7 +62,9 @@ async function bareFit(): Promise<number> {
 
 async function tfsweepTrial(round: number): Promise<{ epochRate: number; trialRate: number; backend: string }> {
   const loaded = parseSpecText(
-    `name: bench-${round}\nmethod: grid\nseed: 1\nparameters:\n  units: {value: ${UNITS}}\ntrain: {epochs: ${EPOCHS}, batch_size: ${BATCH}, train_size: ${TRAIN_SIZE}, learning_rate: 0.001, optimizer: adam}\n`,
+    MODEL === 'cnn'
+      ? `name: bench-${round}\nmethod: grid\nseed: 1\nsave_models: 0\nparameters:\n  filters: {value: 16}\ntrain: {model: cnn, conv_blocks: 2, layers: 0, conv_dropout: 0.25, epochs: ${EPOCHS}, batch_size: ${BATCH}, train_size: ${TRAIN_SIZE}, learning_rate: 0.001, optimizer: adam}\n`
+      : `name: bench-${round}\nmethod: grid\nseed: 1\nsave_models: 0\nparameters:\n  units: {value: ${UNITS}}\ntrain: {epochs: ${EPOCHS}, batch_size: ${BATCH}, train_size: ${TRAIN_SIZE}, learning_rate: 0.001, optimizer: adam}\n`,
     'bench.yaml',
   );
   const storage = new SqliteStorage(':memory:');
@@ -98,7 +112,7 @@ async function benchmark(): Promise<void> {
   }
 
   const result = {
-    model: `MLP 784-${UNITS}-10`,
+    model: MODEL === 'cnn' ? 'CNN conv16-pool-conv32-pool-dropout-dense' : `MLP 784-${UNITS}-10`,
     batch_size: BATCH,
     train_samples: Math.round(TRAIN_SIZE * 0.9),
     epochs: EPOCHS,
@@ -123,9 +137,7 @@ async function benchmark(): Promise<void> {
   console.log(`| tfsweep trial, epochs (fit + validation + shuffle) | ${trialBackend} | ${result.samples_per_s.tfsweep_epochs} | ${result.ratio_epochs.toFixed(3)} |`);
   console.log(`| tfsweep trial, start to end (data, model, fit, writes) | ${trialBackend} | ${result.samples_per_s.tfsweep_whole_trial} | ${result.ratio_whole_trial.toFixed(3)} |`);
 
-  const out = path.join('results', 'bench-throughput.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  const out = writeResult(`throughput${MODEL === 'cnn' ? '-cnn' : ''}`, result);
   console.log(`tfsweep epochs vs bare fit in a worker thread: ${result.ratio_epochs_vs_worker_thread.toFixed(3)}`);
   console.log(`\nwrote ${out}`);
 

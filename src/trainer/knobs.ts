@@ -56,7 +56,7 @@ export const KNOBS = {
   learning_rate: { kind: 'float', min: 0, exclusiveMin: true, default: 0.001, help: "the optimizer's step size" },
   optimizer: { kind: 'enum', values: OPTIMIZERS, default: 'adam', help: 'the optimizer' },
   momentum: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'momentum of sgd and rmsprop', optimizers: ['sgd', 'rmsprop'] },
-  layers: { kind: 'int', min: 1, max: 16, default: 1, help: 'hidden dense layers (for cnn: of the head)' },
+  layers: { kind: 'int', min: 0, max: 16, default: 1, help: 'hidden dense layers (for cnn: of the head; 0: straight to the softmax)' },
   units: { kind: 'int', min: 1, max: 65536, default: 128, help: 'width of every hidden dense layer (units_N: of layer N)' },
   activation: { kind: 'enum', values: Object.keys(ACTIVATIONS), default: 'relu', help: 'activation of the hidden layers' },
   dropout: { kind: 'float', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'dropout after every hidden dense layer (dropout_N: after layer N)' },
