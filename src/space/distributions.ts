@@ -37,18 +37,18 @@ export function isDiscrete(dist: Distribution): boolean {
 }
 
 /** Decimal places of a step, so that 3 × 0.1 is stored as 0.3 rather than 0.30000000000000004. */
-function decimalsOf(q: number): number {
+export function decimalsOf(q: number): number {
   const text = String(q);
   if (text.includes('e-')) return Number(text.split('e-')[1]) + (text.split('e-')[0]!.split('.')[1]?.length ?? 0);
   return text.split('.')[1]?.length ?? 0;
 }
 
-function snap(value: number, q: number): number {
+export function snap(value: number, q: number): number {
   return Number((Math.round(value / q) * q).toFixed(decimalsOf(q)));
 }
 
 /** Rounds x to a multiple of q inside [min, max] (rounding may step just outside when min is not a multiple of q). */
-function quantizeWithin(x: number, q: number, min: number, max: number): number {
+export function quantizeWithin(x: number, q: number, min: number, max: number): number {
   let v = snap(x, q);
   if (v < min) v = snap(v + q, q);
   if (v > max) v = snap(v - q, q);

@@ -2,7 +2,7 @@
  * How the TPE sees each parameter: a numeric axis (linear or log, continuous or on a step grid) or a set of
  * categories. Values go into this internal space to be modelled and come back out as the user's values.
  */
-import { type Distribution, type ParamValue } from '../../space/distributions.js';
+import { decimalsOf, quantizeWithin, type Distribution, type ParamValue } from '../../space/distributions.js';
 
 export type Dim =
   | {
@@ -25,12 +25,6 @@ export type Dim =
       toInternal(value: ParamValue): number | null;
       toExternal(x: number): ParamValue;
     };
-
-function decimalsOf(q: number): number {
-  const text = String(q);
-  if (text.includes('e-')) return Number(text.split('e-')[1]) + (text.split('e-')[0]!.split('.')[1]?.length ?? 0);
-  return text.split('.')[1]?.length ?? 0;
-}
 
 const num = (v: ParamValue): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -69,8 +63,6 @@ export function toDim(name: string, dist: Distribution): Dim | null {
     }
     case 'q_log_uniform_values': {
       // Modelled as continuous on the log scale, then snapped to the grid of q inside the bounds.
-      const dec = decimalsOf(dist.q);
-      const snap = (v: number): number => Number((Math.round(v / dist.q) * dist.q).toFixed(dec));
       return {
         kind: 'numeric',
         name,
@@ -78,12 +70,7 @@ export function toDim(name: string, dist: Distribution): Dim | null {
         high: Math.log(dist.max),
         step: null,
         toInternal: (v) => (num(v) !== null && (v as number) > 0 ? Math.log(v as number) : null),
-        toExternal: (x) => {
-          let v = snap(Math.exp(x));
-          if (v < dist.min) v = snap(v + dist.q);
-          if (v > dist.max) v = snap(v - dist.q);
-          return v;
-        },
+        toExternal: (x) => quantizeWithin(Math.exp(x), dist.q, dist.min, dist.max),
       };
     }
     case 'int_uniform':
