@@ -161,6 +161,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     }
   };
 
+  let finalizeProblem = '';
   try {
     for (;;) {
       while (!abort.signal.aborted && running.size < workers) {
@@ -171,7 +172,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       if (running.size === 0) break;
       await Promise.race(running.values());
     }
-    if (!abort.signal.aborted && sweep.done && sweep.stopReason === null && modelsDir) await finalizeModels();
+    if (!abort.signal.aborted && sweep.done && sweep.stopReason === null && modelsDir) {
+      // The trials are all recorded by now: a failure here is reported, not allowed to undo the sweep.
+      try {
+        await finalizeModels();
+      } catch (err) {
+        finalizeProblem = `; the test-split evaluation failed: ${errorMessage(err)}`;
+      }
+    }
   } finally {
     if (abort.signal.aborted) await Promise.allSettled(running.values());
     options.signal?.removeEventListener('abort', onUserAbort);
@@ -179,7 +187,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   }
 
   const closed = sweep.close(abort.signal.aborted);
-  const outcome: SweepOutcome = { status: closed.status, sweep: sweep.record, message: closed.message };
+  const outcome: SweepOutcome = { status: closed.status, sweep: sweep.record, message: closed.message + finalizeProblem };
   emit({ type: 'sweep-end', outcome });
   return outcome;
 }

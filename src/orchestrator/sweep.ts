@@ -13,6 +13,7 @@ import type { Params } from '../space/distributions.js';
 import { deriveSeed } from '../space/rng.js';
 import type { LoadedSpec, SweepSpec } from '../spec/types.js';
 import type { EpochRecord, ExecutionRecord, Metrics, Storage, SweepRecord, TrialRecord } from '../storage/storage.js';
+import { bestFirst } from '../report/leaderboard.js';
 import { HEARTBEAT_MS, ownerId, ownerIsGone } from './ownership.js';
 import { planFromHistory, resumableSpec } from './resume.js';
 
@@ -162,11 +163,7 @@ export class Sweep {
 
   /** Completed trials, best first by the sweep's metric (ties: earlier trial first). */
   ranked(): TrialRecord[] {
-    const sign = this.spec.metric.goal === 'maximize' ? -1 : 1;
-    return this.storage
-      .listTrials(this.record.id)
-      .filter((t) => t.state === 'complete' && t.value !== null)
-      .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    return bestFirst(this.spec.metric.goal, this.storage.listTrials(this.record.id));
   }
 
   setBackend(trial: TrialRecord, backend: string): void {

@@ -75,13 +75,15 @@ export function trialView(trial: TrialRecord): TrialView {
   return view;
 }
 
-/** Completed trials, best first by the sweep's goal; ties keep trial order. */
+/** Completed trials, best first by the goal; ties keep trial order. */
+export function bestFirst(goal: 'maximize' | 'minimize', trials: readonly TrialRecord[]): TrialRecord[] {
+  const sign = goal === 'maximize' ? -1 : 1;
+  return trials.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+}
+
+/** Completed trials, best first by the sweep's goal, as ranked views. */
 export function rankTrials(sweep: SweepRecord, trials: readonly TrialRecord[]): RankedTrial[] {
-  const sign = sweep.metric.goal === 'maximize' ? -1 : 1;
-  return trials
-    .filter((t) => t.state === 'complete' && t.value !== null)
-    .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number)
-    .map((t, i) => ({ rank: i + 1, ...trialView(t) }));
+  return bestFirst(sweep.metric.goal, trials).map((t, i) => ({ rank: i + 1, ...trialView(t) }));
 }
 
 export function bestValue(sweep: SweepRecord, trials: readonly TrialRecord[]): number | null {

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
-import { rankTrials } from '../../report/leaderboard.js';
+import { bestFirst } from '../../report/leaderboard.js';
 import { dbOption, type Command } from '../command.js';
 import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
@@ -19,7 +19,7 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
     withStorage(openForReading(dbPath(io, args.db)), (storage) => {
       const sweep = findSweep(storage, args.sweep);
       const trials = storage.listTrials(sweep.id);
-      const trial = args.trial === undefined ? trials.find((t) => t.number === rankTrials(sweep, trials)[0]?.number) : trials.find((t) => t.number === args.trial);
+      const trial = args.trial === undefined ? bestFirst(sweep.metric.goal, trials)[0] : trials.find((t) => t.number === args.trial);
       if (!trial) throw new UsageError(args.trial === undefined ? `sweep "${sweep.name}" has no completed trial` : `sweep "${sweep.name}" has no trial ${args.trial}`);
       if (!trial.modelPath || !existsSync(trial.modelPath)) {
         throw new UsageError(`trial ${trial.number} of "${sweep.name}" has no saved model (only completed trials of the built-in trainer save one; save_models keeps the best K)`);
