@@ -192,7 +192,7 @@ describe('nothing lost', () => {
       `import { setTimeout as sleep } from 'node:timers/promises';
 export default async function ({ x, units, opt }, trial) {
   trial.report(0, { partial: x * x });
-  await sleep(40);
+  await sleep(80);
   if (opt === 'bad' && x > 4.5) throw new Error('unlucky corner');
   return { value: (x - 1) ** 2 + (units - 64) ** 2 / 1e4 + (opt === 'adam' ? 0 : 0.3), seed: trial.seed };
 }
