@@ -3,7 +3,8 @@
  * pool, tells the results, and leaves the database consistent however it stops. This thread is the only
  * writer: workers report over message ports.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { SpecError, UsageError, errorMessage } from '../errors.js';
@@ -42,6 +43,14 @@ export async function checkProgram(loaded: LoadedSpec): Promise<void> {
     await loadObjective(pathToFileURL(loaded.spec.program).href);
   } catch (err) {
     throw new SpecError(`cannot load the objective: ${errorMessage(err)}`, loaded.file, 'program');
+  }
+}
+
+/** A model save interrupted by a crash leaves `trial-NNNN.tmp-PID`: nothing refers to it, so it goes. */
+function removeUnfinishedSaves(modelsDir: string): void {
+  if (!existsSync(modelsDir)) return;
+  for (const name of readdirSync(modelsDir)) {
+    if (/^trial-\d+\.tmp-\d+$/.test(name)) rmSync(path.join(modelsDir, name), { recursive: true, force: true });
   }
 }
 
@@ -89,6 +98,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   const dataset = programUrl ? null : loadDataset(spec.train.dataset);
   const pool = new TrialPool(workers, { dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test } });
   const modelsDir = programUrl || spec.save_models === 0 ? null : (options.modelsDir ?? null);
+  if (modelsDir) removeUnfinishedSaves(modelsDir);
   const abort = new AbortController();
   const onUserAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });

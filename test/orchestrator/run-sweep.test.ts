@@ -5,6 +5,9 @@ import { runSweep } from '../../src/orchestrator/run-sweep.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { parseSpecText } from '../../src/spec/load.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers.js';
 
 describe('runSweep (library API, real worker threads)', () => {
   it("returns each worker's tensor count to its baseline after every trial, and records every event", async () => {
@@ -14,7 +17,9 @@ describe('runSweep (library API, real worker threads)', () => {
     );
     const storage = new SqliteStorage(':memory:');
     const events: SweepEvent[] = [];
-    const outcome = await runSweep({ loaded, storage, workers: 1, onEvent: (e) => events.push(e) });
+    const modelsDir = path.join(tempDir(), 'lib');
+    mkdirSync(path.join(modelsDir, 'trial-0007.tmp-4242'), { recursive: true });
+    const outcome = await runSweep({ loaded, storage, workers: 1, onEvent: (e) => events.push(e), modelsDir });
     assert.equal(outcome.status, 'finished');
 
     const ends = events.filter((e): e is Extract<SweepEvent, { type: 'trial-end' }> => e.type === 'trial-end');
@@ -37,6 +42,11 @@ describe('runSweep (library API, real worker threads)', () => {
       assert.deepEqual(t.epochs!.map((e) => e.epoch), [1, 2]);
       assert.equal(t.value, t.epochs![1]!.metrics.val_accuracy);
     }
+    // Models saved per trial, an interrupted save's leftovers removed, the best evaluated on the test split.
+    assert.deepEqual(readdirSync(modelsDir).sort(), ['trial-0000', 'trial-0001', 'trial-0002']);
+    const ranked = [...trials].sort((a, b) => b.value! - a.value! || a.number - b.number);
+    assert.ok(ranked[0]!.testMetrics!.test_accuracy! > 0.1, JSON.stringify(ranked[0]!.testMetrics));
+    assert.equal(ranked[1]!.testMetrics, null);
     storage.close();
   });
 });

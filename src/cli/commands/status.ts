@@ -21,8 +21,11 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       const trials = storage.listTrials(sweep.id, { withEpochs: true });
       const summary = summarize(sweep, trials, plannedTrialCount(sweep.spec));
       const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
+      // Every execution of a repeated trial trains for `epochs`.
+      const epochsOf = (params: (typeof trials)[number]['params']): number =>
+        resolveTrainConfig(sweep.spec.train, params).epochs * (sweep.spec.executions_per_trial ?? 1);
       if (args.json) {
-        const total = (t: (typeof running)[number]) => (sweep.spec.program ? null : resolveTrainConfig(sweep.spec.train, t.params).epochs);
+        const total = (t: (typeof running)[number]) => (sweep.spec.program ? null : epochsOf(t.params));
         const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: total(t) }));
         println(io.stdout, JSON.stringify({ ...summary, running: runningView }, null, 2));
         return 0;
@@ -34,7 +37,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
       if (summary.message) println(io.stdout, `note     ${summary.message}`);
       for (const t of running) {
-        const progress = sweep.spec.program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${resolveTrainConfig(sweep.spec.train, t.params).epochs}`;
+        const progress = sweep.spec.program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${epochsOf(t.params)}`;
         println(io.stdout, `running  trial ${t.number}: ${progress} ${formatParams(t.params)}`);
       }
       return 0;
