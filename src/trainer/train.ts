@@ -9,7 +9,7 @@ import type { EpochRecord, Metrics } from '../storage/storage.js';
 import type { TrainConfig } from './knobs.js';
 import type { ImageSet } from './mnist.js';
 import { buildModel, makeOptimizer } from './models.js';
-import { makeSplits } from './data.js';
+import { applyNormalization, makeSplits } from './data.js';
 import { augmentImage, augmentationEnabled } from './augment.js';
 import { EarlyStopping, LrSchedule } from './schedule.js';
 import { fileSystem, type ModelMetadata } from './model-io.js';
@@ -96,7 +96,6 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     const schedule = new LrSchedule(config);
     const stopper = config.early_stopping ? new EarlyStopping(config) : null;
     let lr = config.learning_rate;
-    let stoppedEpoch = 0;
 
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       shuffleInPlace(order, rng);
@@ -132,7 +131,6 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       const record: EpochRecord = { epoch, metrics, durationMs: performance.now() - started, samples: splits.train.count };
       epochs.push(record);
       input.onEpoch?.(record);
-      stoppedEpoch = epoch;
       if (!Number.isFinite(metrics.loss)) throw new TrialError(`loss became ${metrics.loss} at epoch ${epoch}`);
       // tfjs clips predictions inside its cross-entropy, so diverged (NaN/∞) weights can still report a finite
       // loss; check the weights themselves, as Keras' TerminateOnNaN would see the loss.
@@ -160,7 +158,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       await model.save(fileSystem(input.saveTo));
       modelPath = input.saveTo;
     }
-    return { metrics: final, epochs, stoppedEpoch, bestEpoch: stopper?.bestEpoch ?? null, modelPath };
+    return { metrics: final, epochs, stoppedEpoch: epochs.length, bestEpoch: stopper?.bestEpoch ?? null, modelPath };
   } finally {
     // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
     model?.dispose();
@@ -179,7 +177,8 @@ export async function evaluateSaved(dir: string, set: ImageSet, classes: number)
   try {
     const meta = (model.getUserDefinedMetadata() as { tfsweep?: ModelMetadata } | undefined)?.tfsweep;
     const norm = meta?.normalization ?? { offset: 0, scale: 255 };
-    const x = Float32Array.from(set.images, (v) => (v - norm.offset) / norm.scale);
+    const x = Float32Array.from(set.images);
+    applyNormalization(x, norm);
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     return tf.tidy(() => {
       const xs = tf.tensor4d(x, [set.count, set.rows, set.cols, 1]);
