@@ -5,9 +5,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
-import type { TrialResult, TrialTask, WorkerInit, WorkerMessage } from '../worker/protocol.js';
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+import type { TaskRequest, TrialResult, TrialTask, WorkerInit, WorkerMessage } from '../worker/protocol.js';
 
 const WORKER_FILE = new URL('../worker/worker.js', import.meta.url).href;
 
@@ -34,7 +32,7 @@ export class TrialPool {
     return this.piscina.threads.length;
   }
 
-  async run(task: DistributiveOmit<TrialTask, 'port'>, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
+  async run(task: TaskRequest, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
     const { port1, port2 } = new MessageChannel();
     let drained!: () => void;
     const done = new Promise<void>((resolve) => (drained = resolve));

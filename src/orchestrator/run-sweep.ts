@@ -14,7 +14,7 @@ import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
 import { DatasetError, loadDataset } from '../trainer/datasets.js';
 import { trialModelDir } from '../trainer/model-io.js';
-import type { TrialResult, TrialTask } from '../worker/protocol.js';
+import type { TaskRequest, TrialResult } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { TrialPool } from './pool.js';
 import { Sweep } from './sweep.js';
@@ -30,8 +30,6 @@ export interface RunSweepOptions {
   /** Where trained models are saved (one folder per trial), or null to save none. */
   modelsDir?: string | null;
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * A program that cannot be loaded would fail every trial the same way: this says so once, as a SpecError
@@ -104,7 +102,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
   if (options.signal?.aborted) abort.abort();
 
-  const taskFor = (trial: TrialRecord): DistributiveOmit<TrialTask, 'port'> => {
+  const taskFor = (trial: TrialRecord): TaskRequest => {
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed };
     return programUrl
       ? { ...base, kind: 'program', programUrl, metricName: spec.metric.name }

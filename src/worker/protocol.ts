@@ -47,6 +47,9 @@ export interface ProgramTask extends TaskBase {
 
 export type TrialTask = TrainTask | ProgramTask | EvaluateTask;
 
+/** A task as the orchestrator builds it: the pool adds the message port. */
+export type TaskRequest = TrialTask extends infer T ? (T extends unknown ? Omit<T, 'port'> : never) : never;
+
 export type WorkerMessage =
   | { type: 'started'; trialId: number; backend: string | null }
   | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number | null }
