@@ -1,8 +1,10 @@
 /**
  * The three kinds of error tfsweep distinguishes (see README, "Errors and exit codes"):
- * - SpecError: the user's input is wrong (bad sweep file, bad flag). Exit 2, nothing written.
+ * - SpecError / UsageError: the user's input is wrong (bad sweep file, flag, database file, output path).
+ *   Exit 2, one line, nothing written.
  * - TrialError: one trial failed. Recorded on the trial; the sweep goes on.
- * - everything else is fatal: the sweep stops cleanly, exit 1.
+ * - everything else is fatal: the sweep stops cleanly, exit 1. StorageError is the fatal kind that has a
+ *   one-line explanation (disk full, database locked for too long): no stack trace for it either.
  */
 export class SpecError extends Error {
   override name = 'SpecError';
@@ -26,7 +28,7 @@ export class SpecError extends Error {
   }
 }
 
-/** Bad input that is not a sweep file: unknown sweep name, bad flag value. Exit 2. */
+/** Bad input that is not a sweep file: unknown sweep name, bad flag value, unusable path. Exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
   readonly exitCode = 2;
@@ -37,8 +39,26 @@ export class TrialError extends Error {
   override name = 'TrialError';
 }
 
+/** The database could not be written or read while a sweep ran: fatal (exit 1), but explained in one line. */
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
+
+/** How a thrown value reads in one line: an Error's message; anything else as JSON where it can be. */
 export function errorMessage(err: unknown): string {
   if (err instanceof SpecError) return err.format();
   if (err instanceof Error) return err.message;
+  if (err !== null && typeof err === 'object') {
+    try {
+      return `a non-Error value was thrown: ${JSON.stringify(err)}`;
+    } catch {
+      return `a non-Error value was thrown: ${Object.prototype.toString.call(err)}`;
+    }
+  }
   return String(err);
+}
+
+/** The errno code of a Node system error, if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  return err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
 }

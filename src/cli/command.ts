@@ -12,22 +12,34 @@ export interface Command<A = Record<string, unknown>> {
 export const dbOption = {
   describe: 'SQLite database file (default: $TFSWEEP_DB or results/tfsweep.db)',
   type: 'string',
+  requiresArg: true,
 } as const;
 
 export const jsonOption = { describe: 'print JSON for scripts instead of a table', type: 'boolean', default: false } as const;
+
+/** The most parallel trials one process runs; a sweep file's `workers` has the same bound. */
+export const MAX_WORKERS = 256;
 
 /** Thrown from a yargs `check`: reported like yargs' own argument errors (usage, then the message; exit 2). */
 export class ArgCheckError extends Error {
   override name = 'ArgCheckError';
 }
 
-/** A yargs check that an option, when given, is an integer ≥ 1. */
-export function positiveInteger(name: string) {
+/** A yargs check that an option, when given, is an integer in [min, max]; yargs turns `abc` into NaN. */
+export function integerOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (args: Record<string, unknown>): true => {
     const value = args[name];
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
-      throw new ArgCheckError(`--${name}: expected an integer ≥ 1, got ${String(value)}`);
+    if (value === undefined || Array.isArray(value)) return true;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+      const shown = typeof value === 'number' && Number.isNaN(value) ? 'something that is not a number' : String(value);
+      throw new ArgCheckError(`--${name}: expected ${range}, got ${shown}`);
     }
     return true;
   };
+}
+
+/** A yargs check that an option, when given, is an integer ≥ 1. */
+export function positiveInteger(name: string) {
+  return integerOption(name, 1);
 }

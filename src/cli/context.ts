@@ -5,6 +5,8 @@ import { closest } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import type { SweepRecord } from '../storage/storage.js';
+import { plannedTrialCount } from '../samplers/index.js';
+import type { SweepSpec } from '../spec/types.js';
 import type { CliIo } from './io.js';
 
 export const DEFAULT_DB = path.join('results', 'tfsweep.db');
@@ -32,5 +34,14 @@ export function withStorage<T>(storage: SqliteStorage, fn: (s: SqliteStorage) =>
     return fn(storage);
   } finally {
     storage.close();
+  }
+}
+
+/** The planned trial count, or null when a stored spec cannot say (written by another version, edited). */
+export function plannedOrNull(spec: SweepSpec): number | null {
+  try {
+    return plannedTrialCount(spec);
+  } catch {
+    return null;
   }
 }

@@ -12,6 +12,22 @@ export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, tty: Boolean(process.stdout.isTTY), env: process.env, cwd: process.cwd() };
 }
 
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that goes away (`tfsweep run … | head -1`, a closed terminal) makes writes fail with EPIPE or EIO.
+ * Output is then lost, but the sweep must go on: without a listener the error event would kill the process.
+ */
+export function guardStreams(io: CliIo): void {
+  for (const stream of [io.stdout, io.stderr]) {
+    if (guarded.has(stream)) continue;
+    guarded.add(stream);
+    stream.on('error', () => {});
+  }
+}
+
 export function println(stream: NodeJS.WritableStream, text = ''): void {
+  const s = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+  if (s.destroyed || s.writableEnded) return;
   stream.write(`${text}\n`);
 }

@@ -1,9 +1,16 @@
 /**
  * The `tfsweep` command line: a thin yargs layer over the library. `main(argv, io)` returns the exit code
  * (0 ok, 1 runtime failure, 2 bad input, 130 interrupted) and can be called in-process.
+ *
+ * The whole argument vector is parsed and checked before any command runs: yargs runs a command's handler
+ * before its strict checks report an unknown flag, so handlers here only record what was chosen, and the
+ * command runs once parsing has succeeded. A typo in a flag must never start (or write) a sweep.
  */
 import yargs, { type Argv } from 'yargs';
-import { SpecError, UsageError, errorMessage } from '../errors.js';
+import Database from 'better-sqlite3';
+import { closest, distance } from 'fastest-levenshtein';
+import { SpecError, StorageError, UsageError, errorMessage } from '../errors.js';
+import { printable } from '../report/sanitize.js';
 import { SchemaVersionError } from '../storage/sqlite.js';
 import { ArgCheckError, type Command } from './command.js';
 import { bestCommand } from './commands/best.js';
@@ -14,13 +21,33 @@ import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { trialsCommand } from './commands/trials.js';
 import { validateCommand } from './commands/validate.js';
-import { processIo, println, type CliIo } from './io.js';
+import { guardStreams, processIo, println, type CliIo } from './io.js';
 
 const COMMANDS = [runCommand, validateCommand, listCommand, statusCommand, trialsCommand, bestCommand, exportCommand, exportModelCommand] as unknown as Command<never>[];
+const COMMAND_NAMES = COMMANDS.map((c) => c.command.split(' ')[0]!);
+
+/** A first word that is no command: name the closest one rather than list it as an unknown argument. */
+function unknownCommand(argv: readonly string[]): string | null {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-') || COMMAND_NAMES.includes(first) || first === 'help') return null;
+  const guess = closest(first, COMMAND_NAMES);
+  const hint = distance(first, guess) <= 2 ? `; did you mean "${guess}"?` : '';
+  return `unknown command "${printable(first)}"${hint} (commands: ${COMMAND_NAMES.join(', ')})`;
+}
+
+/** A flag given twice arrives as an array; every tfsweep flag takes one value. */
+function repeatedFlag(args: Record<string, unknown>): string | null {
+  for (const [key, value] of Object.entries(args)) {
+    if (key === '_' || key === '$0' || key.length === 1) continue;
+    if (Array.isArray(value)) return `--${key} was given ${value.length} times; give it once`;
+  }
+  return null;
+}
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  let exitCode: number | undefined;
+  guardStreams(io);
   let usageError: string | undefined;
+  let chosen: { cmd: Command<never>; args: Record<string, unknown> } | undefined;
   let parser: Argv = yargs(argv)
     .scriptName('tfsweep')
     .usage('$0 <command> [options]\n\nHyperparameter sweeps for TensorFlow.js models.')
@@ -34,36 +61,46 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .exitProcess(false)
     .fail((message, err) => {
       if (err && !(err instanceof ArgCheckError)) throw err;
-      usageError = message ?? err?.message;
+      usageError ??= message ?? err?.message;
     });
   for (const cmd of COMMANDS) {
-    parser = parser.command(cmd.command, cmd.describe, cmd.builder as never, async (args: never) => {
-      exitCode = await cmd.handler(args, io);
+    parser = parser.command(cmd.command, cmd.describe, cmd.builder as never, (args: Record<string, unknown>) => {
+      chosen = { cmd, args };
     });
   }
   try {
-    const output = await new Promise<string>((resolve, reject) => {
-      parser
-        .parseAsync(argv, {}, (err, _argv, out) => (err && !usageError ? reject(err) : resolve(out)))
-        .catch((err: unknown) => (usageError ? resolve('') : reject(err)));
-    });
+    usageError = unknownCommand(argv) ?? undefined;
+    const output = usageError
+      ? ''
+      : await new Promise<string>((resolve, reject) => {
+          parser
+            .parseAsync(argv, {}, (err, _argv, out) => (err && !usageError ? reject(err) : resolve(out)))
+            .catch((err: unknown) => (usageError ? resolve('') : reject(err)));
+        });
+    if (!usageError && chosen) usageError = repeatedFlag(chosen.args) ?? undefined;
     if (usageError) {
-      println(io.stderr, await parser.getHelp());
-      println(io.stderr, `\n${usageError}`);
+      if (!unknownCommand(argv)) println(io.stderr, await parser.getHelp());
+      println(io.stderr, `${unknownCommand(argv) ? '' : '\n'}${usageError}`);
       return 2;
     }
     if (output) println(io.stdout, output);
-    return exitCode ?? 0;
+    if (!chosen) return 0;
+    return await chosen.cmd.handler(chosen.args as never, io);
   } catch (err) {
-    if (err instanceof SpecError || err instanceof UsageError) {
-      println(io.stderr, `error: ${errorMessage(err)}`);
-      return 2;
-    }
-    if (err instanceof SchemaVersionError) {
-      println(io.stderr, `error: ${err.message}`);
-      return 1;
-    }
-    println(io.stderr, `error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return reportError(err, io);
+  }
+}
+
+/** One line for every error a user can cause or meet; a stack trace only for what is tfsweep's own bug. */
+function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof SpecError || err instanceof UsageError || err instanceof SchemaVersionError) {
+    println(io.stderr, `error: ${printable(errorMessage(err))}`);
+    return 2;
+  }
+  if (err instanceof StorageError || err instanceof Database.SqliteError) {
+    println(io.stderr, `error: ${printable(errorMessage(err))}`);
     return 1;
   }
+  println(io.stderr, `error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
+  return 1;
 }

@@ -7,8 +7,11 @@ import os from 'node:os';
 import type { SweepRecord } from '../storage/storage.js';
 
 export const HEARTBEAT_MS = 10_000;
-/** An owner on another host is presumed dead after this long without a heartbeat. */
-const REMOTE_STALE_MS = 6 * HEARTBEAT_MS;
+/**
+ * An owner is presumed dead after this long without a heartbeat: on another host always, and on this host
+ * too, because a dead owner's pid may since have been given to an unrelated process (quickly, in containers).
+ */
+const STALE_MS = 6 * HEARTBEAT_MS;
 
 export function ownerId(): string {
   return `${os.hostname()}/${process.pid}`;
@@ -29,7 +32,8 @@ export function ownerIsGone(sweep: SweepRecord, nowMs = Date.now()): boolean {
   const slash = sweep.owner.lastIndexOf('/');
   const host = sweep.owner.slice(0, slash);
   const pid = Number(sweep.owner.slice(slash + 1));
-  if (host === os.hostname()) return !Number.isInteger(pid) || !pidAlive(pid);
   const beat = sweep.heartbeatAt ? Date.parse(sweep.heartbeatAt) : 0;
-  return nowMs - beat > REMOTE_STALE_MS;
+  const stale = !(nowMs - beat <= STALE_MS);
+  if (host === os.hostname()) return !Number.isInteger(pid) || !pidAlive(pid) || stale;
+  return stale;
 }

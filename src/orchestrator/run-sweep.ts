@@ -2,78 +2,77 @@
  * The dispatch loop over the ask-and-tell layer: asks for trials while workers are free, runs them on the
  * pool, tells the results, and leaves the database consistent however it stops. This thread is the only
  * writer: workers report over message ports.
+ *
+ * However it stops, trials in flight are recorded `interrupted` (they run again on resume), never `failed`:
+ * a failure is the trial's own, an interruption is the sweep's. A database that cannot be written (disk
+ * full, locked beyond the busy timeout) stops the sweep the same way, with a one-line StorageError.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { SpecError, UsageError, errorMessage } from '../errors.js';
-import { loadObjective } from '../worker/program.js';
+import Database from 'better-sqlite3';
+import { StorageError, UsageError, errorMessage } from '../errors.js';
+import { modelsDirFor, ownedModelDir, removeModelDir, removeOrphanModels } from '../files/model-folders.js';
 import type { LoadedSpec } from '../spec/types.js';
 import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
-import { DatasetError, loadDataset } from '../trainer/datasets.js';
+import { loadDataset } from '../trainer/datasets.js';
 import { trialModelDir } from '../trainer/model-io.js';
-import type { TaskRequest, TrialResult } from '../worker/protocol.js';
+import type { TaskRequest, TrialResult, WorkerMessage } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { TrialPool } from './pool.js';
+import { checkDataset, checkProgram } from './preflight.js';
 import { Sweep } from './sweep.js';
+
+export { checkDataset, checkProgram } from './preflight.js';
+
+/** The most parallel trials one process runs (a sweep file's `workers` and `--workers` alike). */
+export const MAX_WORKERS = 256;
 
 export interface RunSweepOptions {
   loaded: LoadedSpec;
   storage: Storage;
-  /** Parallel trials; overrides the file's `workers`; default os.availableParallelism(). */
+  /** Parallel trials (1–256); overrides the file's `workers`; default os.availableParallelism(). */
   workers?: number;
   /** Abort to stop: no new trials, running ones become interrupted. */
   signal?: AbortSignal;
   onEvent?: SweepListener;
-  /** Where trained models are saved (one folder per trial), or null to save none. */
+  /**
+   * Where trained models are saved (one `trial-NNNN` folder per trial), or null to save none. tfsweep only
+   * ever deletes `trial-NNNN` folders directly inside it. The CLI uses `modelsDirFor(db, sweep name)`.
+   */
   modelsDir?: string | null;
 }
 
-/**
- * A program that cannot be loaded would fail every trial the same way: this says so once, as a SpecError
- * (exit 2), before anything is written. It imports the module in this thread, running its top level.
- */
-export async function checkProgram(loaded: LoadedSpec): Promise<void> {
-  if (!loaded.spec.program) return;
-  try {
-    await loadObjective(pathToFileURL(loaded.spec.program).href);
-  } catch (err) {
-    throw new SpecError(`cannot load the objective: ${errorMessage(err)}`, loaded.file, 'program');
-  }
-}
+/** Errors of the environment, not of the trial: another trial's save would fail the same way. */
+const ENVIRONMENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE']);
 
-/** A model save interrupted by a crash leaves `trial-NNNN.tmp-PID`: nothing refers to it, so it goes. */
-function removeUnfinishedSaves(modelsDir: string): void {
-  if (!existsSync(modelsDir)) return;
-  for (const name of readdirSync(modelsDir)) {
-    if (/^trial-\d+\.tmp-\d+$/.test(name)) rmSync(path.join(modelsDir, name), { recursive: true, force: true });
+function asFatal(err: unknown): unknown {
+  if (err instanceof Database.SqliteError) {
+    return new StorageError(
+      `the database could not be written (${err.code}: ${err.message}); the sweep stopped, and everything recorded before is kept: fix that and run the same command again to resume`,
+      { cause: err },
+    );
   }
-}
-
-/** A dataset that cannot be read is the user's input error: exit 2, before anything is written. */
-export function checkDataset(loaded: LoadedSpec): void {
-  if (loaded.spec.program) return;
-  try {
-    loadDataset(loaded.spec.train.dataset);
-  } catch (err) {
-    if (err instanceof DatasetError) throw new SpecError(err.message, loaded.file, 'train.dataset', undefined, { cause: err });
-    throw err;
-  }
+  return err;
 }
 
 export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> {
   const { storage } = options;
   const emit: SweepListener = options.onEvent ?? (() => {});
   const requested = options.workers ?? options.loaded.spec.workers ?? os.availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) throw new UsageError(`--workers: expected an integer ≥ 1, got ${requested}`);
+  if (!Number.isInteger(requested) || requested < 1 || requested > MAX_WORKERS) {
+    throw new UsageError(`--workers: expected an integer from 1 to ${MAX_WORKERS}, got ${requested}`);
+  }
 
   await checkProgram(options.loaded);
   checkDataset(options.loaded);
+  const { spec: loadedSpec } = options.loaded;
+  const modelsDir = loadedSpec.program || loadedSpec.save_models === 0 ? null : (options.modelsDir ?? null);
   const opened = Sweep.open(storage, options.loaded);
   if (!opened.sweep) {
     const sweep = opened.finished!;
+    // Leftovers of a run that was cut short are removed even when nothing is left to run.
+    if (modelsDir) removeOrphanModels(modelsDir, storage.listTrials(sweep.id));
     const outcome: SweepOutcome = { status: 'already-finished', sweep, message: `sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})` };
     emit({ type: 'sweep-end', outcome });
     return outcome;
@@ -82,95 +81,123 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   const { spec } = sweep;
   const remaining = Math.max(0, (sweep.planned ?? Infinity) - sweep.completed);
   const workers = Math.max(1, Math.min(requested, remaining));
-  emit({
-    type: 'sweep-start',
-    sweep: sweep.record,
-    resumed: sweep.resumed,
-    interrupted: sweep.interruptedOnOpen,
-    completed: sweep.completed,
-    planned: sweep.planned,
-    workers,
-  });
-
-  const programUrl = spec.program ? pathToFileURL(spec.program).href : null;
-  const dataset = programUrl ? null : loadDataset(spec.train.dataset);
-  const pool = new TrialPool(workers, { dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test } });
-  const modelsDir = programUrl || spec.save_models === 0 ? null : (options.modelsDir ?? null);
-  if (modelsDir) removeUnfinishedSaves(modelsDir);
   const abort = new AbortController();
+  let fatal: unknown = null;
+  /** The database (or tfsweep itself) failed: stop everything; the error is rethrown once all is settled. */
+  const die = (err: unknown): void => {
+    fatal ??= err;
+    abort.abort();
+  };
   const onUserAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
   if (options.signal?.aborted) abort.abort();
 
-  const taskFor = (trial: TrialRecord): TaskRequest => {
-    const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed };
-    return programUrl
-      ? { ...base, kind: 'program', programUrl, metricName: spec.metric.name }
-      : {
-          ...base,
-          kind: 'train',
-          config: resolveTrainConfig(spec.train, trial.params),
-          sweepSeed: spec.seed,
-          executions: spec.executions_per_trial,
-          modelDir: modelsDir ? trialModelDir(modelsDir, trial.number) : null,
-        };
-  };
-
+  let pool: TrialPool | null = null;
   const running = new Map<number, Promise<void>>();
-  const launch = (trial: TrialRecord & { rerun: boolean }): void => {
-    const task = taskFor(trial);
-    emit({ type: 'trial-start', trial, rerun: trial.rerun, totalEpochs: task.kind === 'train' ? task.config.epochs * task.executions : null });
-    const settled = pool
-      .run(
-        task,
-        (message) => {
-          if (message.type === 'started') {
-            if (message.backend) sweep.setBackend(trial, message.backend);
-            emit({ type: 'trial-backend', trial, backend: message.backend });
-          } else if (message.type === 'epoch') {
-            sweep.report(trial, message.epoch);
-            emit({ type: 'epoch', trial, epoch: message.epoch, totalEpochs: message.totalEpochs });
-          }
-        },
-        abort.signal,
-      )
-      .then(
-        (result: TrialResult) => {
-          if (result.backend) sweep.setBackend(trial, result.backend);
-          if (result.modelPath) sweep.setModelPath(trial, result.modelPath);
-          emit({ type: 'trial-end', trial: sweep.tell(trial, result.metrics, result.epochs, result.executions), result });
-        },
-        (err: unknown) => {
-          // Aborted trials are not failures: close() marks them interrupted.
-          if (!abort.signal.aborted) emit({ type: 'trial-end', trial: sweep.fail(trial, err) });
-        },
-      )
-      .finally(() => running.delete(trial.id));
-    running.set(trial.id, settled);
-  };
-
-  /**
-   * After the last trial: the best model is evaluated once on the test split (stored, never used to select),
-   * and saved models beyond the best `save_models` are removed.
-   */
-  const finalizeModels = async (): Promise<void> => {
-    const ranked = sweep.ranked();
-    const best = ranked[0];
-    if (dataset?.test && best?.modelPath && !best.testMetrics && existsSync(best.modelPath)) {
-      const result = await pool.run({ kind: 'evaluate', trialId: best.id, modelDir: best.modelPath }, () => {}, abort.signal);
-      sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
-    }
-    if (spec.save_models !== null) {
-      for (const trial of ranked.slice(spec.save_models)) {
-        if (!trial.modelPath) continue;
-        rmSync(trial.modelPath, { recursive: true, force: true });
-        sweep.setModelPath(trial, null);
-      }
-    }
-  };
-
   let finalizeProblem = '';
+  let savesFailed = 0;
   try {
+    if (modelsDir) removeOrphanModels(modelsDir, storage.listTrials(sweep.record.id));
+    emit({
+      type: 'sweep-start',
+      sweep: sweep.record,
+      resumed: sweep.resumed,
+      interrupted: sweep.interruptedOnOpen,
+      completed: sweep.completed,
+      planned: sweep.planned,
+      workers,
+    });
+    const programUrl = spec.program ? pathToFileURL(spec.program).href : null;
+    const dataset = programUrl ? null : loadDataset(spec.train.dataset);
+    const activePool = (pool = new TrialPool(workers, {
+      dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test },
+    }));
+
+    const taskFor = (trial: TrialRecord): TaskRequest => {
+      const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed };
+      return programUrl
+        ? { ...base, kind: 'program', programUrl, metricName: spec.metric.name }
+        : {
+            ...base,
+            kind: 'train',
+            config: resolveTrainConfig(spec.train, trial.params),
+            sweepSeed: spec.seed,
+            executions: spec.executions_per_trial,
+            modelDir: modelsDir ? trialModelDir(modelsDir, trial.number) : null,
+          };
+    };
+
+    const onMessage = (trial: TrialRecord, message: WorkerMessage): void => {
+      if (abort.signal.aborted) return;
+      try {
+        if (message.type === 'started') {
+          if (message.backend) sweep.setBackend(trial, message.backend);
+          emit({ type: 'trial-backend', trial, backend: message.backend });
+        } else if (message.type === 'epoch') {
+          sweep.report(trial, message.epoch);
+          emit({ type: 'epoch', trial, epoch: message.epoch, totalEpochs: message.totalEpochs });
+        }
+      } catch (err) {
+        die(err);
+      }
+    };
+
+    const onResult = (trial: TrialRecord, result: TrialResult): void => {
+      if (result.backend) sweep.setBackend(trial, result.backend);
+      if (result.modelPath) sweep.setModelPath(trial, result.modelPath);
+      let note: string | null = null;
+      if (result.saveError) {
+        savesFailed++;
+        note = `model not saved: ${result.saveError.message}`;
+        if (result.saveError.code && ENVIRONMENT_CODES.has(result.saveError.code)) {
+          // The next trial's save would fail the same way: stop training models that cannot be kept.
+          sweep.halt(`trial ${trial.number}'s model could not be saved (${result.saveError.message}); its result is kept. Free space or fix permissions, then run the same command again to go on`);
+        }
+      }
+      emit({ type: 'trial-end', trial: sweep.tell(trial, result.metrics, result.epochs, result.executions, note), result });
+    };
+
+    const launch = (trial: TrialRecord & { rerun: boolean }): void => {
+      const task = taskFor(trial);
+      emit({ type: 'trial-start', trial, rerun: trial.rerun, totalEpochs: task.kind === 'train' ? task.config.epochs * task.executions : null });
+      const settled = activePool
+        .run(task, (message) => onMessage(trial, message), abort.signal)
+        .then(
+          (result) => {
+            if (!abort.signal.aborted) onResult(trial, result);
+          },
+          (err: unknown) => {
+            // Aborted trials are not failures: close() marks them interrupted.
+            if (!abort.signal.aborted) emit({ type: 'trial-end', trial: sweep.fail(trial, err) });
+          },
+        )
+        .catch(die)
+        .finally(() => running.delete(trial.id));
+      running.set(trial.id, settled);
+    };
+
+    /**
+     * After the last trial: the best model is evaluated once on the test split (stored, never used to
+     * select), and saved models beyond the best `save_models` are removed. Only this sweep's own model
+     * folders are read or removed, whatever the database says.
+     */
+    const finalizeModels = async (dir: string): Promise<void> => {
+      const ranked = sweep.ranked();
+      const best = ranked[0];
+      const bestModel = ownedModelDir(dir, best?.modelPath);
+      if (dataset?.test && best && bestModel && !best.testMetrics) {
+        const result = await activePool.run({ kind: 'evaluate', trialId: best.id, modelDir: bestModel }, () => {}, abort.signal);
+        sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
+      }
+      if (spec.save_models !== null) {
+        for (const trial of ranked.slice(spec.save_models)) {
+          if (!trial.modelPath) continue;
+          removeModelDir(dir, trial.modelPath);
+          sweep.setModelPath(trial, null);
+        }
+      }
+    };
+
     for (;;) {
       while (!abort.signal.aborted && running.size < workers) {
         const trial = sweep.ask();
@@ -183,19 +210,34 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     if (!abort.signal.aborted && sweep.done && sweep.stopReason === null && modelsDir) {
       // The trials are all recorded by now: a failure here is reported, not allowed to undo the sweep.
       try {
-        await finalizeModels();
+        await finalizeModels(modelsDir);
       } catch (err) {
+        if (err instanceof Database.SqliteError) throw err;
         finalizeProblem = `; the test-split evaluation failed: ${errorMessage(err)}`;
       }
     }
+  } catch (err) {
+    die(err);
   } finally {
-    if (abort.signal.aborted) await Promise.allSettled(running.values());
+    await Promise.allSettled(running.values());
     options.signal?.removeEventListener('abort', onUserAbort);
-    await pool.destroy();
+    await pool?.destroy();
   }
 
-  const closed = sweep.close(abort.signal.aborted);
-  const outcome: SweepOutcome = { status: closed.status, sweep: sweep.record, message: closed.message + finalizeProblem };
+  let closed: ReturnType<Sweep['close']>;
+  try {
+    closed = sweep.close(abort.signal.aborted, fatal === null ? null : errorMessage(fatal));
+    if (modelsDir) removeOrphanModels(modelsDir, storage.listTrials(sweep.record.id));
+  } catch (err) {
+    // The database cannot even record the stop: the next run finds this process gone and recovers.
+    sweep.abandon();
+    throw asFatal(fatal ?? err);
+  }
+  if (fatal !== null) throw asFatal(fatal);
+  const saves = savesFailed ? `; ${savesFailed} model(s) could not be saved` : '';
+  const outcome: SweepOutcome = { status: closed.status, sweep: sweep.record, message: closed.message + saves + finalizeProblem };
   emit({ type: 'sweep-end', outcome });
   return outcome;
 }
+
+export { modelsDirFor };

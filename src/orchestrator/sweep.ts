@@ -52,7 +52,14 @@ export class Sweep {
     this.completedCount = plan.completed;
     this.sampler = createSampler(spec);
     this.planned = plannedTrialCount(spec);
-    this.heartbeat = setInterval(() => storage.heartbeat(record.id, owner), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => {
+      // A heartbeat that cannot be written (database busy or full) is skipped: the next one says the same.
+      try {
+        storage.heartbeat(record.id, owner);
+      } catch {
+        /* the next beat retries */
+      }
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
@@ -128,16 +135,23 @@ export class Sweep {
    * Records a trial as complete. `result` is the metric's value, or a record of metrics that holds it; a
    * result without a finite value for the sweep's metric fails the trial instead.
    */
-  tell(trial: TrialRecord, result: number | Metrics, epochs: readonly EpochRecord[] = [], executions: readonly ExecutionRecord[] = []): TrialRecord {
+  tell(
+    trial: TrialRecord,
+    result: number | Metrics,
+    epochs: readonly EpochRecord[] = [],
+    executions: readonly ExecutionRecord[] = [],
+    /** Kept in the trial's `error` column although it completed (a model that could not be saved). */
+    note: string | null = null,
+  ): TrialRecord {
     const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
     const value = metrics[this.spec.metric.name];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      const got = typeof result === 'number' ? String(result) : JSON.stringify(result);
+      const got = typeof result === 'number' ? String(result) : showMetrics(result);
       return this.fail(trial, new Error(`the objective returned no finite "${this.spec.metric.name}" (got ${got})`), epochs);
     }
     const name = this.spec.metric.name;
     const withValues = executions.map((x) => ({ ...x, value: x.metrics[name] ?? null }));
-    this.storage.completeTrial(trial.id, value, metrics, epochs, withValues);
+    this.storage.completeTrial(trial.id, value, metrics, epochs, withValues, note);
     this.completedCount++;
     this.consecutive = 0;
     return this.refresh(trial);
@@ -151,6 +165,11 @@ export class Sweep {
       this.stop = `stopped after ${this.consecutive} consecutive failed trials (max_consecutive_failures: ${this.spec.max_consecutive_failures}); last error: ${errorMessage(error)}`;
     }
     return this.refresh(trial);
+  }
+
+  /** Stops asking for new trials (running ones finish); the sweep then ends `stopped` with this reason. */
+  halt(reason: string): void {
+    this.stop ??= reason;
   }
 
   setModelPath(trial: TrialRecord, path: string | null): void {
@@ -174,14 +193,14 @@ export class Sweep {
    * Ends this process's run of the sweep: `interrupted` marks running trials interrupted and leaves the sweep
    * resumable; otherwise it is finished, or stopped by the failure policy.
    */
-  close(interrupted = false): { status: 'finished' | 'stopped' | 'interrupted'; message: string } {
+  close(interrupted = false, cause: string | null = null): { status: 'finished' | 'stopped' | 'interrupted'; message: string } {
     clearInterval(this.heartbeat);
     let status: 'finished' | 'stopped' | 'interrupted';
     let message: string;
     if (interrupted || (!this.done && this.stop === null)) {
       const count = this.storage.interruptActiveTrials(this.record.id);
       status = 'interrupted';
-      message = `interrupted; ${count} running trial(s) marked interrupted; run the same command again to resume`;
+      message = `${cause ? `stopped by an error: ${cause}` : 'interrupted'}; ${count} running trial(s) marked interrupted; run the same command again to resume`;
       this.storage.setSweepState(this.record.id, 'stopped', message);
     } else if (this.stop !== null) {
       status = 'stopped';
@@ -197,10 +216,21 @@ export class Sweep {
     return { status, message };
   }
 
+  /** Stops the heartbeat without writing anything: for when the database itself has failed. */
+  abandon(): void {
+    clearInterval(this.heartbeat);
+  }
+
   private refresh(trial: TrialRecord): TrialRecord {
     const fresh = this.storage.getTrial(trial.id)!;
     const i = this.history.findIndex((t) => t.id === trial.id);
     if (i >= 0) this.history[i] = fresh;
     return fresh;
   }
+}
+
+/** A result record as JSON, with NaN and infinities spelt out (JSON.stringify would write them as null). */
+function showMetrics(result: Metrics): string {
+  const parts = Object.entries(result).map(([k, v]) => `${JSON.stringify(k)}:${typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v)}`);
+  return `{${parts.join(',')}}`;
 }

@@ -7,6 +7,9 @@ import { markdownTable } from 'markdown-table';
 import type { SweepRecord } from '../storage/storage.js';
 import { formatNumber, formatValue } from './format.js';
 import type { RankedTrial } from './leaderboard.js';
+import { csvText, markdownText } from './sanitize.js';
+
+type Cell = number | string | boolean | null | undefined;
 
 export type ExportFormat = 'csv' | 'json' | 'md';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'md'];
@@ -26,19 +29,26 @@ function columnsOf(rows: readonly RankedTrial[]): Columns {
   return { params: [...params], metrics: [...metrics].sort() };
 }
 
-function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: number | string | boolean | null | undefined) => string): string[][] {
+/**
+ * Column names are unique: a parameter or metric named like a fixed column (a program's metric `value`,
+ * a parameter `rank`) is prefixed `param:` or `metric:`, which pandas and spreadsheets read as distinct.
+ */
+function uniqueHeader(fixed: string[], params: string[], metrics: string[], tail: string[]): string[] {
+  const taken = new Set([...fixed, ...tail]);
+  const claim = (name: string, prefix: string): string => {
+    let out = taken.has(name) ? `${prefix}:${name}` : name;
+    for (let i = 2; taken.has(out); i++) out = `${prefix}:${name}_${i}`;
+    taken.add(out);
+    return out;
+  };
+  return [...fixed, ...params.map((p) => claim(p, 'param')), ...metrics.map((m) => claim(m, 'metric')), ...tail];
+}
+
+function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: Cell) => string, head: (name: string) => string): string[][] {
   const repeated = rows.some((r) => r.value_std !== undefined);
   const tested = rows.some((r) => r.test_metrics);
-  const header = [
-    'rank',
-    'number',
-    'value',
-    ...(repeated ? ['value_std', 'ci95_low', 'ci95_high'] : []),
-    ...(tested ? ['test_accuracy', 'test_loss'] : []),
-    ...cols.params,
-    ...cols.metrics,
-    'duration_s',
-  ];
+  const fixed = ['rank', 'number', 'value', ...(repeated ? ['value_std', 'ci95_low', 'ci95_high'] : []), ...(tested ? ['test_accuracy', 'test_loss'] : [])];
+  const header = uniqueHeader(fixed, cols.params, cols.metrics, ['duration_s']).map(head);
   const body = rows.map((r) => [
     String(r.rank),
     String(r.number),
@@ -75,11 +85,13 @@ export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial
         2,
       )}\n`;
     case 'csv':
-      // Full precision in CSV: it is for machines.
-      return stringify(table(rows, cols, (v) => (v === null || v === undefined ? '' : String(v))));
+      // Full precision in CSV: it is for machines. Text cells cannot start a spreadsheet formula.
+      return stringify(table(rows, cols, (v) => (v === null || v === undefined ? '' : typeof v === 'string' ? csvText(v) : String(v)), csvText));
     case 'md': {
-      const body = markdownTable(table(rows, cols, (v) => (v === null || v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : formatValue(v))));
-      return `## ${sweep.name}: ${sweep.metric.name} (${sweep.metric.goal})\n\n${body}\n`;
+      const body = markdownTable(
+        table(rows, cols, (v) => (v === null || v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : markdownText(formatValue(v))), markdownText),
+      );
+      return `## ${markdownText(sweep.name)}: ${markdownText(sweep.metric.name)} (${sweep.metric.goal})\n\n${body}\n`;
     }
   }
 }

@@ -1,5 +1,6 @@
 /** Number and value formatting shared by tables, progress lines and exports. */
 import type { ParamValue, Params } from '../space/distributions.js';
+import { printable } from './sanitize.js';
 
 export function formatNumber(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined) return '';
@@ -14,9 +15,14 @@ export function formatValue(value: ParamValue): string {
   return typeof value === 'number' ? formatNumber(value) : String(value);
 }
 
+/** A value for a terminal: control characters made visible, so a stored string cannot drive the terminal. */
+export function showValue(value: ParamValue): string {
+  return printable(formatValue(value));
+}
+
 export function formatParams(params: Params): string {
   return Object.entries(params)
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .map(([k, v]) => `${printable(k)}=${showValue(v)}`)
     .join(' ');
 }
 

@@ -8,6 +8,7 @@ import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
 import type { TrialRecord } from '../storage/storage.js';
 import { formatDuration, formatNumber, formatParams } from './format.js';
 import { durationSeconds } from './leaderboard.js';
+import { printable } from './sanitize.js';
 
 export interface ProgressOptions {
   out: NodeJS.WritableStream;
@@ -25,16 +26,21 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   let metric = '';
   let done = 0;
   let planned: number | null = null;
-  const write = (line: string): void => void options.out.write(`${line}\n`);
+  const out = options.out as NodeJS.WritableStream & { destroyed?: boolean };
+  // Lines are made printable here, once: trial errors and parameter values may hold terminal escapes.
+  const write = (line: string): void => {
+    if (!out.destroyed) out.write(`${printable(line)}\n`);
+  };
 
   const better = (value: number): boolean => best === null || (goal === 'maximize' ? value > best : value < best);
 
   const trialLine = (trial: TrialRecord): string => {
     const progress = `[${done}/${planned ?? '?'}]`;
     if (trial.state === 'complete') {
-      return `${progress} trial ${trial.number} complete ${metric}=${formatNumber(trial.value)} best=${formatNumber(best)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}`;
+      const note = trial.error ? ` [${printable(trial.error)}]` : '';
+      return `${progress} trial ${trial.number} complete ${metric}=${formatNumber(trial.value)} best=${formatNumber(best)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
     }
-    return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''} (${formatParams(trial.params)})`;
+    return `${progress} trial ${trial.number} ${trial.state}: ${printable(trial.error ?? '')} (${formatParams(trial.params)})`;
   };
 
   const startLine = (e: Extract<SweepEvent, { type: 'sweep-start' }>): string =>
@@ -138,7 +144,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
             idleBars.push(bar);
           }
           trialBars.delete(e.trial.id);
-          multibar.log(`${trialLine(e.trial)}\n`);
+          multibar.log(`${printable(trialLine(e.trial))}\n`);
           overall?.update(done, overallPayload());
           // Redraw now: after log() the display otherwise waits for the next tick with a line missing.
           multibar.update();

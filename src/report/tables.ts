@@ -1,15 +1,17 @@
 /** Terminal tables (cli-table3) for the query commands. */
 import Table from 'cli-table3';
-import { formatDuration, formatNumber, formatValue } from './format.js';
+import { formatDuration, formatNumber, showValue } from './format.js';
+import { printable } from './sanitize.js';
 import type { RankedTrial, SweepSummary, TrialView } from './leaderboard.js';
 
 function render(head: string[], rows: string[][]): string {
   const table = new Table({
-    head,
+    head: head.map(printable),
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  table.push(...rows);
+  // Every cell is shown as text: a stored string with terminal escapes must not reach the terminal raw.
+  table.push(...rows.map((row) => row.map(printable)));
   return table.toString();
 }
 
@@ -29,7 +31,7 @@ export function trialsTable(rows: readonly TrialView[], metric: string): string 
       r.state,
       formatNumber(r.value),
       ...extra.cells(r),
-      ...params.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p]!))),
+      ...params.map((p) => (r.params[p] === undefined ? '' : showValue(r.params[p]!))),
       String(r.epochs.length),
       formatDuration(r.duration_s),
       (r.error ?? '').slice(0, 60),
@@ -61,7 +63,7 @@ export function leaderboardTable(rows: readonly RankedTrial[], metric: string): 
       String(r.number),
       formatNumber(r.value),
       ...extra.cells(r),
-      ...params.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p]!))),
+      ...params.map((p) => (r.params[p] === undefined ? '' : showValue(r.params[p]!))),
       ...metrics.map((m) => formatNumber(r.metrics?.[m])),
       formatDuration(r.duration_s),
     ]),

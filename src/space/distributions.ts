@@ -43,8 +43,13 @@ export function decimalsOf(q: number): number {
   return text.split('.')[1]?.length ?? 0;
 }
 
+/** x rounded to `decimals` places; toFixed takes at most 100, and a step that fine has no float error worth removing. */
+export function roundTo(x: number, decimals: number): number {
+  return decimals <= 100 ? Number(x.toFixed(decimals)) : x;
+}
+
 export function snap(value: number, q: number): number {
-  return Number((Math.round(value / q) * q).toFixed(decimalsOf(q)));
+  return roundTo(Math.round(value / q) * q, decimalsOf(q));
 }
 
 /** Rounds x to a multiple of q inside [min, max] (rounding may step just outside when min is not a multiple of q). */
@@ -90,28 +95,48 @@ export function sample(dist: Distribution, rng: Rng): ParamValue {
   }
 }
 
-/** Every value a discrete distribution can take, in order; throws for a continuous one (callers check first). */
-export function enumerate(dist: Distribution): ParamValue[] {
+/** The values of a discrete distribution as a grid axis: its length and its i-th value, computed, not listed. */
+export interface Axis {
+  length: number;
+  at(i: number): ParamValue;
+}
+
+/**
+ * A discrete distribution's values in order, without listing them: an int_uniform over [0, 1e9] is a
+ * billion values and must cost nothing until one is asked for. Throws for a continuous one (callers check).
+ */
+export function axisOf(dist: Distribution): Axis {
   switch (dist.type) {
     case 'constant':
-      return [dist.value];
-    case 'categorical':
-      return dist.values;
-    case 'int_uniform': {
-      const out: number[] = [];
-      for (let v = dist.min; v <= dist.max; v += dist.q) out.push(v);
-      return out;
+      return { length: 1, at: () => dist.value };
+    case 'categorical': {
+      // A value listed twice would run the same configuration twice.
+      const seen = new Set<string>();
+      const values = dist.values.filter((v) => {
+        const key = JSON.stringify(v);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      return { length: values.length, at: (i) => values[i]! };
     }
+    case 'int_uniform':
+      return { length: Math.floor((dist.max - dist.min) / dist.q) + 1, at: (i) => dist.min + i * dist.q };
     case 'q_uniform': {
-      const out: number[] = [];
       const first = Math.ceil(dist.min / dist.q - 1e-9);
       const last = Math.floor(dist.max / dist.q + 1e-9);
-      for (let k = first; k <= last; k++) out.push(snap(k * dist.q, dist.q));
-      return out;
+      return { length: Math.max(0, last - first + 1), at: (i) => snap((first + i) * dist.q, dist.q) };
     }
     default:
       throw new Error(`a ${dist.type} distribution has no finite set of values`);
   }
+}
+
+/** Every value a discrete distribution can take, in order (small axes only: it lists them). */
+export function enumerate(dist: Distribution): ParamValue[] {
+  if (dist.type === 'categorical') return dist.values;
+  const axis = axisOf(dist);
+  return Array.from({ length: axis.length }, (_, i) => axis.at(i));
 }
 
 /** Short human description, used by `validate` and the tables. */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { SpecError } from '../errors.js';
+import { clip, printable } from '../report/sanitize.js';
 import type { LoadedSpec } from './types.js';
 import { SpecIssue, formatPath, validateSpec, type Segment } from './validate.js';
 
@@ -43,12 +44,16 @@ function resolveProgram(program: string, baseDir: string): string {
  * (the file's folder).
  */
 export function parseSpecText(source: string, file: string, baseDir: string = path.dirname(path.resolve(file))): LoadedSpec {
+  checkText(source, file);
   const counter = new LineCounter();
   const doc = parseDocument(source, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax) {
     const line = syntax.linePos?.[0]?.line;
-    const message = syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const message =
+      syntax.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (a line "---" starts another); a sweep file is one document'
+        : clip(printable(syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')), 160);
     throw new SpecError(`invalid ${file.endsWith('.json') ? 'JSON/YAML' : 'YAML'}: ${message}`, file, undefined, line);
   }
   const warnings: string[] = [];
@@ -64,7 +69,7 @@ export function parseSpecText(source: string, file: string, baseDir: string = pa
       return full;
     };
     const context = { defaultName, resolveProgram: (program: string) => resolveProgram(program, baseDir), resolvePath, writtenAsFloat };
-    const spec = validateSpec(doc.toJS({ maxAliasCount: 100 }), context, warnings);
+    const spec = validateSpec(toPlain(doc, file), context, warnings);
     return { file, source, spec, warnings };
   } catch (err) {
     if (err instanceof SpecIssue) {
@@ -74,12 +79,42 @@ export function parseSpecText(source: string, file: string, baseDir: string = pa
   }
 }
 
+/** Aliases one file may expand (YAML's guard against "billion laughs"); ordinary DRY files use far fewer. */
+const MAX_ALIAS_COUNT = 1000;
+/** A sweep file is a page of settings; a larger file is a mistake (or an attack on memory). */
+export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+
+function toPlain(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package reports alias expansion beyond the limit as a ReferenceError.
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new SpecError(`too many YAML aliases: expanding them exceeds the limit of ${MAX_ALIAS_COUNT} (a "billion laughs" file?)`, file);
+    }
+    throw new SpecError(`cannot read the YAML: ${clip(printable((err as Error).message), 160)}`, file);
+  }
+}
+
+/** Binary content would be echoed back in messages as kilobytes of escapes: refuse it as what it is. */
+function checkText(source: string, file: string): void {
+  const bad = source.search(/[\u0000\ufffd]/);
+  if (bad >= 0) {
+    const line = source.slice(0, bad).split('\n').length;
+    throw new SpecError(`not a text file: character ${bad + 1} is ${source[bad] === '\u0000' ? 'a NUL byte' : 'not valid UTF-8'}; a sweep file is YAML or JSON text`, file, undefined, line);
+  }
+}
+
 /** Reads and validates a sweep file; errors name it as `shownAs` (the path the user typed). */
 export function loadSpecFile(file: string, shownAs: string = file): LoadedSpec {
   let source: string;
   try {
+    if (statSync(file).isDirectory()) throw new SpecError('is a folder, not a sweep file', shownAs);
+    const size = statSync(file).size;
+    if (size > MAX_SPEC_BYTES) throw new SpecError(`the file is ${size} bytes; a sweep file is at most ${MAX_SPEC_BYTES} bytes`, shownAs);
     source = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof SpecError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new SpecError(code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`, shownAs, undefined, undefined, {
       cause: err,

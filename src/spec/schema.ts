@@ -7,6 +7,14 @@ import { DISTRIBUTION_TYPES } from '../space/distributions.js';
 import { INDEXED_PATTERN, KNOBS, KNOB_NAMES, type KnobDef } from '../trainer/knobs.js';
 
 const scalar = { type: ['number', 'string', 'boolean', 'null'] };
+/** Integers tfsweep counts with must stay exact in a double. */
+const count = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: 'integer', minimum, maximum }) as const;
+
+/** The sweep-name rule; a name derived from the file name must obey it too (it becomes a folder name). */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+export const NAME_MAX_LENGTH = 128;
+/** A categorical's values are kept in memory and in the stored spec: a bound keeps both small. */
+export const MAX_CATEGORICAL_VALUES = 100_000;
 
 function knobSchema(def: KnobDef): object {
   if (def.kind === 'enum') return { enum: def.values };
@@ -40,7 +48,7 @@ export const sweepSchema = {
   required: ['method', 'parameters'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+    name: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN },
     description: { type: 'string' },
     method: { enum: ['grid', 'random', 'bayes'] },
     metric: {
@@ -49,22 +57,22 @@ export const sweepSchema = {
       additionalProperties: false,
       properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] } },
     },
-    run_cap: { type: 'integer', minimum: 1 },
+    run_cap: count(1),
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
     workers: { type: 'integer', minimum: 1, maximum: 256 },
-    max_consecutive_failures: { type: 'integer', minimum: 1 },
+    max_consecutive_failures: count(1),
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
-    save_models: { type: 'integer', minimum: 0 },
+    save_models: count(0),
     program: { type: 'string', minLength: 1 },
     bayes: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        n_startup_trials: { type: 'integer', minimum: 0 },
-        n_ei_candidates: { type: 'integer', minimum: 1 },
+        n_startup_trials: count(0),
+        n_ei_candidates: count(1, 100_000),
         multivariate: { type: 'boolean' },
         constant_liar: { type: 'boolean' },
-        prior_weight: { type: 'number', exclusiveMinimum: 0 },
+        prior_weight: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 },
         bandwidth_factor: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         magic_clip_exponent: { type: 'number', minimum: 0.5, maximum: 3 },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
@@ -77,8 +85,8 @@ export const sweepSchema = {
         additionalProperties: false,
         properties: {
           value: scalar,
-          values: { type: 'array', minItems: 1, items: scalar },
-          probabilities: { type: 'array', items: { type: 'number', minimum: 0 } },
+          values: { type: 'array', minItems: 1, maxItems: MAX_CATEGORICAL_VALUES, items: scalar },
+          probabilities: { type: 'array', maxItems: MAX_CATEGORICAL_VALUES, items: { type: 'number', minimum: 0 } },
           distribution: { enum: DISTRIBUTION_TYPES },
           min: { type: 'number' },
           max: { type: 'number' },

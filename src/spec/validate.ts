@@ -4,10 +4,11 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import { type Distribution, type ParamValue, isDiscrete } from '../space/distributions.js';
+import { type Distribution, type ParamValue, axisOf, isDiscrete } from '../space/distributions.js';
 import { freshSeed } from '../space/rng.js';
 import { INDEXED_PATTERN, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobDef, knobProblem, type TrainConfig } from '../trainer/knobs.js';
-import { BAYES_KEYS, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import { BAYES_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import { clip } from '../report/sanitize.js';
 import { TPE_DEFAULTS, type TpeSettings } from '../samplers/tpe/tpe.js';
 import type { SweepSpec } from './types.js';
 
@@ -36,7 +37,9 @@ function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `the string ${clip(JSON.stringify(value), 60)}`;
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN (not a number)';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value < 0 ? 'minus ' : ''}infinity`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -88,7 +91,7 @@ function issueFromAjv(error: ErrorObject, raw: unknown): SpecIssue {
     case 'type': {
       const wanted = String(p.type)
         .split(',')
-        .map((t) => (t === 'integer' ? 'an integer' : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a ${t}`))
+        .map((t) => (t === 'integer' ? 'an integer' : t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'number' ? 'a finite number' : `a ${t}`))
         .join(' or ');
       return new SpecIssue(segments, `expected ${wanted}, got ${typeName(actual)}`);
     }
@@ -106,8 +109,12 @@ function issueFromAjv(error: ErrorObject, raw: unknown): SpecIssue {
     }
     case 'minItems':
       return new SpecIssue(segments, `expected at least ${String(p.limit)} value, got an empty list`);
+    case 'maxItems':
+      return new SpecIssue(segments, `expected at most ${String(p.limit)} values, got ${(actual as unknown[]).length}`);
     case 'minLength':
       return new SpecIssue(segments, 'must not be empty');
+    case 'maxLength':
+      return new SpecIssue(segments, `expected at most ${String(p.limit)} characters, got ${(actual as string).length}`);
     case 'pattern':
       return new SpecIssue(segments, `expected letters, digits, ".", "_" or "-" (starting with a letter or digit), got ${typeName(actual)}`);
     default:
@@ -171,18 +178,30 @@ function toDistribution(name: string, raw: RawParam, writtenAsFloat: (segments: 
   const min = raw.min!;
   const max = raw.max!;
   if (min > max) throw new SpecIssue(at('min'), `expected min ≤ max, got min ${min} > max ${max}`);
+  // Every value drawn must be a finite number: a range whose width overflows draws infinities.
+  if (!Number.isFinite(max - min)) throw new SpecIssue(at('max'), `the range [${min}, ${max}] is wider than a double can hold; narrow it`);
   if (type === 'log_uniform_values' || type === 'q_log_uniform_values') {
     if (min <= 0) throw new SpecIssue(at('min'), `expected a value > 0 for a log scale, got ${min}`);
+  }
+  if (type === 'log_uniform') {
+    // W&B's log_uniform bounds are natural logs: e^x is 0 below about -745 and infinite above about 709.
+    if (min < LOG_BOUND_MIN) throw new SpecIssue(at('min'), `expected a natural log ≥ ${LOG_BOUND_MIN} (e^min underflows to 0 below it), got ${min}; log_uniform_values takes the values themselves`);
+    if (max > LOG_BOUND_MAX) throw new SpecIssue(at('max'), `expected a natural log ≤ ${LOG_BOUND_MAX} (e^max overflows to infinity above it), got ${max}; log_uniform_values takes the values themselves`);
   }
   if (type === 'int_uniform') {
     if (!Number.isInteger(min)) throw new SpecIssue(at('min'), `expected an integer for int_uniform, got ${min}`);
     if (!Number.isInteger(max)) throw new SpecIssue(at('max'), `expected an integer for int_uniform, got ${max}`);
+    if (!Number.isSafeInteger(min)) throw new SpecIssue(at('min'), `expected an integer within ±${Number.MAX_SAFE_INTEGER}, got ${min}`);
+    if (!Number.isSafeInteger(max)) throw new SpecIssue(at('max'), `expected an integer within ±${Number.MAX_SAFE_INTEGER}, got ${max}`);
     const q = raw.q ?? 1;
     if (!Number.isInteger(q)) throw new SpecIssue(at('q'), `expected an integer step for int_uniform, got ${q}`);
     return { type, min, max, q };
   }
   if (type === 'q_uniform' || type === 'q_log_uniform_values') {
     const q = raw.q ?? 1;
+    if (!Number.isFinite(max / q) || !Number.isFinite(min / q) || (max - min) / q > Number.MAX_SAFE_INTEGER) {
+      throw new SpecIssue(at('q'), `q=${q} is too small for the range [${min}, ${max}]: more than ${Number.MAX_SAFE_INTEGER} steps`);
+    }
     if (Math.ceil(min / q - 1e-9) > Math.floor(max / q + 1e-9)) {
       throw new SpecIssue(at('q'), `no multiple of q=${q} lies in [${min}, ${max}]`);
     }
@@ -191,6 +210,28 @@ function toDistribution(name: string, raw: RawParam, writtenAsFloat: (segments: 
   forbid(['q'], `q applies to q_uniform, q_log_uniform_values and int_uniform, not ${type}`);
   return { type, min, max };
 }
+
+/** A grid without run_cap runs every configuration: beyond this many it would not finish. */
+export const MAX_GRID_WITHOUT_CAP = 1_000_000;
+
+/** Grid indices are exact doubles: the product of the axes must stay below 2^53, and be finite work. */
+function checkGridSize(parameters: Record<string, Distribution>, runCap: number | undefined): void {
+  const lengths = Object.entries(parameters).map(([name, dist]) => [name, axisOf(dist).length] as const);
+  const size = lengths.reduce((n, [, len]) => n * len, 1);
+  const shape = lengths.map(([name, len]) => `${name} ${len}`).join(' × ');
+  if (size > Number.MAX_SAFE_INTEGER) {
+    throw new SpecIssue(['parameters'], `the grid has ${size.toExponential(2)} configurations (${shape}), more than tfsweep can number; narrow the ranges or use method "random"`);
+  }
+  if (runCap === undefined && size > MAX_GRID_WITHOUT_CAP) {
+    throw new SpecIssue(
+      ['parameters'],
+      `the grid has ${size} configurations (${shape}) and no run_cap; at most ${MAX_GRID_WITHOUT_CAP} run without one: set run_cap, narrow the ranges or use method "random"`,
+    );
+  }
+}
+
+const LOG_BOUND_MIN = -745;
+const LOG_BOUND_MAX = 709;
 
 function checkKnobDomain(name: string, dist: Distribution): void {
   const at = (...rest: Segment[]): Segment[] => ['parameters', name, ...rest];
@@ -306,6 +347,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
         );
       }
     }
+    checkGridSize(parameters, doc.run_cap as number | undefined);
   } else if (doc.run_cap === undefined) {
     throw new SpecIssue(['run_cap'], `is required for method "${method}" (the number of completed trials to run)`);
   }
@@ -320,6 +362,8 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   if (doc.metric && doc.metric.goal === undefined && /acc/.test(metric.name)) {
     warnings.push(`metric.goal: not given, so "${metric.name}" is minimized (the W&B default); add "goal: maximize" if higher is better`);
   }
+
+  if (doc.name === undefined) checkDefaultName(defaultName);
 
   return {
     name: (doc.name as string | undefined) ?? defaultName,
@@ -339,6 +383,20 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     program,
     bayes: method === 'bayes' ? ({ ...TPE_DEFAULTS, ...(doc.bayes as Partial<TpeSettings> | undefined) } as TpeSettings) : null,
   };
+}
+
+/**
+ * A sweep without `name:` is named after its file. That name obeys the same rule as an explicit one: it
+ * becomes the folder the sweep's models are saved in, so `...yaml` must not name the folder `..`.
+ */
+function checkDefaultName(name: string): void {
+  const rule = `letters, digits, ".", "_" or "-", starting with a letter or digit, at most ${NAME_MAX_LENGTH} characters`;
+  if (name.length > NAME_MAX_LENGTH || !new RegExp(NAME_PATTERN).test(name)) {
+    throw new SpecIssue(
+      ['name'],
+      `is not given, and the file name ${clip(JSON.stringify(name), 60)} is not a valid sweep name (${rule}); add "name: …" to the file`,
+    );
+  }
 }
 
 const EARLY_STOPPING_KEYS = ['monitor', 'patience', 'min_delta', 'restore_best_weights'];

@@ -85,6 +85,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN test_metrics_json TEXT;
   ALTER TABLE trials ADD COLUMN model_path TEXT;
   `,
+  // 3: a parameter's distribution is stored once per sweep, not once per trial (a 10,000-value categorical
+  // cost 49 KB a trial). The order of the sweep file's parameters is kept as `position`.
+  `
+  CREATE TABLE sweep_parameters (
+    sweep_id           INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    name               TEXT NOT NULL,
+    position           INTEGER NOT NULL,
+    distribution_json  TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, name)
+  );
+  INSERT INTO sweep_parameters (sweep_id, name, position, distribution_json)
+    SELECT s.id, j.key, j.id, j.value FROM sweeps s, json_each(s.spec_json, '$.parameters') j
+    WHERE json_valid(s.spec_json) AND json_type(s.spec_json, '$.parameters') = 'object';
+  INSERT OR IGNORE INTO sweep_parameters (sweep_id, name, position, distribution_json)
+    SELECT t.sweep_id, p.name, 1000000 + MIN(p.rowid), MIN(p.distribution_json)
+    FROM trial_params p JOIN trials t ON t.id = p.trial_id GROUP BY t.sweep_id, p.name;
+  CREATE TABLE trial_params_v3 (
+    trial_id    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    value_json  TEXT NOT NULL,
+    PRIMARY KEY (trial_id, name)
+  );
+  INSERT INTO trial_params_v3 (trial_id, name, value_json) SELECT trial_id, name, value_json FROM trial_params ORDER BY rowid;
+  DROP TABLE trial_params;
+  ALTER TABLE trial_params_v3 RENAME TO trial_params;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,10 +1,14 @@
 /**
  * SQLite storage (better-sqlite3). WAL mode with synchronous=NORMAL: a committed transaction survives the
  * process being killed, which is the failure an overnight sweep meets; every epoch is its own transaction.
+ * Several processes may write one file (different sweeps, or a reader beside a writer): every transaction
+ * that writes after reading takes the write lock first (IMMEDIATE), because a deferred one that upgrades a
+ * stale read snapshot gets SQLITE_BUSY at once, without waiting on the busy timeout.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { UsageError, errnoCode } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -13,31 +17,118 @@ import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, Storage, SweepRec
 type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
 
+/** How long a write waits for another process's transaction before giving up. */
+const BUSY_TIMEOUT_MS = 30_000;
+const OUR_TABLES = ['sweeps', 'trials', 'trial_params', 'epochs', 'executions', 'sweep_parameters'];
+
 export class SchemaVersionError extends Error {
   override name = 'SchemaVersionError';
 }
 
-/** Brings a database to the latest schema; refuses one written by a newer tfsweep rather than guess. */
+/**
+ * Brings a database to the latest schema; refuses one written by a newer tfsweep rather than guess. The
+ * version is read again inside an IMMEDIATE transaction, so two processes opening a new file at once do
+ * not both run the same migration.
+ */
 export function migrate(db: Database.Database): { from: number; to: number } {
-  const from = db.pragma('user_version', { simple: true }) as number;
-  if (from > SCHEMA_VERSION) {
-    throw new SchemaVersionError(
-      `${db.name}: database schema version ${from} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`,
-    );
-  }
-  for (let v = from; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-  return { from, to: SCHEMA_VERSION };
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  const first = version();
+  const refuseNewer = (v: number): void => {
+    if (v > SCHEMA_VERSION) {
+      throw new SchemaVersionError(`${db.name}: database schema version ${v} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`);
+    }
+  };
+  refuseNewer(first);
+  if (first === SCHEMA_VERSION) return { from: first, to: first };
+  return db
+    .transaction(() => {
+      const from = version();
+      refuseNewer(from);
+      for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return { from, to: SCHEMA_VERSION };
+    })
+    .immediate();
 }
 
 export interface SqliteOptions {
   /** Open an existing database only; a read-only command must not create files. */
   mustExist?: boolean;
   readonly?: boolean;
+}
+
+/** A SQLite error that says the file is not (or no longer) a usable database: the user's input, not a crash. */
+function openProblem(file: string, err: unknown, readonly: boolean): UsageError | null {
+  const code = errnoCode(err) ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_IOERR')) {
+    return new UsageError(`${file}: not a tfsweep database (${message})`);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    return new UsageError(`${file}: cannot ${readonly ? 'read' : 'write'} the database (${message})`);
+  }
+  return null;
+}
+
+/**
+ * A WAL database that was closed cleanly is complete in its main file, but SQLite wants to create the
+ * `-shm` file beside it even to read; on a read-only mount or folder that fails. The file is then read
+ * into memory (its header marked as a rollback-journal database) and queried there.
+ */
+function openInMemoryCopy(file: string): Database.Database {
+  const wal = `${file}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    throw new UsageError(
+      `${file}: cannot read the database: its folder is read-only and it has unfinished writes in ${path.basename(wal)}; copy the database and its -wal file to a writable folder`,
+    );
+  }
+  const bytes = readFileSync(file);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return new Database(bytes, { readonly: true });
+}
+
+function openDatabase(file: string, options: SqliteOptions): Database.Database {
+  const readonly = options.readonly ?? false;
+  if (file !== ':memory:') {
+    if (file.trim() === '') throw new UsageError('--db: expected a database file path, got an empty string');
+    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${file}: is a folder, not a database file`);
+    if (!options.mustExist) {
+      const dir = path.dirname(path.resolve(file));
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        throw new UsageError(`${file}: cannot create its folder ${dir} (${errnoCode(err) === 'EEXIST' || errnoCode(err) === 'ENOTDIR' ? 'a file is in the way' : String(errnoCode(err) ?? err)})`);
+      }
+    }
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { fileMustExist: options.mustExist ?? false, readonly });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    // The first read is where a file that is not a database, or an unreadable -shm, shows itself.
+    db.pragma('user_version', { simple: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (err) {
+    db?.close();
+    const code = errnoCode(err) ?? '';
+    if (readonly && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))) return openInMemoryCopy(file);
+    throw openProblem(file, err, readonly) ?? err;
+  }
+}
+
+/** A SQLite file that holds other tables and no tfsweep schema is someone else's: never migrate it. */
+function checkOurs(db: Database.Database, file: string): void {
+  if ((db.pragma('user_version', { simple: true }) as number) !== 0) return;
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map(
+    (r) => r.name,
+  );
+  const foreign = tables.filter((t) => !OUR_TABLES.includes(t));
+  if (foreign.length) throw new UsageError(`${file}: not a tfsweep database (it holds other tables: ${foreign.slice(0, 5).join(', ')})`);
 }
 
 export class SqliteStorage implements Storage {
@@ -48,19 +139,28 @@ export class SqliteStorage implements Storage {
     readonly file: string,
     options: SqliteOptions = {},
   ) {
-    if (file !== ':memory:' && !options.mustExist) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    if (!options.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      migrate(this.db);
-    } else {
-      const version = this.db.pragma('user_version', { simple: true }) as number;
-      if (version !== SCHEMA_VERSION) {
-        throw new SchemaVersionError(`${file}: database schema version ${version}, expected ${SCHEMA_VERSION}; run a sweep with this tfsweep to migrate it`);
+    this.db = openDatabase(file, options);
+    try {
+      checkOurs(this.db, file);
+      if (!options.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+        migrate(this.db);
+      } else {
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version > SCHEMA_VERSION) {
+          throw new SchemaVersionError(`${file}: database schema version ${version} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`);
+        }
+        if (version === 0) throw new UsageError(`${file}: not a tfsweep database (it holds no tfsweep tables)`);
+        if (version !== SCHEMA_VERSION) {
+          throw new SchemaVersionError(
+            `${file}: database schema version ${version} is older than this tfsweep's (${SCHEMA_VERSION}); any \`tfsweep run\` with this database migrates it forward, keeping every row`,
+          );
+        }
       }
+    } catch (err) {
+      this.db.close();
+      throw openProblem(file, err, options.readonly ?? false) ?? err;
     }
     const db = this.db;
     this.stmts = {
@@ -68,6 +168,8 @@ export class SqliteStorage implements Storage {
         `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
          VALUES (@name, @method, @metric_name, @metric_goal, 'running', @source, @spec, @seed, @now, @now)`,
       ),
+      insertSweepParam: db.prepare('INSERT INTO sweep_parameters (sweep_id, name, position, distribution_json) VALUES (?, ?, ?, ?)'),
+      paramsOfSweepDef: db.prepare('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = ? ORDER BY position'),
       sweepByName: db.prepare('SELECT * FROM sweeps WHERE name = ?'),
       sweepById: db.prepare('SELECT * FROM sweeps WHERE id = ?'),
       allSweeps: db.prepare('SELECT * FROM sweeps ORDER BY id'),
@@ -90,7 +192,7 @@ export class SqliteStorage implements Storage {
         `INSERT INTO trials (sweep_id, number, config_index, state, seed, started_at)
          VALUES (@sweep_id, @number, @config_index, 'running', @seed, @now)`,
       ),
-      insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json, distribution_json) VALUES (?, ?, ?, ?)'),
+      insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json) VALUES (?, ?, ?)'),
       setBackend: db.prepare('UPDATE trials SET backend = ? WHERE id = ?'),
       insertEpoch: db.prepare(
         `INSERT OR IGNORE INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples, created_at)
@@ -112,10 +214,10 @@ export class SqliteStorage implements Storage {
       trialById: db.prepare('SELECT * FROM trials WHERE id = ?'),
       trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
       paramsOfSweep: db.prepare(
-        `SELECT p.trial_id, p.name, p.value_json, p.distribution_json FROM trial_params p
+        `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
          JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = ? ORDER BY p.rowid`,
       ),
-      paramsOfTrial: db.prepare('SELECT trial_id, name, value_json, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY rowid'),
+      paramsOfTrial: db.prepare('SELECT trial_id, name, value_json FROM trial_params WHERE trial_id = ? ORDER BY rowid'),
       epochsOfSweep: db.prepare(
         `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.execution, e.epoch`,
       ),
@@ -123,17 +225,29 @@ export class SqliteStorage implements Storage {
   }
 
   createSweep(spec: SweepSpec, source: string): SweepRecord {
-    const info = this.stmts.insertSweep.run({
-      name: spec.name,
-      method: spec.method,
-      metric_name: spec.metric.name,
-      metric_goal: spec.metric.goal,
-      source,
-      spec: JSON.stringify(spec),
-      seed: spec.seed,
-      now: now(),
-    });
-    return toSweep(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
+    return this.db
+      .transaction(() => {
+        const info = this.stmts.insertSweep.run({
+          name: spec.name,
+          method: spec.method,
+          metric_name: spec.metric.name,
+          metric_goal: spec.metric.goal,
+          source,
+          spec: JSON.stringify(spec),
+          seed: spec.seed,
+          now: now(),
+        });
+        Object.entries(spec.parameters).forEach(([name, dist], i) => this.stmts.insertSweepParam.run(info.lastInsertRowid, name, i, JSON.stringify(dist)));
+        return toSweep(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
+      })
+      .immediate();
+  }
+
+  /** Each parameter's distribution, as stored once for the sweep. */
+  private distributionsOf(sweepId: number): Map<string, Distribution> {
+    const out = new Map<string, Distribution>();
+    for (const row of this.stmts.paramsOfSweepDef.all(sweepId) as Row[]) out.set(row.name as string, JSON.parse(row.distribution_json as string) as Distribution);
+    return out;
   }
 
   acquireSweep(
@@ -176,16 +290,18 @@ export class SqliteStorage implements Storage {
   }
 
   startTrial(sweepId: number, trial: NewTrial): TrialRecord {
+    // The distributions are the sweep's (stored once by createSweep); only the values are the trial's.
     const insert = this.db.transaction((): number => {
       const { n } = this.stmts.nextNumber.get(sweepId) as { n: number };
       const info = this.stmts.insertTrial.run({ sweep_id: sweepId, number: n, config_index: trial.configIndex, seed: trial.seed, now: now() });
       const id = Number(info.lastInsertRowid);
       for (const [name, value] of Object.entries(trial.params)) {
-        this.stmts.insertParam.run(id, name, JSON.stringify(value), JSON.stringify(trial.distributions[name]));
+        if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
+        this.stmts.insertParam.run(id, name, JSON.stringify(value));
       }
       return id;
     });
-    const id = insert();
+    const id = insert.immediate();
     return this.readTrial(id);
   }
 
@@ -197,8 +313,8 @@ export class SqliteStorage implements Storage {
     this.stmts.insertEpoch.run(epochRow(trialId, epoch));
   }
 
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = []): void {
-    this.finish(trialId, 'complete', value, metrics, null, epochs, executions);
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): void {
+    this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
   }
 
   setTestMetrics(trialId: number, metrics: Metrics): void {
@@ -224,7 +340,8 @@ export class SqliteStorage implements Storage {
   ): void {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
-    this.db.transaction(() => {
+    this.db
+      .transaction(() => {
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
       for (const x of executions) {
         this.stmts.insertExecution.run({
@@ -245,10 +362,17 @@ export class SqliteStorage implements Storage {
         error,
         now: now(),
       });
-    })();
+    })
+      .immediate();
   }
 
+  /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */
   listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): TrialRecord[] {
+    return this.db.transaction(() => this.readTrials(sweepId, options))();
+  }
+
+  private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {
+    const dists = this.distributionsOf(sweepId);
     const params = new Map<number, Row[]>();
     for (const row of this.stmts.paramsOfSweep.all(sweepId) as Row[]) {
       const id = row.trial_id as number;
@@ -277,7 +401,7 @@ export class SqliteStorage implements Storage {
       }
     }
     return (this.stmts.trialsOfSweep.all(sweepId) as Row[]).map((row) => {
-      const trial = toTrial(row, params.get(row.id as number) ?? []);
+      const trial = toTrial(row, params.get(row.id as number) ?? [], dists);
       if (options.withEpochs) {
         trial.epochs = epochs.get(trial.id) ?? [];
         trial.executions = executions.get(trial.id) ?? [];
@@ -288,7 +412,7 @@ export class SqliteStorage implements Storage {
 
   getTrial(trialId: number): TrialRecord | undefined {
     const row = this.stmts.trialById.get(trialId) as Row | undefined;
-    return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId) as Row[]) : undefined;
+    return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId) as Row[], this.distributionsOf(row.sweep_id as number)) : undefined;
   }
 
   private readTrial(id: number): TrialRecord {
@@ -312,6 +436,20 @@ function epochRow(trialId: number, epoch: EpochRecord): Row {
   };
 }
 
+/** A spec_json that is not the JSON of a spec (a damaged or edited database) is said so, in one line. */
+function parseSpecJson(row: Row): SweepSpec {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(row.spec_json as string);
+  } catch {
+    spec = null;
+  }
+  if (!spec || typeof spec !== 'object' || typeof (spec as SweepSpec).parameters !== 'object' || (spec as SweepSpec).parameters === null) {
+    throw new UsageError(`sweep ${JSON.stringify(row.name)} in this database has a damaged spec_json (not a sweep spec); the database was edited or corrupted`);
+  }
+  return spec as SweepSpec;
+}
+
 function toSweep(row: Row): SweepRecord {
   return {
     id: row.id as number,
@@ -320,7 +458,7 @@ function toSweep(row: Row): SweepRecord {
     metric: { name: row.metric_name as string, goal: row.metric_goal as 'maximize' | 'minimize' },
     state: row.state as SweepState,
     source: row.spec_source as string,
-    spec: JSON.parse(row.spec_json as string) as SweepSpec,
+    spec: parseSpecJson(row),
     message: (row.message as string | null) ?? null,
     owner: (row.owner as string | null) ?? null,
     heartbeatAt: (row.heartbeat_at as string | null) ?? null,
@@ -330,12 +468,14 @@ function toSweep(row: Row): SweepRecord {
   };
 }
 
-function toTrial(row: Row, paramRows: Row[]): TrialRecord {
+function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): TrialRecord {
   const params: Params = {};
   const distributions: Record<string, Distribution> = {};
   for (const p of paramRows) {
-    params[p.name as string] = JSON.parse(p.value_json as string) as ParamValue;
-    distributions[p.name as string] = JSON.parse(p.distribution_json as string) as Distribution;
+    const name = p.name as string;
+    params[name] = JSON.parse(p.value_json as string) as ParamValue;
+    const dist = dists.get(name);
+    if (dist) distributions[name] = dist;
   }
   return {
     id: row.id as number,

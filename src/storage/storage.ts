@@ -99,7 +99,8 @@ export interface Storage {
   setTrialBackend(trialId: number, backend: string): void;
   /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
   recordEpoch(trialId: number, epoch: EpochRecord): void;
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[]): void;
+  /** `note` is kept in `error` although the trial completed (e.g. its model could not be saved). */
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): void;
   setTestMetrics(trialId: number, metrics: Metrics): void;
   setModelPath(trialId: number, path: string | null): void;
   failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): void;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DatasetError, findIdx, readIdx, shared } from './idx.js';
 import { loadMnist, type Dataset, type ImageSet } from './mnist.js';
+import type { SweepSpec } from '../spec/types.js';
 
 export { DatasetError } from './idx.js';
 
@@ -20,13 +21,20 @@ function classesOf(...sets: ImageSet[]): number {
 /** A CSV with a `label` column (or the first column) and rows × rows pixel columns of 0–255. */
 export function readCsv(file: string): ImageSet {
   let records: string[][];
+  let bytes: Buffer;
   try {
-    records = parse(readFileSync(file), { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new DatasetError(file, `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    records = parse(bytes, { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
   } catch (err) {
     throw new DatasetError(file, `not readable as CSV: ${(err as Error).message}`);
   }
   if (records.length === 0) throw new DatasetError(file, 'no rows');
   const header = records[0]!.some((cell) => cell !== '' && Number.isNaN(Number(cell))) ? records.shift()! : null;
+  if (records.length === 0) throw new DatasetError(file, 'no data rows (only a header)');
   const labelColumn = header ? Math.max(0, header.findIndex((h) => h.toLowerCase() === 'label')) : 0;
   const width = records[0]?.length ?? 0;
   const pixels = width - 1;
@@ -80,4 +88,33 @@ function readDataset(spec: string): Dataset {
     return { name: spec, train, test: null, classes: classesOf(train) };
   }
   throw new DatasetError(spec, 'expected mnist, idx:DIR or csv:FILE');
+}
+
+/** The values a trainer setting takes in a sweep: its parameter's values or bounds, or the train block's value. */
+function valuesOf(spec: SweepSpec, name: 'train_size' | 'validation_split'): Array<number | null> {
+  const dist = spec.parameters[name];
+  if (!dist) return [spec.train[name]];
+  if (dist.type === 'constant') return [dist.value as number | null];
+  if (dist.type === 'categorical') return dist.values as Array<number | null>;
+  return [dist.min, dist.max];
+}
+
+/**
+ * A dataset that cannot train anything is refused before the sweep starts, not found out trial by trial:
+ * fewer than two classes, or a training subset too small to hold out a validation split and still train.
+ */
+export function checkDatasetFits(dataset: Dataset, spec: SweepSpec): void {
+  const { train } = dataset;
+  const labels = new Set(train.labels);
+  if (labels.size < 2) throw new DatasetError(dataset.name, `its ${train.count} training image(s) all have label ${[...labels][0]}: a classifier needs at least 2 classes`);
+  for (const trainSize of valuesOf(spec, 'train_size')) {
+    for (const split of valuesOf(spec, 'validation_split')) {
+      const size = Math.min(trainSize ?? train.count, train.count);
+      const held = Math.max(1, Math.round(size * (split ?? 0.1)));
+      if (held >= size) {
+        const what = trainSize === null || trainSize >= train.count ? `its ${train.count} training image(s)` : `train_size ${trainSize}`;
+        throw new DatasetError(dataset.name, `${what} with validation_split ${split} leave no image to train on after ${held} are held out for validation`);
+      }
+    }
+  }
 }

@@ -21,8 +21,18 @@ export function shared(bytes: Uint8Array): Uint8Array {
 }
 
 function readMaybeGzip(file: string): Buffer {
-  const raw = readFileSync(file);
-  return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (err) {
+    throw new DatasetError(file, `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
+  try {
+    return gunzipSync(raw);
+  } catch (err) {
+    throw new DatasetError(file, `not a readable gzip file (${(err as Error).message})`);
+  }
 }
 
 /** The file named `base` in `dir`, plain or with .gz. */
@@ -44,6 +54,8 @@ export function readIdx(imagesFile: string, labelsFile: string): ImageSet {
   const count = img.readUInt32BE(4);
   const rows = img.readUInt32BE(8);
   const cols = img.readUInt32BE(12);
+  if (count === 0) throw new DatasetError(imagesFile, 'holds no images');
+  if (rows === 0 || cols === 0) throw new DatasetError(imagesFile, `its images are ${rows}×${cols} pixels: nothing to learn from`);
   if (lab.readUInt32BE(4) !== count) throw new DatasetError(labelsFile, `${lab.readUInt32BE(4)} labels for ${count} images in ${path.basename(imagesFile)}`);
   if (img.length !== 16 + count * rows * cols) throw new DatasetError(imagesFile, `expected ${16 + count * rows * cols} bytes for ${count} images of ${rows}×${cols}, found ${img.length}`);
   if (lab.length !== 8 + count) throw new DatasetError(labelsFile, `expected ${8 + count} bytes for ${count} labels, found ${lab.length}`);

@@ -13,14 +13,13 @@ type Artifacts = tf.io.ModelArtifacts;
 export function fileSystem(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: Artifacts): Promise<tf.io.SaveResult> {
-      // Written beside the target and renamed into place: a crash leaves the old model or none, never half.
+      // Written beside the target and renamed into place: a crash leaves the old model or none, never half;
+      // a failed write (disk full) removes its partial copy at once.
       const tmp = `${dir}.tmp-${process.pid}`;
       rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(tmp, { recursive: true });
       const weights = artifacts.weightData
         ? Buffer.concat((Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]).map((b) => Buffer.from(b)))
         : Buffer.alloc(0);
-      writeFileSync(path.join(tmp, 'weights.bin'), weights);
       const modelJson = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format ?? 'layers-model',
@@ -30,10 +29,17 @@ export function fileSystem(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(path.dirname(dir), { recursive: true });
-      renameSync(tmp, dir);
+      try {
+        mkdirSync(tmp, { recursive: true });
+        writeFileSync(path.join(tmp, 'weights.bin'), weights);
+        writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(path.dirname(dir), { recursive: true });
+        renameSync(tmp, dir);
+      } catch (err) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw err;
+      }
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),

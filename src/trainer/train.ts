@@ -3,7 +3,7 @@
  * leaves the thread's tensor count where it found it, whatever happens. Knows nothing of storage or workers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { TrialError } from '../errors.js';
+import { TrialError, errnoCode } from '../errors.js';
 import { createRng, deriveSeed, shuffleInPlace } from '../space/rng.js';
 import type { EpochRecord, Metrics } from '../storage/storage.js';
 import type { TrainConfig } from './knobs.js';
@@ -33,6 +33,8 @@ export interface TrainOutput {
   bestEpoch: number | null;
   /** Where the model was saved, when asked to. */
   modelPath: string | null;
+  /** Why the model could not be saved (after one retry); the training itself succeeded. */
+  saveError?: { message: string; code: string | null };
 }
 
 /** tfjs names accuracy `acc`; tfsweep uses the Keras names. */
@@ -152,13 +154,22 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       final = epochs[stopper.bestEpoch - 1]!.metrics;
     }
     let modelPath: string | null = null;
+    let saveError: TrainOutput['saveError'];
     if (input.saveTo) {
       const metadata: ModelMetadata = { normalization: splits.normalization, inputShape: [rows, cols, 1], classes: data.classes };
       model.setUserDefinedMetadata({ tfsweep: metadata as unknown as {} });
-      await model.save(fileSystem(input.saveTo));
-      modelPath = input.saveTo;
+      // A failed save is not a failed training: the trial keeps its result, and the failure is reported.
+      for (let attempt = 1; attempt <= 2 && !modelPath; attempt++) {
+        try {
+          await model.save(fileSystem(input.saveTo));
+          modelPath = input.saveTo;
+          saveError = undefined;
+        } catch (err) {
+          saveError = { message: err instanceof Error ? err.message : String(err), code: errnoCode(err) ?? null };
+        }
+      }
     }
-    return { metrics: final, epochs, stoppedEpoch: epochs.length, bestEpoch: stopper?.bestEpoch ?? null, modelPath };
+    return { metrics: final, epochs, stoppedEpoch: epochs.length, bestEpoch: stopper?.bestEpoch ?? null, modelPath, ...(saveError ? { saveError } : {}) };
   } finally {
     // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
     model?.dispose();

@@ -66,4 +66,6 @@ export interface TrialResult {
   /** Each execution's result (built-in trainer); `metrics` are their means. */
   executions?: ExecutionRecord[];
   modelPath?: string | null;
+  /** The model could not be saved (disk full, permissions): the trial's result stands without it. */
+  saveError?: { message: string; code: string | null };
 }

@@ -48,6 +48,7 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Prom
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
     modelPath: runs[0]?.modelPath ?? null,
+    ...(runs[0]?.saveError ? { saveError: runs[0].saveError } : {}),
   };
 }
 

@@ -155,7 +155,7 @@ describe('tfsweep CLI with bad input', () => {
   it('rejects bad flags with exit 2', async () => {
     const out = await runCli(['run', 'ok.yaml', '--db', db, '--workers', '0'], { cwd: dir });
     assert.equal(out.code, 2);
-    assert.match(out.stderr, /--workers: expected an integer ≥ 1, got 0/);
+    assert.match(out.stderr, /--workers: expected an integer from 1 to 256, got 0/);
     const unknown = await runCli(['frobnicate'], { cwd: dir });
     assert.equal(unknown.code, 2);
   });

@@ -44,7 +44,7 @@ describe('main(argv) in-process', () => {
   it('returns 2 for an unknown command or a missing argument', async () => {
     const c = capture(tempDir());
     assert.equal(await main(['frobnicate'], c.io), 2);
-    assert.match(c.err(), /Unknown argument: frobnicate/);
+    assert.match(c.err(), /unknown command "frobnicate"/);
     const d = capture(tempDir());
     assert.equal(await main(['best'], d.io), 2);
     assert.match(d.err(), /Not enough non-option arguments|Missing required argument: sweep/);

@@ -116,7 +116,7 @@ describe('sweep-file validation', () => {
     assert.equal(errorOf(base.replace('run_cap: 3', 'run_cap: three')), 'sweep.yaml:3: run_cap: expected an integer, got the string "three"');
     assert.equal(
       errorOf(base.replace('max: 1.0e-2', 'max: high')),
-      'sweep.yaml:5: parameters.learning_rate.max: expected a number, got the string "high"',
+      'sweep.yaml:5: parameters.learning_rate.max: expected a finite number, got the string "high"',
     );
     assert.equal(errorOf(`${base}train: {epochs: 1.5}\n`), 'sweep.yaml:6: train.epochs: expected an integer, got number 1.5');
   });

@@ -39,7 +39,7 @@ describe('SQLite storage', () => {
     old.close();
     const s = new SqliteStorage(path.join(dir, 'v0.db'));
     const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    assert.deepEqual(tables, ['epochs', 'executions', 'sweeps', 'trial_params', 'trials']);
+    assert.deepEqual(tables, ['epochs', 'executions', 'sweep_parameters', 'sweeps', 'trial_params', 'trials']);
     s.close();
 
     const newer = new Database(path.join(dir, 'v99.db'));
@@ -48,7 +48,7 @@ describe('SQLite storage', () => {
     assert.throws(() => new SqliteStorage(path.join(dir, 'v99.db')), (err: unknown) => err instanceof SchemaVersionError && /newer than this tfsweep understands/.test(err.message));
   });
 
-  it('migrates a version-1 database to version 2, keeping its epochs (as execution 0)', () => {
+  it('migrates a version-1 database to the current version, keeping its epochs (as execution 0)', () => {
     const file = path.join(tempDir(), 'v1.db');
     const v1 = new Database(file);
     v1.exec(MIGRATIONS[0]!);
@@ -59,7 +59,7 @@ describe('SQLite storage', () => {
     v1.prepare(`INSERT INTO epochs (trial_id, epoch, metrics_json, created_at) VALUES (1, 1, '{"val_accuracy":0.9}', 'now')`).run();
     v1.close();
     const s = new SqliteStorage(file);
-    assert.equal(s.db.pragma('user_version', { simple: true }), 2);
+    assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     const [trial] = s.listTrials(1, { withEpochs: true });
     assert.deepEqual(trial!.epochs, [{ epoch: 1, metrics: { val_accuracy: 0.9 }, durationMs: null, samples: null }]);
     assert.deepEqual(trial!.executions, []);

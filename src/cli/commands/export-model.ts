@@ -1,19 +1,68 @@
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError, errnoCode } from '../../errors.js';
+import { modelsDirFor, ownedModelDir } from '../../files/model-folders.js';
 import { bestFirst } from '../../report/leaderboard.js';
-import { dbOption, type Command } from '../command.js';
+import { dbOption, integerOption, type Command } from '../command.js';
 import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
 
-export const exportModelCommand: Command<{ sweep: string; trial?: number; out: string; db?: string }> = {
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The resolved path of `p`, or of its nearest existing ancestor joined with the rest. */
+function resolveReal(p: string): string {
+  const rest: string[] = [];
+  let cur = p;
+  while (!existsSync(cur) && path.dirname(cur) !== cur) {
+    rest.unshift(path.basename(cur));
+    cur = path.dirname(cur);
+  }
+  return path.join(realpathSync(cur), ...rest);
+}
+
+/**
+ * Copies `from` (a model folder) to `out`: a new folder is filled beside it and renamed into place, so a
+ * failed copy leaves nothing; an existing folder is written into only when it is empty or with --force.
+ */
+function copyModel(from: string, out: string, force: boolean): void {
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new UsageError(`--out ${out}: is a file; give a folder`);
+    if (readdirSync(out).length > 0 && !force) throw new UsageError(`--out ${out}: the folder is not empty; choose another, or pass --force to write the model into it`);
+  }
+  const realOut = resolveReal(out);
+  if (isInside(realOut, from) || isInside(from, realOut)) throw new UsageError(`--out ${out}: is the saved model's own folder, or inside or around it; choose another folder`);
+  try {
+    if (existsSync(out)) {
+      cpSync(from, out, { recursive: true, force: true });
+      return;
+    }
+    mkdirSync(path.dirname(out), { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${out}: cannot write it (${errnoCode(err) === 'EEXIST' || errnoCode(err) === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : (err as Error).message})`);
+  }
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    cpSync(from, tmp, { recursive: true });
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new UsageError(`--out ${out}: cannot write it (${(err as Error).message})`);
+  }
+}
+
+export const exportModelCommand: Command<{ sweep: string; trial?: number; out: string; db?: string; force: boolean }> = {
   command: 'export-model <sweep> [trial]',
   describe: "copy a trial's saved model (tfjs format: model.json + weights.bin) to a folder (default: the best trial)",
   builder: (y) =>
     y
       .positional('sweep', { describe: 'sweep name', type: 'string', demandOption: true })
       .positional('trial', { describe: 'trial number (default: the best)', type: 'number' })
-      .option('out', { alias: 'o', describe: 'destination folder', type: 'string', demandOption: true })
+      .check(integerOption('trial', 0))
+      .option('out', { alias: 'o', describe: 'destination folder (new or empty)', type: 'string', demandOption: true, requiresArg: true })
+      .option('force', { describe: 'write into a destination folder that is not empty', type: 'boolean', default: false })
       .option('db', dbOption),
   handler: (args, io) =>
     withStorage(openForReading(dbPath(io, args.db)), (storage) => {
@@ -21,12 +70,21 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
       const trials = storage.listTrials(sweep.id);
       const trial = args.trial === undefined ? bestFirst(sweep.metric.goal, trials)[0] : trials.find((t) => t.number === args.trial);
       if (!trial) throw new UsageError(args.trial === undefined ? `sweep "${sweep.name}" has no completed trial` : `sweep "${sweep.name}" has no trial ${args.trial}`);
-      if (!trial.modelPath || !existsSync(trial.modelPath)) {
+      if (!trial.modelPath) {
         throw new UsageError(`trial ${trial.number} of "${sweep.name}" has no saved model (only completed trials of the built-in trainer save one; save_models keeps the best K)`);
       }
+      // The database names the folder, but only a trial folder of this sweep's own models folder is copied.
+      const modelsDir = modelsDirFor(storage.file, sweep.name);
+      const from = ownedModelDir(modelsDir, trial.modelPath);
+      if (!from) {
+        throw new UsageError(
+          existsSync(trial.modelPath)
+            ? `trial ${trial.number} of "${sweep.name}": its recorded model folder ${trial.modelPath} is not a trial folder inside ${modelsDir}; refusing to copy it`
+            : `trial ${trial.number} of "${sweep.name}": its saved model ${trial.modelPath} no longer exists`,
+        );
+      }
       const out = path.resolve(io.cwd, args.out);
-      mkdirSync(out, { recursive: true });
-      cpSync(trial.modelPath, out, { recursive: true });
+      copyModel(from, out, args.force);
       println(io.stdout, `trial ${trial.number} → ${out} (load with tf.loadLayersModel; inputs normalized as model.json's userDefinedMetadata.tfsweep says)`);
       return 0;
     }),

@@ -1,7 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSafely } from '../../files/atomic-write.js';
 import { EXPORT_FORMATS, exportLeaderboard, type ExportFormat } from '../../report/export.js';
 import { rankTrials } from '../../report/leaderboard.js';
+import path from 'node:path';
 import { dbOption, type Command } from '../command.js';
 import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
@@ -12,8 +12,8 @@ export const exportCommand: Command<{ sweep: string; format: ExportFormat; out?:
   builder: (y) =>
     y
       .positional('sweep', { describe: 'sweep name', type: 'string', demandOption: true })
-      .option('format', { alias: 'f', describe: 'output format', choices: EXPORT_FORMATS, default: 'csv' as ExportFormat })
-      .option('out', { alias: 'o', describe: 'write to this file instead of stdout', type: 'string' })
+      .option('format', { alias: 'f', describe: 'output format', choices: EXPORT_FORMATS, default: 'csv' as ExportFormat, requiresArg: true })
+      .option('out', { alias: 'o', describe: 'write to this file instead of stdout (whole or not at all)', type: 'string', requiresArg: true })
       .option('db', dbOption),
   handler: (args, io) =>
     withStorage(openForReading(dbPath(io, args.db)), (storage) => {
@@ -23,13 +23,8 @@ export const exportCommand: Command<{ sweep: string; format: ExportFormat; out?:
         io.stdout.write(text);
         return 0;
       }
-      // Write beside the target and rename, so a reader never sees half a file.
-      const target = path.resolve(io.cwd, args.out);
-      mkdirSync(path.dirname(target), { recursive: true });
-      const tmp = `${target}.tmp-${process.pid}`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, target);
-      println(io.stderr, `wrote ${target}`);
+      const written = writeFileSafely(path.resolve(io.cwd, args.out), text);
+      println(io.stderr, `wrote ${written}`);
       return 0;
     }),
 };

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkDataset, checkProgram, runSweep } from '../../orchestrator/run-sweep.js';
+import { MAX_WORKERS, checkDataset, checkProgram, modelsDirFor, runSweep } from '../../orchestrator/run-sweep.js';
 import { rankTrials } from '../../report/leaderboard.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
 import { loadSpecFile } from '../../spec/load.js';
 import { SqliteStorage } from '../../storage/sqlite.js';
-import { dbOption, positiveInteger, type Command } from '../command.js';
+import { shellQuote } from '../../report/sanitize.js';
+import { dbOption, integerOption, positiveInteger, type Command } from '../command.js';
 import { dbPath } from '../context.js';
 import { println } from '../io.js';
 
@@ -28,10 +29,11 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
   builder: (y) =>
     y
       .positional('file', { describe: 'sweep file (YAML or JSON)', type: 'string' })
-      .option('workers', { alias: 'w', describe: "parallel trials (default: the file's workers, else one per core)", type: 'number' })
-      .check(positiveInteger('workers'))
+      .option('workers', { alias: 'w', describe: `parallel trials, 1–${MAX_WORKERS} (default: the file's workers, else one per core)`, type: 'number', requiresArg: true })
+      .check(integerOption('workers', 1, MAX_WORKERS))
       .option('db', dbOption)
-      .option('top', { describe: 'rows of the leaderboard printed at the end', type: 'number', default: 10 }),
+      .option('top', { describe: 'rows of the leaderboard printed at the end', type: 'number', default: 10, requiresArg: true })
+      .check(positiveInteger('top')),
   handler: async (args, io) => {
     const file = args.file ? path.resolve(io.cwd, args.file) : defaultSweepFile(io.cwd);
     // The file is read and validated before the database is opened: a bad file writes nothing.
@@ -44,8 +46,11 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
     const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();
     let signals = 0;
-    const onSignal = (): void => {
+    let hangup = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
       signals++;
+      // The terminal closed: stop as for Ctrl-C (trials interrupted, resumable); the output has nowhere to go.
+      if (signal === 'SIGHUP') hangup = true;
       if (signals === 1) {
         println(io.stderr, '\nstopping: no new trials; running trials will be marked interrupted (Ctrl-C again to quit at once)');
         controller.abort();
@@ -54,11 +59,12 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         const sweep = storage.getSweep(loaded.spec.name);
         if (sweep) storage.interruptActiveTrials(sweep.id);
         storage.close();
-        process.exit(130);
+        process.exit(hangup ? 129 : 130);
       }
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
     try {
       const outcome = await runSweep({
         loaded,
@@ -67,21 +73,26 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         signal: controller.signal,
         onEvent: progress.listener,
         // Models go beside the database: results/<sweep>/trial-NNNN/ for the default database.
-        modelsDir: path.join(path.dirname(storage.file), loaded.spec.name),
+        modelsDir: modelsDirFor(storage.file, loaded.spec.name),
       });
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
       const rows = rankTrials(outcome.sweep, storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
       if (rows.length) {
         println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
-        const dbFlag = args.db ? ` --db ${args.db}` : '';
-        println(io.stdout, `saved in ${storage.file}; more with: tfsweep best ${outcome.sweep.name}${dbFlag}, tfsweep export ${outcome.sweep.name}${dbFlag}`);
+        const dbFlag = args.db ? ` --db ${shellQuote(args.db)}` : '';
+        const name = shellQuote(outcome.sweep.name);
+        println(io.stdout, `saved in ${storage.file}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
       }
-      return EXIT[outcome.status];
+      if (outcome.status === 'finished' && /failed|could not be saved/.test(outcome.message)) {
+        println(io.stderr, `warning: ${outcome.sweep.name}: ${outcome.message}; see \`tfsweep trials ${shellQuote(outcome.sweep.name)}\` for the errors`);
+      }
+      return outcome.status === 'interrupted' && hangup ? 129 : EXIT[outcome.status];
     } finally {
       progress.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
       storage.close();
     }
   },

@@ -1,8 +1,8 @@
-import { plannedTrialCount } from '../../samplers/index.js';
+import { printable } from '../../report/sanitize.js';
 import { formatNumber, formatParams } from '../../report/format.js';
 import { summarize } from '../../report/leaderboard.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
-import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
+import { dbPath, findSweep, openForReading, withStorage, plannedOrNull } from '../context.js';
 import { println } from '../io.js';
 import { UsageError } from '../../errors.js';
 import { resolveTrainConfig } from '../../trainer/knobs.js';
@@ -19,7 +19,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
         : storage.listSweeps().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       if (!sweep) throw new UsageError('the database holds no sweeps yet');
       const trials = storage.listTrials(sweep.id, { withEpochs: true });
-      const summary = summarize(sweep, trials, plannedTrialCount(sweep.spec));
+      const summary = summarize(sweep, trials, plannedOrNull(sweep.spec));
       const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
       // Every execution of a repeated trial trains for `epochs`.
       const epochsOf = (params: (typeof trials)[number]['params']): number =>
@@ -31,11 +31,11 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
         return 0;
       }
       const c = summary.counts;
-      println(io.stdout, `sweep    ${summary.name} (${summary.method}, ${summary.state}${summary.owner ? ` by ${summary.owner}` : ''})`);
-      println(io.stdout, `metric   ${summary.metric} (${summary.goal})`);
+      println(io.stdout, `sweep    ${printable(summary.name)} (${summary.method}, ${summary.state}${summary.owner ? ` by ${printable(summary.owner)}` : ''})`);
+      println(io.stdout, `metric   ${printable(summary.metric)} (${summary.goal})`);
       println(io.stdout, `trials   ${c.complete}/${summary.planned ?? '∞'} complete, ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
-      if (summary.message) println(io.stdout, `note     ${summary.message}`);
+      if (summary.message) println(io.stdout, `note     ${printable(summary.message)}`);
       for (const t of running) {
         const progress = sweep.spec.program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${epochsOf(t.params)}`;
         println(io.stdout, `running  trial ${t.number}: ${progress} ${formatParams(t.params)}`);

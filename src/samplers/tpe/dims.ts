@@ -2,7 +2,7 @@
  * How the TPE sees each parameter: a numeric axis (linear or log, continuous or on a step grid) or a set of
  * categories. Values go into this internal space to be modelled and come back out as the user's values.
  */
-import { decimalsOf, quantizeWithin, type Distribution, type ParamValue } from '../../space/distributions.js';
+import { decimalsOf, quantizeWithin, roundTo, type Distribution, type ParamValue } from '../../space/distributions.js';
 
 export type Dim =
   | {
@@ -78,9 +78,9 @@ export function toDim(name: string, dist: Distribution): Dim | null {
       const q = dist.q;
       const dec = decimalsOf(q);
       // The grid: int_uniform counts from min; q_uniform holds the multiples of q inside [min, max].
-      const low = dist.type === 'int_uniform' ? dist.min : Number((Math.ceil(dist.min / q - 1e-9) * q).toFixed(dec));
+      const low = dist.type === 'int_uniform' ? dist.min : roundTo(Math.ceil(dist.min / q - 1e-9) * q, dec);
       const steps = Math.floor((dist.type === 'int_uniform' ? dist.max - low : Math.floor(dist.max / q + 1e-9) * q - low) / q + 1e-9);
-      const high = Number((low + steps * q).toFixed(dec));
+      const high = roundTo(low + steps * q, dec);
       return {
         kind: 'numeric',
         name,
@@ -88,7 +88,7 @@ export function toDim(name: string, dist: Distribution): Dim | null {
         high,
         step: q,
         toInternal: num,
-        toExternal: (x) => Number((low + Math.round((x - low) / q) * q).toFixed(dec)),
+        toExternal: (x) => roundTo(low + Math.round((x - low) / q) * q, dec),
       };
     }
   }

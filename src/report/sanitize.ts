@@ -1,0 +1,42 @@
+/**
+ * Text that came from a sweep file or a shared database is printed, exported and pasted into shells: these
+ * keep it from acting as anything but text there (terminal escapes, spreadsheet formulas, Markdown table
+ * syntax, shell syntax).
+ */
+
+// C0 controls, DEL and C1 controls: a raw ESC can clear the screen or rewrite what a terminal shows.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** One line of terminal text: control characters shown as visible escapes (`\x1b`, `\n`). */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+/**
+ * A CSV cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading quote, as
+ * OWASP advises; numbers are written by the caller and never pass through here.
+ */
+export function csvText(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** A Markdown table cell: pipes escaped, line breaks and other controls made visible. */
+export function markdownText(text: string): string {
+  return printable(text).replace(/\|/g, '\\|');
+}
+
+/** A word safe to paste into a POSIX shell: quoted when it holds anything but the plainest characters. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9._\/=:@%+-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Cuts long text for a one-line message. */
+export function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
