@@ -26,14 +26,14 @@ export class ArgCheckError extends Error {
 }
 
 /** A yargs check that an option, when given, is an integer in [min, max]; yargs turns `abc` into NaN. */
-export function integerOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+export function integerOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER, label = `--${name}`) {
   return (args: Record<string, unknown>): true => {
     const value = args[name];
     if (value === undefined || Array.isArray(value)) return true;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
       const shown = typeof value === 'number' && Number.isNaN(value) ? 'something that is not a number' : String(value);
-      throw new ArgCheckError(`--${name}: expected ${range}, got ${shown}`);
+      throw new ArgCheckError(`${label}: expected ${range}, got ${shown}`);
     }
     return true;
   };

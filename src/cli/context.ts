@@ -12,6 +12,7 @@ import type { CliIo } from './io.js';
 export const DEFAULT_DB = path.join('results', 'tfsweep.db');
 
 export function dbPath(io: CliIo, flag: string | undefined): string {
+  if (flag !== undefined && flag.trim() === '') throw new UsageError('--db: expected a database file path, got an empty string');
   return path.resolve(io.cwd, flag ?? (io.env.TFSWEEP_DB || DEFAULT_DB));
 }
 

@@ -121,6 +121,23 @@ function openDatabase(file: string, options: SqliteOptions): Database.Database {
   }
 }
 
+/**
+ * Switches a new database to WAL. Changing the journal mode needs the file to itself and SQLite does not
+ * wait on the busy timeout for it, so two processes creating one database at once retry here.
+ */
+function setWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (!(errnoCode(err) ?? '').startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 /** A SQLite file that holds other tables and no tfsweep schema is someone else's: never migrate it. */
 function checkOurs(db: Database.Database, file: string): void {
   if ((db.pragma('user_version', { simple: true }) as number) !== 0) return;
@@ -143,7 +160,7 @@ export class SqliteStorage implements Storage {
     try {
       checkOurs(this.db, file);
       if (!options.readonly) {
-        this.db.pragma('journal_mode = WAL');
+        setWal(this.db);
         this.db.pragma('synchronous = NORMAL');
         migrate(this.db);
       } else {
@@ -168,7 +185,7 @@ export class SqliteStorage implements Storage {
         `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
          VALUES (@name, @method, @metric_name, @metric_goal, 'running', @source, @spec, @seed, @now, @now)`,
       ),
-      insertSweepParam: db.prepare('INSERT INTO sweep_parameters (sweep_id, name, position, distribution_json) VALUES (?, ?, ?, ?)'),
+      insertSweepParam: db.prepare('INSERT OR REPLACE INTO sweep_parameters (sweep_id, name, position, distribution_json) VALUES (?, ?, ?, ?)'),
       paramsOfSweepDef: db.prepare('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = ? ORDER BY position'),
       sweepByName: db.prepare('SELECT * FROM sweeps WHERE name = ?'),
       sweepById: db.prepare('SELECT * FROM sweeps WHERE id = ?'),

@@ -60,7 +60,7 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
     y
       .positional('sweep', { describe: 'sweep name', type: 'string', demandOption: true })
       .positional('trial', { describe: 'trial number (default: the best)', type: 'number' })
-      .check(integerOption('trial', 0))
+      .check(integerOption('trial', 0, Number.MAX_SAFE_INTEGER, 'trial'))
       .option('out', { alias: 'o', describe: 'destination folder (new or empty)', type: 'string', demandOption: true, requiresArg: true })
       .option('force', { describe: 'write into a destination folder that is not empty', type: 'boolean', default: false })
       .option('db', dbOption),

@@ -1,0 +1,96 @@
+/** What the regression tests of the reliability audit share: in-process CLI runs, objectives, databases. */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import Database from 'better-sqlite3';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { writeFile } from '../helpers.js';
+
+export interface InProcess {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in this process with captured output, as `main(argv)` is documented to be used. */
+export async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<InProcess> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const io: CliIo = { stdout, stderr, tty: false, env, cwd };
+  const code = await main(args, io);
+  return { code, stdout: out, stderr: err };
+}
+
+/** An objective module reporting `steps` steps of `value: p.x + step` and returning p.x. */
+export function objective(dir: string, file = 'obj.mjs', steps = 3, waitMs = 0): string {
+  return writeFile(
+    dir,
+    file,
+    `export default async (p, trial) => { for (let e = 1; e <= ${steps}; e++) trial.report(e, { value: p.x + e }); await new Promise((r) => setTimeout(r, ${waitMs})); return p.x; };\n`,
+  );
+}
+
+/** A random-search program sweep over x in [0, 1]. */
+export function programSweep(name: string, runCap: number, extra = '', program = './obj.mjs'): string {
+  return `name: ${name}\nmethod: random\nseed: 3\nrun_cap: ${runCap}\nworkers: 2\nprogram: ${program}\nparameters:\n  x: {min: 0.0, max: 1.0}\n${extra}`;
+}
+
+/** Rows of a query on a database file, opened read-only. */
+export function query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[] {
+  if (!existsSync(db)) return [];
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare(sql).all(...params) as T[];
+  } finally {
+    conn.close();
+  }
+}
+
+/** Trial states of one sweep, by count. */
+export function stateCounts(db: string, sweep: string): Record<string, number> {
+  const rows = query<{ state: string; n: number }>(
+    db,
+    'SELECT t.state, COUNT(*) AS n FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE s.name = ? GROUP BY t.state',
+    sweep,
+  );
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
+/** A one-line error: exit 2, exactly one line on stderr starting "error:", no stack frame. */
+export function isOneLineError(r: { code: number | null; stderr: string }): boolean {
+  const lines = r.stderr.trimEnd().split('\n');
+  return r.code === 2 && lines.length === 1 && lines[0]!.startsWith('error: ') && !/\n\s+at /.test(r.stderr);
+}
+
+export const IS_ROOT = process.getuid?.() === 0;
+
+/** A small tmpfs (root only) for disk-full tests; returns an unmount function. */
+export function mountTmpfs(dir: string, size: string): () => void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  return () => execFileSync('umount', ['-l', dir]);
+}
+
+export function remount(dir: string, options: string): void {
+  execFileSync('mount', ['-o', `remount,${options}`, dir]);
+}
+
+/** Whether mounting works here (root in a container may still be refused). */
+export function canMount(): boolean {
+  if (!IS_ROOT) return false;
+  try {
+    execFileSync('mount', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function join(...parts: string[]): string {
+  return path.join(...parts);
+}
