@@ -150,6 +150,19 @@ describe('audit D17/D29: YAML problems are one line', () => {
   });
 });
 
+describe('audit D29: an objective returning NaN or -Infinity is told so, not "null"', () => {
+  it('D29: the failed trial\'s message names NaN and -Infinity', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'nan.mjs', 'export default (p) => (p.x < 2 ? NaN : { value: -Infinity });\n');
+    writeFile(dir, 'nan.yaml', 'name: nan\nmethod: grid\nprogram: ./nan.mjs\nparameters:\n  x: {values: [1, 3]}\n');
+    const r = await cli(['run', 'nan.yaml', '--db', 'x.db'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const errors = query<{ error: string }>(path.join(dir, 'x.db'), 'SELECT error FROM trials ORDER BY number').map((row) => row.error);
+    assert.deepEqual(errors, ['the objective returned no finite "value" (got {"value":NaN})', 'the objective returned no finite "value" (got {"value":-Infinity})']);
+    assert.match(r.stderr, /^warning: nan: 0 trial\(s\) complete, 2 failed; see `tfsweep trials nan` for the errors$/m);
+  });
+});
+
 describe('audit D24: trial.report checks what it stores', () => {
   it('D24: NaN, strings, negative and repeated steps fail the trial with a message; nothing odd is stored', async () => {
     const dir = tempDir();
