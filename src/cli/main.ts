@@ -10,7 +10,7 @@ import yargs, { type Argv } from 'yargs';
 import Database from 'better-sqlite3';
 import { closest, distance } from 'fastest-levenshtein';
 import { SpecError, StorageError, UsageError, errorMessage } from '../errors.js';
-import { printable } from '../report/sanitize.js';
+import { clip, printable } from '../core/text.js';
 import { SchemaVersionError } from '../storage/sqlite.js';
 import { ArgCheckError, type Command } from './command.js';
 import { bestCommand } from './commands/best.js';
@@ -94,7 +94,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 /** One line for every error a user can cause or meet; a stack trace only for what is tfsweep's own bug. */
 function reportError(err: unknown, io: CliIo): number {
   if (err instanceof SpecError || err instanceof UsageError || err instanceof SchemaVersionError) {
-    println(io.stderr, `error: ${printable(errorMessage(err))}`);
+    println(io.stderr, `error: ${clip(printable(errorMessage(err)), 2000)}`);
     return 2;
   }
   if (err instanceof StorageError || err instanceof Database.SqliteError) {

@@ -7,7 +7,7 @@ import { markdownTable } from 'markdown-table';
 import type { SweepRecord } from '../storage/storage.js';
 import { formatNumber, formatValue } from './format.js';
 import type { RankedTrial } from './leaderboard.js';
-import { csvText, markdownText } from './sanitize.js';
+import { csvText, markdownText } from '../core/text.js';
 
 type Cell = number | string | boolean | null | undefined;
 

@@ -1,6 +1,6 @@
 /** Number and value formatting shared by tables, progress lines and exports. */
 import type { ParamValue, Params } from '../space/distributions.js';
-import { printable } from './sanitize.js';
+import { printable } from '../core/text.js';
 
 export function formatNumber(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined) return '';

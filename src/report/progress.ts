@@ -8,7 +8,7 @@ import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
 import type { TrialRecord } from '../storage/storage.js';
 import { formatDuration, formatNumber, formatParams } from './format.js';
 import { durationSeconds } from './leaderboard.js';
-import { printable } from './sanitize.js';
+import { printable } from '../core/text.js';
 
 export interface ProgressOptions {
   out: NodeJS.WritableStream;

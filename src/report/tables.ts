@@ -1,7 +1,7 @@
 /** Terminal tables (cli-table3) for the query commands. */
 import Table from 'cli-table3';
 import { formatDuration, formatNumber, showValue } from './format.js';
-import { printable } from './sanitize.js';
+import { printable } from '../core/text.js';
 import type { RankedTrial, SweepSummary, TrialView } from './leaderboard.js';
 
 function render(head: string[], rows: string[][]): string {

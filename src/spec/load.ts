@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { SpecError } from '../errors.js';
-import { clip, printable } from '../report/sanitize.js';
+import { clip, printable } from '../core/text.js';
 import type { LoadedSpec } from './types.js';
 import { SpecIssue, formatPath, validateSpec, type Segment } from './validate.js';
 

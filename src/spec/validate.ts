@@ -8,7 +8,7 @@ import { type Distribution, type ParamValue, axisOf, isDiscrete } from '../space
 import { freshSeed } from '../space/rng.js';
 import { INDEXED_PATTERN, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobDef, knobProblem, type TrainConfig } from '../trainer/knobs.js';
 import { BAYES_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
-import { clip } from '../report/sanitize.js';
+import { clip } from '../core/text.js';
 import { TPE_DEFAULTS, type TpeSettings } from '../samplers/tpe/tpe.js';
 import type { SweepSpec } from './types.js';
 

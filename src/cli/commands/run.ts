@@ -7,7 +7,7 @@ import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
 import { loadSpecFile } from '../../spec/load.js';
 import { SqliteStorage } from '../../storage/sqlite.js';
-import { shellQuote } from '../../report/sanitize.js';
+import { shellQuote } from '../../core/text.js';
 import { dbOption, integerOption, positiveInteger, type Command } from '../command.js';
 import { dbPath } from '../context.js';
 import { println } from '../io.js';

@@ -1,4 +1,4 @@
-import { printable } from '../../report/sanitize.js';
+import { printable } from '../../core/text.js';
 import { formatNumber, formatParams } from '../../report/format.js';
 import { summarize } from '../../report/leaderboard.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
