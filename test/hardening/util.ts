@@ -44,11 +44,16 @@ export function programSweep(name: string, runCap: number, extra = '', program =
 /** Rows of a query on a database file, opened read-only. */
 export function query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[] {
   if (!existsSync(db)) return [];
-  const conn = new Database(db, { readonly: true });
+  let conn: Database.Database | undefined;
   try {
+    conn = new Database(db, { readonly: true });
     return conn.prepare(sql).all(...params) as T[];
+  } catch (err) {
+    // Polled while another process creates the schema: not there yet.
+    if (/no such table|database is locked/.test((err as Error).message)) return [];
+    throw err;
   } finally {
-    conn.close();
+    conn?.close();
   }
 }
 
