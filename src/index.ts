@@ -1,5 +1,5 @@
 /** tfsweep's library API: everything the CLI uses, for programs that drive sweeps themselves. */
-export { SpecError, UsageError, TrialError, errorMessage } from './errors.js';
+export { SpecError, UsageError, TrialError, StorageError, errorMessage } from './errors.js';
 export type { SweepSpec, LoadedSpec, Method, Goal } from './spec/types.js';
 export { loadSpecFile, parseSpecText } from './spec/load.js';
 export type { Distribution, DistributionType, ParamValue, Params } from './space/distributions.js';
@@ -9,7 +9,8 @@ export { createSampler, plannedTrialCount, GridSampler, RandomSampler, TpeSample
 export type { Storage, SweepRecord, TrialRecord, EpochRecord, TrialState, SweepState, Metrics, NewTrial } from './storage/storage.js';
 export { SqliteStorage, migrate, SchemaVersionError } from './storage/sqlite.js';
 export { SCHEMA_VERSION } from './storage/migrations.js';
-export { runSweep, checkProgram, type RunSweepOptions } from './orchestrator/run-sweep.js';
+export { runSweep, checkProgram, checkDataset, modelsDirFor, MAX_WORKERS, type RunSweepOptions } from './orchestrator/run-sweep.js';
+export { writeFileSafely } from './files/atomic-write.js';
 export { Sweep, type SweepOpenResult } from './orchestrator/sweep.js';
 export type { TrialHandle, Objective } from './worker/program.js';
 export type { SweepEvent, SweepListener, SweepOutcome } from './orchestrator/events.js';

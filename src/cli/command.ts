@@ -17,9 +17,6 @@ export const dbOption = {
 
 export const jsonOption = { describe: 'print JSON for scripts instead of a table', type: 'boolean', default: false } as const;
 
-/** The most parallel trials one process runs; a sweep file's `workers` has the same bound. */
-export const MAX_WORKERS = 256;
-
 /** Thrown from a yargs `check`: reported like yargs' own argument errors (usage, then the message; exit 2). */
 export class ArgCheckError extends Error {
   override name = 'ArgCheckError';

@@ -59,6 +59,7 @@ export const sweepSchema = {
     },
     run_cap: count(1),
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    // The same bound as --workers (MAX_WORKERS in orchestrator/run-sweep.ts).
     workers: { type: 'integer', minimum: 1, maximum: 256 },
     max_consecutive_failures: count(1),
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
