@@ -60,7 +60,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, err) => {
-      if (err && !(err instanceof ArgCheckError)) throw err;
+      // yargs' own argument errors (YError) and our checks are usage errors; anything else is a bug.
+      if (err && !(err instanceof ArgCheckError) && err.name !== 'YError') throw err;
       usageError ??= message ?? err?.message;
     });
   for (const cmd of COMMANDS) {

@@ -43,8 +43,6 @@ export interface RunSweepOptions {
   modelsDir?: string | null;
 }
 
-/** Errors of the environment, not of the trial: another trial's save would fail the same way. */
-const ENVIRONMENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE']);
 
 function asFatal(err: unknown): unknown {
   if (err instanceof Database.SqliteError) {
@@ -149,8 +147,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       if (result.saveError) {
         savesFailed++;
         note = `model not saved: ${result.saveError.message}`;
-        if (result.saveError.code && ENVIRONMENT_CODES.has(result.saveError.code)) {
-          // The next trial's save would fail the same way: stop training models that cannot be kept.
+        if (result.saveError.code) {
+          // A file-system error (disk full, permissions, a file where the folder should be): the next
+          // trial's save would fail the same way, so stop training models that cannot be kept.
           sweep.halt(`trial ${trial.number}'s model could not be saved (${result.saveError.message}); its result is kept. Free space or fix permissions, then run the same command again to go on`);
         }
       }

@@ -2,7 +2,7 @@
  * Reads a sweep file (YAML, or JSON, which YAML 1.2 also reads) and validates it. Every problem becomes one
  * SpecError naming the file, the line where the YAML parser or the field's node puts it, and the field path.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { SpecError } from '../errors.js';
@@ -105,14 +105,35 @@ function checkText(source: string, file: string): void {
   }
 }
 
+/**
+ * The file's text, at most MAX_SPEC_BYTES. Read in chunks rather than by its size, so a FIFO or
+ * `/dev/stdin` works and `/dev/zero` is refused rather than read until memory runs out.
+ */
+function readBounded(file: string, shownAs: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_SPEC_BYTES) throw new SpecError(`the file is larger than ${MAX_SPEC_BYTES} bytes; a sweep file is a page of settings`, shownAs);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and validates a sweep file; errors name it as `shownAs` (the path the user typed). */
 export function loadSpecFile(file: string, shownAs: string = file): LoadedSpec {
   let source: string;
   try {
     if (statSync(file).isDirectory()) throw new SpecError('is a folder, not a sweep file', shownAs);
-    const size = statSync(file).size;
-    if (size > MAX_SPEC_BYTES) throw new SpecError(`the file is ${size} bytes; a sweep file is at most ${MAX_SPEC_BYTES} bytes`, shownAs);
-    source = readFileSync(file, 'utf8');
+    source = readBounded(file, shownAs);
   } catch (err) {
     if (err instanceof SpecError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

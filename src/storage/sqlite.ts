@@ -61,9 +61,8 @@ export interface SqliteOptions {
 function openProblem(file: string, err: unknown, readonly: boolean): UsageError | null {
   const code = errnoCode(err) ?? '';
   const message = err instanceof Error ? err.message : String(err);
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_IOERR')) {
-    return new UsageError(`${file}: not a tfsweep database (${message})`);
-  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new UsageError(`${file}: not a tfsweep database (${message})`);
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') return new UsageError(`${file}: cannot open the database (${code}: ${message})`);
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
     return new UsageError(`${file}: cannot ${readonly ? 'read' : 'write'} the database (${message})`);
   }
@@ -263,7 +262,7 @@ export class SqliteStorage implements Storage {
   /** Each parameter's distribution, as stored once for the sweep. */
   private distributionsOf(sweepId: number): Map<string, Distribution> {
     const out = new Map<string, Distribution>();
-    for (const row of this.stmts.paramsOfSweepDef.all(sweepId) as Row[]) out.set(row.name as string, JSON.parse(row.distribution_json as string) as Distribution);
+    for (const row of this.stmts.paramsOfSweepDef.all(sweepId) as Row[]) out.set(row.name as string, stored<Distribution>(row.distribution_json, 'sweep_parameters.distribution_json'));
     return out;
   }
 
@@ -411,7 +410,7 @@ export class SqliteStorage implements Storage {
           execution: row.execution as number,
           seed: row.seed as number,
           value: (row.value as number | null) ?? null,
-          metrics: JSON.parse(row.metrics_json as string) as Metrics,
+          metrics: stored<Metrics>(row.metrics_json, 'executions.metrics_json'),
           stoppedEpoch: (row.stopped_epoch as number | null) ?? null,
           bestEpoch: (row.best_epoch as number | null) ?? null,
         });
@@ -453,6 +452,15 @@ function epochRow(trialId: number, epoch: EpochRecord): Row {
   };
 }
 
+/** A JSON column as stored; text that is not JSON means an edited or damaged database, said in one line. */
+function stored<T>(text: unknown, column: string): T {
+  try {
+    return JSON.parse(text as string) as T;
+  } catch {
+    throw new UsageError(`the database is damaged: a value in ${column} is not JSON (${JSON.stringify(String(text).slice(0, 40))})`);
+  }
+}
+
 /** A spec_json that is not the JSON of a spec (a damaged or edited database) is said so, in one line. */
 function parseSpecJson(row: Row): SweepSpec {
   let spec: unknown;
@@ -490,7 +498,7 @@ function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): 
   const distributions: Record<string, Distribution> = {};
   for (const p of paramRows) {
     const name = p.name as string;
-    params[name] = JSON.parse(p.value_json as string) as ParamValue;
+    params[name] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
     const dist = dists.get(name);
     if (dist) distributions[name] = dist;
   }
@@ -503,13 +511,13 @@ function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): 
     params,
     distributions,
     value: (row.value as number | null) ?? null,
-    metrics: row.metrics_json ? (JSON.parse(row.metrics_json as string) as Metrics) : null,
+    metrics: row.metrics_json ? stored<Metrics>(row.metrics_json, 'trials.metrics_json') : null,
     seed: row.seed as number,
     backend: (row.backend as string | null) ?? null,
     startedAt: (row.started_at as string | null) ?? null,
     endedAt: (row.ended_at as string | null) ?? null,
     error: (row.error as string | null) ?? null,
-    testMetrics: row.test_metrics_json ? (JSON.parse(row.test_metrics_json as string) as Metrics) : null,
+    testMetrics: row.test_metrics_json ? stored<Metrics>(row.test_metrics_json, 'trials.test_metrics_json') : null,
     modelPath: (row.model_path as string | null) ?? null,
   };
 }
@@ -518,7 +526,7 @@ function toEpoch(row: Row): EpochRecord {
   return {
     ...((row.execution as number) ? { execution: row.execution as number } : {}),
     epoch: row.epoch as number,
-    metrics: JSON.parse(row.metrics_json as string) as Metrics,
+    metrics: stored<Metrics>(row.metrics_json, 'epochs.metrics_json'),
     durationMs: (row.duration_ms as number | null) ?? null,
     samples: (row.samples as number | null) ?? null,
   };

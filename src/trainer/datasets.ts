@@ -3,7 +3,7 @@
  * downloaded Fashion-MNIST, gzipped or not) and `csv:FILE` (a label column and one column per pixel). Each is
  * read once, in the main thread, into shared memory; every problem is a DatasetError naming the file.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DatasetError, findIdx, readIdx, shared } from './idx.js';
@@ -23,8 +23,10 @@ export function readCsv(file: string): ImageSet {
   let records: string[][];
   let bytes: Buffer;
   try {
+    if (!statSync(file).isFile()) throw new DatasetError(file, 'not a regular file');
     bytes = readFileSync(file);
   } catch (err) {
+    if (err instanceof DatasetError) throw err;
     throw new DatasetError(file, `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   try {

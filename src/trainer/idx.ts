@@ -1,5 +1,5 @@
 /** Reading IDX image and label files (the MNIST format), plain or gzipped, with errors naming the file. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ImageSet } from './mnist.js';
@@ -23,8 +23,11 @@ export function shared(bytes: Uint8Array): Uint8Array {
 function readMaybeGzip(file: string): Buffer {
   let raw: Buffer;
   try {
+    // A FIFO or device (csv:/dev/zero) would be read until memory runs out.
+    if (!statSync(file).isFile()) throw new DatasetError(file, 'not a regular file');
     raw = readFileSync(file);
   } catch (err) {
+    if (err instanceof DatasetError) throw err;
     throw new DatasetError(file, `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;

@@ -22,8 +22,13 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       const summary = summarize(sweep, trials, plannedOrNull(sweep.spec));
       const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
       // Every execution of a repeated trial trains for `epochs`.
-      const epochsOf = (params: (typeof trials)[number]['params']): number =>
-        resolveTrainConfig(sweep.spec.train, params).epochs * (sweep.spec.executions_per_trial ?? 1);
+      const epochsOf = (params: (typeof trials)[number]['params']): number | string => {
+        try {
+          return resolveTrainConfig(sweep.spec.train, params).epochs * (sweep.spec.executions_per_trial ?? 1);
+        } catch {
+          return '?'; // a stored spec this tfsweep cannot read
+        }
+      };
       if (args.json) {
         const total = (t: (typeof running)[number]) => (sweep.spec.program ? null : epochsOf(t.params));
         const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: total(t) }));
