@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli/main.js';
+import type { CliIo } from '../src/cli/io.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'tfsweep.js');
@@ -53,3 +56,23 @@ parameters:
 train: {epochs: 1, train_size: 400, batch_size: 32}
 ${extra}`;
 }
+
+export interface InProcess {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in this process with captured output, as `main(argv)` is documented to be used. */
+export async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<InProcess> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const io: CliIo = { stdout, stderr, tty: false, env, cwd };
+  const code = await main(args, io);
+  return { code, stdout: out, stderr: err };
+}
+

@@ -3,10 +3,9 @@
  * downloaded Fashion-MNIST, gzipped or not) and `csv:FILE` (a label column and one column per pixel). Each is
  * read once, in the main thread, into shared memory; every problem is a DatasetError naming the file.
  */
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { DatasetError, findIdx, readIdx, shared } from './idx.js';
+import { DatasetError, findIdx, readDataFile, readIdx, shared } from './idx.js';
 import { loadMnist, type Dataset, type ImageSet } from './mnist.js';
 import type { SweepSpec } from '../spec/types.js';
 
@@ -21,14 +20,7 @@ function classesOf(...sets: ImageSet[]): number {
 /** A CSV with a `label` column (or the first column) and rows × rows pixel columns of 0–255. */
 export function readCsv(file: string): ImageSet {
   let records: string[][];
-  let bytes: Buffer;
-  try {
-    if (!statSync(file).isFile()) throw new DatasetError(file, 'not a regular file');
-    bytes = readFileSync(file);
-  } catch (err) {
-    if (err instanceof DatasetError) throw err;
-    throw new DatasetError(file, `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  const bytes = readDataFile(file);
   try {
     records = parse(bytes, { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
   } catch (err) {

@@ -20,16 +20,20 @@ export function shared(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-function readMaybeGzip(file: string): Buffer {
-  let raw: Buffer;
+/** A dataset file's bytes; every problem a DatasetError naming it. */
+export function readDataFile(file: string): Buffer {
   try {
     // A FIFO or device (csv:/dev/zero) would be read until memory runs out.
     if (!statSync(file).isFile()) throw new DatasetError(file, 'not a regular file');
-    raw = readFileSync(file);
+    return readFileSync(file);
   } catch (err) {
     if (err instanceof DatasetError) throw err;
     throw new DatasetError(file, `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
+}
+
+function readMaybeGzip(file: string): Buffer {
+  const raw = readDataFile(file);
   if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {
     return gunzipSync(raw);

@@ -8,19 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { createRng } from '../../src/space/rng.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
 import { cli } from './util.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -151,7 +141,7 @@ function textMutate(text: string, rng: () => number): string {
 
 /** One fuzzed sweep file's text, reproducible from its index. */
 function fuzzFile(seed: number): { name: string; text: string } {
-  const rng = mulberry32(seed);
+  const rng = createRng(seed);
   let doc: Json = structuredClone(BASES[seed % BASES.length]!) as Json;
   for (let m = Math.floor(rng() * 4); m >= 0; m--) doc = mutate(doc, rng);
   const json = rng() < 0.25;

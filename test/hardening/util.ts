@@ -2,30 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { writeFile } from '../helpers.js';
 
-export interface InProcess {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in this process with captured output, as `main(argv)` is documented to be used. */
-export async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<InProcess> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIo = { stdout, stderr, tty: false, env, cwd };
-  const code = await main(args, io);
-  return { code, stdout: out, stderr: err };
-}
+export { cli } from '../helpers.js';
 
 /** An objective module reporting `steps` steps of `value: p.x + step` and returning p.x. */
 export function objective(dir: string, file = 'obj.mjs', steps = 3, waitMs = 0): string {
