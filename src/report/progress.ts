@@ -108,6 +108,13 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
     const perTrial = (Date.now() - started) / 1000 / finished;
     return formatDuration(Math.max(0, planned - done) * perTrial);
   };
+  // cli-progress draws the bars once more on every stop(): a second stop would print them below the leaderboard.
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    multibar.stop();
+  };
   const overallPayload = (): Record<string, string> => ({ kind: 'sweep', label: sweepName, best: formatNumber(best) || '–', eta: eta() });
 
   return {
@@ -151,12 +158,12 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           break;
         }
         case 'sweep-end':
-          multibar.stop();
+          stop();
           break;
         default:
           break;
       }
     },
-    stop: () => multibar.stop(),
+    stop,
   };
 }
