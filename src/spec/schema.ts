@@ -15,6 +15,8 @@ export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 export const NAME_MAX_LENGTH = 128;
 /** A categorical's values are kept in memory and in the stored spec: a bound keeps both small. */
 export const MAX_CATEGORICAL_VALUES = 100_000;
+/** Far beyond any real search space; every trial stores one row per parameter. */
+export const MAX_PARAMETERS = 1000;
 
 function knobSchema(def: KnobDef): object {
   if (def.kind === 'enum') return { enum: def.values };
@@ -81,6 +83,7 @@ export const sweepSchema = {
     },
     parameters: {
       type: 'object',
+      maxProperties: MAX_PARAMETERS,
       additionalProperties: {
         type: 'object',
         additionalProperties: false,

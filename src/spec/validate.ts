@@ -111,6 +111,8 @@ function issueFromAjv(error: ErrorObject, raw: unknown): SpecIssue {
       return new SpecIssue(segments, `expected at least ${String(p.limit)} value, got an empty list`);
     case 'maxItems':
       return new SpecIssue(segments, `expected at most ${String(p.limit)} values, got ${(actual as unknown[]).length}`);
+    case 'maxProperties':
+      return new SpecIssue(segments, `expected at most ${String(p.limit)} entries, got ${Object.keys(actual as object).length}`);
     case 'minLength':
       return new SpecIssue(segments, 'must not be empty');
     case 'maxLength':

@@ -137,6 +137,13 @@ function setWal(db: Database.Database): void {
   }
 }
 
+/** A database at the current version that lacks one of its tables was damaged or edited: said in one line. */
+function checkTables(db: Database.Database, file: string): void {
+  const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name));
+  const missing = OUR_TABLES.filter((t) => !present.has(t));
+  if (missing.length) throw new UsageError(`${file}: the database is damaged: table(s) ${missing.join(', ')} missing`);
+}
+
 /** A SQLite file that holds other tables and no tfsweep schema is someone else's: never migrate it. */
 function checkOurs(db: Database.Database, file: string): void {
   if ((db.pragma('user_version', { simple: true }) as number) !== 0) return;
@@ -168,12 +175,13 @@ export class SqliteStorage implements Storage {
           throw new SchemaVersionError(`${file}: database schema version ${version} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`);
         }
         if (version === 0) throw new UsageError(`${file}: not a tfsweep database (it holds no tfsweep tables)`);
-        if (version !== SCHEMA_VERSION) {
+        if (version < SCHEMA_VERSION) {
           throw new SchemaVersionError(
             `${file}: database schema version ${version} is older than this tfsweep's (${SCHEMA_VERSION}); any \`tfsweep run\` with this database migrates it forward, keeping every row`,
           );
         }
       }
+      checkTables(this.db, file);
     } catch (err) {
       this.db.close();
       throw openProblem(file, err, options.readonly ?? false) ?? err;

@@ -136,6 +136,22 @@ describe('audit D16/D22: bad database files and paths are one line, exit 2, and 
     }
   });
 
+  it('D16: an edited tfsweep database (a table dropped, a value that is not JSON) is one line, not a stack trace', async () => {
+    const { copyFileSync } = await import('node:fs');
+    for (const [name, sql, message] of [
+      ['dropped.db', 'DROP TABLE executions', /the database is damaged: table\(s\) executions missing$/],
+      ['badjson.db', "UPDATE trial_params SET value_json = '{bad'", /the database is damaged: a value in trial_params\.value_json is not JSON/],
+    ] as const) {
+      copyFileSync(path.join(dir, 'good.db'), path.join(dir, name));
+      const db = new Database(path.join(dir, name));
+      db.exec(sql);
+      db.close();
+      const r = await cli(['trials', 'p', '--db', name], dir);
+      assert.ok(isOneLineError(r), r.stderr);
+      assert.match(r.stderr.trim(), message);
+    }
+  });
+
   it('D22: read commands on a database from a newer tfsweep say to upgrade tfsweep', async () => {
     const file = path.join(dir, 'newer.db');
     const db = new Database(file);
