@@ -40,3 +40,19 @@ export function shellQuote(word: string): string {
 export function clip(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
+
+/**
+ * A value as an error message quotes it: JSON with NaN and infinities spelt out (JSON.stringify would write
+ * them as null, the very confusion a message must avoid), cut short.
+ */
+export function quoteValue(value: unknown, max = 80): string {
+  let text: string;
+  try {
+    text =
+      JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v))?.replace(/"\\u0000(-?Infinity|NaN)"/g, '$1') ??
+      String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return clip(text, max);
+}

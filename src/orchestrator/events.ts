@@ -7,6 +7,9 @@ export interface SweepOutcome {
   status: SweepOutcomeStatus;
   sweep: SweepRecord;
   message: string;
+  /** Trials of the whole sweep that failed, and models of this run that could not be saved. */
+  failed?: number;
+  unsavedModels?: number;
 }
 
 /** What the orchestrator tells its listeners (progress display, logs, tests), in the order it happens. */

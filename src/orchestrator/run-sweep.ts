@@ -234,7 +234,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   }
   if (fatal !== null) throw asFatal(fatal);
   const saves = savesFailed ? `; ${savesFailed} model(s) could not be saved` : '';
-  const outcome: SweepOutcome = { status: closed.status, sweep: sweep.record, message: closed.message + saves + finalizeProblem };
+  const outcome: SweepOutcome = {
+    status: closed.status,
+    sweep: sweep.record,
+    message: closed.message + saves + finalizeProblem,
+    failed: closed.failed,
+    unsavedModels: savesFailed,
+  };
   emit({ type: 'sweep-end', outcome });
   return outcome;
 }

@@ -8,6 +8,7 @@
  * from storage on open, and this process is the sweep's only writer while it owns it.
  */
 import { UsageError, errorMessage } from '../errors.js';
+import { quoteValue } from '../core/text.js';
 import { createSampler, plannedTrialCount, type Sampler } from '../samplers/index.js';
 import type { Params } from '../space/distributions.js';
 import { deriveSeed } from '../space/rng.js';
@@ -146,7 +147,7 @@ export class Sweep {
     const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
     const value = metrics[this.spec.metric.name];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      const got = typeof result === 'number' ? String(result) : showMetrics(result);
+      const got = quoteValue(result, 200);
       return this.fail(trial, new Error(`the objective returned no finite "${this.spec.metric.name}" (got ${got})`), epochs);
     }
     const name = this.spec.metric.name;
@@ -193,10 +194,11 @@ export class Sweep {
    * Ends this process's run of the sweep: `interrupted` marks running trials interrupted and leaves the sweep
    * resumable; otherwise it is finished, or stopped by the failure policy.
    */
-  close(interrupted = false, cause: string | null = null): { status: 'finished' | 'stopped' | 'interrupted'; message: string } {
+  close(interrupted = false, cause: string | null = null): { status: 'finished' | 'stopped' | 'interrupted'; message: string; failed: number } {
     clearInterval(this.heartbeat);
     let status: 'finished' | 'stopped' | 'interrupted';
     let message: string;
+    const failed = this.history.filter((t) => t.state === 'failed').length;
     if (interrupted || (!this.done && this.stop === null)) {
       const count = this.storage.interruptActiveTrials(this.record.id);
       status = 'interrupted';
@@ -207,13 +209,12 @@ export class Sweep {
       message = this.stop;
       this.storage.setSweepState(this.record.id, 'stopped', message);
     } else {
-      const failed = this.history.filter((t) => t.state === 'failed').length;
       status = 'finished';
       message = `${this.completedCount} trial(s) complete${failed ? `, ${failed} failed` : ''}`;
       this.storage.setSweepState(this.record.id, 'finished', message);
     }
     this.record = this.storage.getSweep(this.record.name)!;
-    return { status, message };
+    return { status, message, failed };
   }
 
   /** Stops the heartbeat without writing anything: for when the database itself has failed. */
@@ -229,8 +230,3 @@ export class Sweep {
   }
 }
 
-/** A result record as JSON, with NaN and infinities spelt out (JSON.stringify would write them as null). */
-function showMetrics(result: Metrics): string {
-  const parts = Object.entries(result).map(([k, v]) => `${JSON.stringify(k)}:${typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v)}`);
-  return `{${parts.join(',')}}`;
-}

@@ -3,7 +3,7 @@
  * Spec validation reads these definitions, so adding a knob here is the one place that makes it sweepable.
  * `units_N`, `dropout_N` and `filters_N` set one layer or block (N from 1) and override the knob without N.
  */
-import { clip } from '../core/text.js';
+import { quoteValue } from '../core/text.js';
 import type { ParamValue } from '../space/distributions.js';
 
 type Models = readonly ('mlp' | 'cnn')[];
@@ -161,11 +161,6 @@ export function defaultTrainConfig(): TrainConfig {
   return out as unknown as TrainConfig;
 }
 
-/** A value as an error message quotes it: JSON, cut short (a 10,000-character string is no help). */
-function quote(value: unknown): string {
-  return clip(JSON.stringify(value) ?? String(value), 60);
-}
-
 /** Why `value` is not acceptable for knob `name`, or undefined when it is. */
 export function knobProblem(name: string, value: ParamValue): string | undefined {
   const def = knobDef(name);
@@ -173,11 +168,11 @@ export function knobProblem(name: string, value: ParamValue): string | undefined
   if (def.kind === 'enum') {
     return typeof value === 'string' && def.values.includes(value)
       ? undefined
-      : `expected one of ${def.values.map((v) => JSON.stringify(v)).join(', ')}, got ${quote(value)}`;
+      : `expected one of ${def.values.map((v) => JSON.stringify(v)).join(', ')}, got ${quoteValue(value, 60)}`;
   }
-  if (def.kind === 'bool') return typeof value === 'boolean' ? undefined : `expected true or false, got ${quote(value)}`;
-  if (def.kind === 'string') return typeof value === 'string' && def.pattern.test(value) ? undefined : `expected ${def.expected}, got ${quote(value)}`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a finite number, got ${typeof value === 'number' ? String(value) : quote(value)}`;
+  if (def.kind === 'bool') return typeof value === 'boolean' ? undefined : `expected true or false, got ${quoteValue(value, 60)}`;
+  if (def.kind === 'string') return typeof value === 'string' && def.pattern.test(value) ? undefined : `expected ${def.expected}, got ${quoteValue(value, 60)}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a finite number, got ${typeof value === 'number' ? String(value) : quoteValue(value, 60)}`;
   if (def.kind === 'int' && !Number.isInteger(value)) return `expected an integer, got ${value}`;
   const exMin = def.kind === 'float' && def.exclusiveMin;
   const exMax = def.kind === 'float' && def.exclusiveMax;

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TrialError } from '../errors.js';
+import { quoteValue } from '../core/text.js';
 import type { Params } from '../space/distributions.js';
 import type { EpochRecord, Metrics } from '../storage/storage.js';
 
@@ -79,30 +80,18 @@ export function loadObjective(url: string): Promise<Objective> {
   return loaded;
 }
 
-/** A value as a message shows it: NaN and infinities spelt out, strings quoted, long text cut. */
-function show(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  try {
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
 function asMetrics(value: unknown, metricName: string): Metrics {
   if (typeof value === 'number') return { [metricName]: value };
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const metrics: Metrics = {};
     for (const [k, v] of Object.entries(value)) {
-      if (typeof v !== 'number') throw new TrialError(`the objective returned a record whose "${k}" is not a number (${show(v)})`);
+      if (typeof v !== 'number') throw new TrialError(`the objective returned a record whose "${k}" is not a number (${quoteValue(v)})`);
       metrics[k] = v;
     }
     if (!(metricName in metrics)) throw new TrialError(`the objective returned a record without the metric "${metricName}" (keys: ${Object.keys(metrics).join(', ') || 'none'})`);
     return metrics;
   }
-  throw new TrialError(`the objective returned ${show(value)}; expected a number or a record of numbers holding "${metricName}"`);
+  throw new TrialError(`the objective returned ${quoteValue(value)}; expected a number or a record of numbers holding "${metricName}"`);
 }
 
 export async function runObjective(
@@ -118,12 +107,12 @@ export async function runObjective(
     ...info,
     // Checked as the final result is: what is stored must be what was meant (NaN would be stored as null).
     report(step, metrics) {
-      if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new TrialError(`trial.report: step must be an integer ≥ 0, got ${show(step)}`);
+      if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new TrialError(`trial.report: step must be an integer ≥ 0, got ${quoteValue(step)}`);
       if (reported.has(step)) throw new TrialError(`trial.report: step ${step} was already reported; report each step once`);
-      if (!metrics || typeof metrics !== 'object' || Array.isArray(metrics)) throw new TrialError(`trial.report(${step}): expected a record of metrics, got ${show(metrics)}`);
+      if (!metrics || typeof metrics !== 'object' || Array.isArray(metrics)) throw new TrialError(`trial.report(${step}): expected a record of metrics, got ${quoteValue(metrics)}`);
       const values: Metrics = {};
       for (const [k, v] of Object.entries(metrics)) {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new TrialError(`trial.report(${step}): metric "${k}" is ${show(v)}; metrics must be finite numbers`);
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new TrialError(`trial.report(${step}): metric "${k}" is ${quoteValue(v)}; metrics must be finite numbers`);
         values[k] = v;
       }
       reported.add(step);

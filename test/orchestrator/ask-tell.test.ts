@@ -32,7 +32,7 @@ describe('ask-and-tell', () => {
     }
     assert.equal(n, 20);
     assert.equal(sweep.done, true);
-    assert.deepEqual(sweep.close(), { status: 'finished', message: '20 trial(s) complete' });
+    assert.deepEqual(sweep.close(), { status: 'finished', message: '20 trial(s) complete', failed: 0 });
     const trials = storage.listTrials(sweep.record.id, { withEpochs: true });
     assert.ok(trials.every((t) => t.state === 'complete' && t.epochs!.length === 1));
     assert.equal(storage.getSweep('at')!.state, 'finished');

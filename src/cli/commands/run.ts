@@ -84,7 +84,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         const name = shellQuote(outcome.sweep.name);
         println(io.stdout, `saved in ${storage.file}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
       }
-      if (outcome.status === 'finished' && /failed|could not be saved/.test(outcome.message)) {
+      if (outcome.status === 'finished' && (outcome.failed || outcome.unsavedModels)) {
         println(io.stderr, `warning: ${outcome.sweep.name}: ${outcome.message}; see \`tfsweep trials ${shellQuote(outcome.sweep.name)}\` for the errors`);
       }
       return outcome.status === 'interrupted' && hangup ? 129 : EXIT[outcome.status];
