@@ -364,8 +364,7 @@ export class SqliteStorage implements Storage {
   ): void {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
-    this.db
-      .transaction(() => {
+    const write = this.db.transaction(() => {
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
       for (const x of executions) {
         this.stmts.insertExecution.run({
@@ -386,8 +385,8 @@ export class SqliteStorage implements Storage {
         error,
         now: now(),
       });
-    })
-      .immediate();
+    });
+    write.immediate();
   }
 
   /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */

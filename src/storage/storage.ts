@@ -77,8 +77,9 @@ export interface NewTrial {
 }
 
 /**
- * Everything tfsweep persists. One writer: only the orchestrator's thread calls the mutating methods, so no
- * implementation needs cross-process locking for writes.
+ * Everything tfsweep persists. Within a process only the orchestrator's thread calls the mutating methods;
+ * several processes (running different sweeps, or reading) may share one store, so every write that depends
+ * on a read is one transaction holding the write lock, and each listing is one consistent snapshot.
  */
 export interface Storage {
   createSweep(spec: SweepSpec, source: string): SweepRecord;
@@ -94,7 +95,7 @@ export interface Storage {
   setSweepState(sweepId: number, state: SweepState, message?: string | null): void;
   /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
   interruptActiveTrials(sweepId: number): number;
-  /** Creates the next-numbered trial in state running. */
+  /** Creates the next-numbered trial in state running; its distributions are the sweep's, stored once. */
   startTrial(sweepId: number, trial: NewTrial): TrialRecord;
   setTrialBackend(trialId: number, backend: string): void;
   /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
