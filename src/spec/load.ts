@@ -131,6 +131,7 @@ function readBounded(file: string, shownAs: string): string {
 /** Reads and validates a sweep file; errors name it as `shownAs` (the path the user typed). */
 export function loadSpecFile(file: string, shownAs: string = file): LoadedSpec {
   let source: string;
+  if (shownAs.trim() === '') throw new SpecError('expected the path of a sweep file, got an empty string', "''");
   try {
     if (statSync(file).isDirectory()) throw new SpecError('is a folder, not a sweep file', shownAs);
     source = readBounded(file, shownAs);

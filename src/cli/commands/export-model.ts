@@ -66,6 +66,7 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
       .option('db', dbOption),
   handler: (args, io) =>
     withStorage(openForReading(dbPath(io, args.db)), (storage) => {
+      if (args.out.trim() === '') throw new UsageError('--out: expected a folder path, got an empty string');
       const sweep = findSweep(storage, args.sweep);
       const trials = storage.listTrials(sweep.id);
       const trial = args.trial === undefined ? bestFirst(sweep.metric.goal, trials)[0] : trials.find((t) => t.number === args.trial);

@@ -2,6 +2,7 @@ import { writeFileSafely } from '../../files/atomic-write.js';
 import { EXPORT_FORMATS, exportLeaderboard, type ExportFormat } from '../../report/export.js';
 import { rankTrials } from '../../report/leaderboard.js';
 import path from 'node:path';
+import { UsageError } from '../../errors.js';
 import { dbOption, type Command } from '../command.js';
 import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
@@ -19,7 +20,8 @@ export const exportCommand: Command<{ sweep: string; format: ExportFormat; out?:
     withStorage(openForReading(dbPath(io, args.db)), (storage) => {
       const sweep = findSweep(storage, args.sweep);
       const text = exportLeaderboard(sweep, rankTrials(sweep, storage.listTrials(sweep.id, { withEpochs: true })), args.format);
-      if (!args.out) {
+      if (args.out !== undefined && args.out.trim() === '') throw new UsageError('--out: expected a file path, got an empty string');
+      if (args.out === undefined) {
         io.stdout.write(text);
         return 0;
       }
