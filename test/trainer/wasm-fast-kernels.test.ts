@@ -1,0 +1,167 @@
+/**
+ * tfsweep's faster wasm kernels against the cpu backend (the reference), on random shapes: batch 1 and odd
+ * sizes, strides 1–2, same/valid, transposed and broadcast batched matmuls. Relative error ≤ 1e-4.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { FAST_KERNELS, isFastKernel, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
+import { createRng } from '../../src/space/rng.js';
+
+const rng = createRng(2024);
+const rand = (shape: number[]): Float32Array => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1);
+
+/** Runs `fn` on both backends with the same inputs; returns the largest error relative to the output's scale. */
+async function compare(fn: (...t: tf.Tensor[]) => tf.Tensor, inputs: Array<[Float32Array, number[]]>): Promise<{ err: number; shape: number[] }> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const out = fn(...inputs.map(([v, s]) => tf.tensor(v, s)));
+      return { shape: out.shape, values: out.dataSync().slice() };
+    });
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  assert.deepEqual(wasm.shape, cpu.shape);
+  const scale = Math.max(1e-6, ...Array.from(cpu.values, Math.abs));
+  let err = 0;
+  for (let i = 0; i < cpu.values.length; i++) err = Math.max(err, Math.abs(cpu.values[i]! - wasm.values[i]!) / scale);
+  return { err, shape: cpu.shape };
+}
+
+describe('tfsweep wasm kernels match the cpu backend', () => {
+  before(async () => {
+    await tf.setBackend('wasm');
+    registerWasmKernels({ fast: true });
+    for (const name of FAST_KERNELS) assert.ok(isFastKernel(name), `${name} is tfsweep's`);
+  });
+
+  it('BatchMatMul with every transpose combination, batch 1, odd sizes and broadcast batch dims', async () => {
+    const cases: Array<[number[], number[], boolean, boolean]> = [];
+    for (const [m, k, n] of [[1, 1, 1], [1, 7, 3], [32, 784, 128], [33, 17, 9], [5, 128, 10]] as const) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) cases.push([ta ? [k, m] : [m, k], tb ? [n, k] : [k, n], ta, tb]);
+      }
+    }
+    cases.push([[2, 1, 3, 5], [4, 5, 6], false, false], [[2, 1, 5, 3], [4, 6, 5], true, true], [[3, 4, 7], [7, 2], false, false], [[1, 6, 4], [3, 6, 5], true, false]);
+    for (const [as, bs, ta, tb] of cases) {
+      const { err } = await compare((a, b) => tf.matMul(a!, b!, ta, tb), [[rand(as), as], [rand(bs), bs]]);
+      assert.ok(err <= 1e-4, `${as} × ${bs} ta=${ta} tb=${tb}: relative error ${err}`);
+    }
+  });
+
+  it('_FusedMatMul with bias and activation, transposed', async () => {
+    for (const [m, k, n] of [[32, 20, 8], [1, 5, 3], [17, 9, 11]] as const) {
+      for (const [ta, tb] of [[false, true], [true, false], [true, true]] as const) {
+        const as = ta ? [k, m] : [m, k];
+        const bs = tb ? [n, k] : [k, n];
+        for (const activation of ['linear', 'relu'] as const) {
+          const { err } = await compare((a, b, bias) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: ta, transposeB: tb, bias, activation }), [
+            [rand(as), as],
+            [rand(bs), bs],
+            [rand([n]), [n]],
+          ]);
+          assert.ok(err <= 1e-4, `${m}×${k}×${n} ta=${ta} tb=${tb} ${activation}: relative error ${err}`);
+        }
+      }
+    }
+  });
+
+  it('Conv2DBackpropInput (the input gradient of conv2d) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
+    let checked = 0;
+    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [28, 28, 16, 32, 3], [5, 8, 3, 2, 4]] as const) {
+      for (const stride of [1, 2] as const) {
+        for (const pad of ['same', 'valid'] as const) {
+          for (const batch of [1, 3]) {
+            const xs: [number, number, number, number] = [batch, h, w, cin];
+            const fs: [number, number, number, number] = [k, k, cin, cout];
+            await tf.setBackend('cpu');
+            const ys = tf.tidy(() => tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(fs) as tf.Tensor4D, stride, pad).shape) as number[];
+            const { err } = await compare(
+              (x, f, dy) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, f as tf.Tensor4D, stride, pad), dy!)))(x!),
+              [[rand(xs), xs], [rand(fs), fs], [rand(ys), ys]],
+            );
+            assert.ok(err <= 1e-4, `${xs} filter ${fs} stride ${stride} ${pad}: relative error ${err}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.equal(checked, 48);
+  });
+
+  it('Conv2DBackpropFilter (the filter gradient) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
+    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [14, 14, 16, 32, 3], [5, 8, 3, 2, 4]] as const) {
+      for (const stride of [1, 2] as const) {
+        for (const pad of ['same', 'valid'] as const) {
+          for (const batch of [1, 3]) {
+            const xs: [number, number, number, number] = [batch, h, w, cin];
+            const fs: [number, number, number, number] = [k, k, cin, cout];
+            await tf.setBackend('cpu');
+            const ys = tf.tidy(() => tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(fs) as tf.Tensor4D, stride, pad).shape) as number[];
+            const { err } = await compare(
+              (x, f, dy) => tf.grad((ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, ff as tf.Tensor4D, stride, pad), dy!)))(f!),
+              [[rand(xs), xs], [rand(fs), fs], [rand(ys), ys]],
+            );
+            assert.ok(err <= 1e-4, `${xs} filter ${fs} stride ${stride} ${pad}: relative error ${err}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('MaxPoolGrad: pools 2–3, strides 1–2, same/valid, with ties (the first maximum takes the gradient)', async () => {
+    for (const [h, w, c] of [[28, 28, 16], [7, 9, 3], [5, 5, 1]] as const) {
+      for (const [pool, stride] of [[2, 2], [3, 2], [2, 1], [3, 3]] as const) {
+        for (const pad of ['same', 'valid'] as const) {
+          for (const batch of [1, 2]) {
+            const xs: [number, number, number, number] = [batch, h, w, c];
+            // Values from a small set, many of them zero as after a ReLU: windows with ties everywhere.
+            const x = Float32Array.from(rand(xs), (v) => Math.max(0, Math.round(v * 3)));
+            await tf.setBackend('cpu');
+            const ys = tf.tidy(() => tf.maxPool(tf.zeros(xs) as tf.Tensor4D, pool, stride, pad).shape) as number[];
+            const { err } = await compare(
+              (xx, dy) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, pool, stride, pad), dy!)))(xx!),
+              [[x, xs], [rand(ys), ys]],
+            );
+            assert.ok(err <= 1e-4, `${xs} pool ${pool} stride ${stride} ${pad}: relative error ${err}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('conv2dTranspose (the same kernel used forward) agrees too', async () => {
+    for (const [pad, stride] of [['same', 2], ['valid', 1], ['valid', 2]] as const) {
+      const xs = [2, 5, 4, 3];
+      const fs = [3, 3, 6, 3];
+      const outShape: [number, number, number, number] = [2, stride === 2 ? (pad === 'same' ? 10 : 11) : 7, stride === 2 ? (pad === 'same' ? 8 : 9) : 6, 6];
+      const { err } = await compare((x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, outShape, stride, pad), [[rand(xs), xs], [rand(fs), fs]]);
+      assert.ok(err <= 1e-4, `${pad} stride ${stride}: relative error ${err}`);
+    }
+  });
+
+  it('registerWasmKernels({ fast: false }) puts the stock kernels back, and fast: true tfsweep\'s again', () => {
+    registerWasmKernels({ fast: false });
+    for (const name of FAST_KERNELS) assert.ok(!isFastKernel(name), name);
+    registerWasmKernels({ fast: true });
+    for (const name of FAST_KERNELS) assert.ok(isFastKernel(name), name);
+  });
+
+  it('frees every intermediate: tensor count and bytes unchanged after gradients through all three kernels', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory();
+    tf.tidy(() => {
+      const x = tf.randomNormal([3, 9, 9, 2]);
+      const f = tf.randomNormal([3, 3, 2, 4]);
+      const wd = tf.randomNormal([4 * 5 * 5, 7]);
+      const loss = (xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.matMul(tf.reshape(tf.maxPool(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same'), 2, 2, 'same'), [3, -1]), wd));
+      tf.grads(loss)([x, f]).forEach((g) => g.dataSync());
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, activation: 'relu' })))([tf.randomNormal([4, 6]), tf.randomNormal([6, 5])]).forEach((g) => g.dataSync());
+    });
+    const after = tf.memory();
+    assert.equal(after.numTensors, before.numTensors);
+    assert.equal(after.numBytes, before.numBytes);
+  });
+});
