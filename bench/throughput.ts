@@ -2,6 +2,9 @@
  * Training throughput inside tfsweep versus a bare tfjs `model.fit` of the same model on the same backend and
  * data: the cost of the orchestration (worker thread, per-epoch seeded shuffle, reports, SQLite writes).
  *
+ * First, on the wasm backend, the stock kernels against tfsweep's kernels for the reference models
+ * (bench/kernel-throughput.ts).
+ *
  *   npm run bench            (defaults: MLP 784-128-10, batch 32, 20,000 images, 2 epochs, 3 rounds)
  *   BENCH_ROUNDS=5 BENCH_TRAIN_SIZE=60000 npm run bench
  */
@@ -15,6 +18,7 @@ import { SqliteStorage } from '../src/storage/sqlite.js';
 import { initBackend } from '../src/trainer/backend.js';
 import { makeSplits } from '../src/trainer/data.js';
 import { loadMnist } from '../src/trainer/mnist.js';
+import { compareKernels, kernelTable } from './kernel-throughput.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TRAIN_SIZE = Number(process.env.BENCH_TRAIN_SIZE ?? 20000);
@@ -96,6 +100,12 @@ if (!isMainThread) {
 
 async function benchmark(): Promise<void> {
   const backend = await initBackend();
+  // Stock wasm kernels against tfsweep's, side by side (BENCH_KERNELS=0 skips this part).
+  if (backend === 'wasm' && process.env.BENCH_KERNELS !== '0') {
+    const kernels = await compareKernels(Math.max(3, ROUNDS), (line) => console.error(line));
+    console.log(kernelTable(kernels, Math.max(3, ROUNDS)));
+    console.log(`wrote ${writeResult('kernel-throughput', kernels)}\n`);
+  }
   const bare: number[] = [];
   const bareWorker: number[] = [];
   const inside: number[] = [];

@@ -1,0 +1,129 @@
+/**
+ * Training throughput of a bare tfjs `model.fit` with the wasm backend's stock kernels against tfsweep's
+ * kernels, side by side in one process (the kernels are swapped between runs, rounds interleaved), and
+ * PyTorch on the same core as the reference where `python3` has `torch`. Median of BENCH_ROUNDS (≥ 3).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { median } from 'simple-statistics';
+import { registerWasmKernels } from '../src/trainer/wasm-kernels.js';
+import { loadMnist } from '../src/trainer/mnist.js';
+import { referenceModel, type ReferenceModel } from './models.js';
+
+export interface KernelCase {
+  label: string;
+  model: ReferenceModel;
+  batch: number;
+  samples: number;
+}
+
+export const KERNEL_CASES: KernelCase[] = [
+  { label: 'MLP 784-128-10, batch 32', model: 'mlp', batch: 32, samples: 8000 },
+  { label: 'MLP 784-128-10, batch 128', model: 'mlp', batch: 128, samples: 8000 },
+  { label: 'MLP 784-512-512-512-10, batch 32', model: 'mlp-3x512', batch: 32, samples: 2000 },
+  { label: 'CNN conv16-pool-conv32-pool-dense, batch 64', model: 'cnn', batch: 64, samples: 2000 },
+];
+
+/** Samples/s of one epoch of model.fit (after one warm-up epoch), Adam, the first `samples` MNIST images. */
+async function fitRate(c: KernelCase): Promise<number> {
+  const mnist = loadMnist();
+  const x = tf.tensor4d(Float32Array.from(mnist.train.images.subarray(0, c.samples * 784), (v) => v / 255), [c.samples, 28, 28, 1]);
+  const y = tf.oneHot(tf.tensor1d(Int32Array.from(mnist.train.labels.subarray(0, c.samples)), 'int32'), 10);
+  const model = referenceModel(c.model);
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const fit = () => model.fit(x, y, { epochs: 1, batchSize: c.batch, shuffle: false, verbose: 0, yieldEvery: 'never' });
+  await fit();
+  const t0 = performance.now();
+  await fit();
+  const rate = c.samples / ((performance.now() - t0) / 1000);
+  model.dispose();
+  optimizer.dispose();
+  tf.dispose([x, y]);
+  return rate;
+}
+
+const TORCH_SCRIPT = `
+import sys, time, json, torch, torch.nn as nn
+torch.set_num_threads(1)
+kind, batch, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+torch.manual_seed(0)
+if kind == 'cnn':
+    m = nn.Sequential(nn.Conv2d(1,16,3,padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16,32,3,padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(), nn.Linear(32*7*7,10))
+else:
+    hidden = [128] if kind == 'mlp' else [512,512,512]
+    layers, prev = [nn.Flatten()], 784
+    for h in hidden: layers += [nn.Linear(prev,h), nn.ReLU()]; prev = h
+    m = nn.Sequential(*layers, nn.Linear(prev,10))
+x = torch.rand(n,1,28,28); y = torch.randint(0,10,(n,))
+opt = torch.optim.Adam(m.parameters(), 1e-3); lossf = nn.CrossEntropyLoss()
+def epoch():
+    for i in range(0, n, batch):
+        opt.zero_grad(); loss = lossf(m(x[i:i+batch]), y[i:i+batch]); loss.backward(); opt.step()
+epoch(); t = time.perf_counter(); epoch(); print(json.dumps(n / (time.perf_counter() - t)))
+`;
+
+/** Pythons to try for PyTorch: BENCH_PYTHON, Debian's (where python3-torch installs), then the one on PATH. */
+const PYTHONS = [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
+
+/** PyTorch's samples/s for the same model and batch on one thread, or null where torch is missing. */
+function torchRate(c: KernelCase): number | null {
+  const script = path.join(os.tmpdir(), `tfsweep-bench-torch-${process.pid}.py`);
+  writeFileSync(script, TORCH_SCRIPT);
+  // OpenBLAS settings some machines carry for old builds would slow the reference: not for this command.
+  const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
+  for (const python of PYTHONS) {
+    try {
+      const out = execFileSync(python, [script, c.model, String(c.batch), String(c.samples * 2)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+      return Number(out.trim());
+    } catch {
+      // not this python
+    }
+  }
+  return null;
+}
+
+export interface KernelResult {
+  label: string;
+  stock: number;
+  tfsweep: number;
+  speedup: number;
+  torch: number | null;
+}
+
+/** Stock and tfsweep kernels on the wasm backend (already set), rounds interleaved; PyTorch after. */
+export async function compareKernels(rounds: number, log: (line: string) => void): Promise<KernelResult[]> {
+  const results: KernelResult[] = [];
+  for (const c of KERNEL_CASES) {
+    const stock: number[] = [];
+    const fast: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      registerWasmKernels({ fast: false });
+      stock.push(await fitRate(c));
+      registerWasmKernels({ fast: true });
+      fast.push(await fitRate(c));
+      log(`${c.label}, round ${r + 1}/${rounds}: stock ${stock[r]!.toFixed(0)}/s, tfsweep ${fast[r]!.toFixed(0)}/s`);
+    }
+    const torch = torchRate(c);
+    results.push({ label: c.label, stock: median(stock), tfsweep: median(fast), speedup: median(fast) / median(stock), torch });
+  }
+  registerWasmKernels({ fast: true });
+  return results;
+}
+
+export function kernelTable(results: KernelResult[], rounds: number): string {
+  const lines = [
+    `\nwasm backend, bare model.fit (Adam), one thread, stock kernels vs tfsweep's, median of ${rounds} interleaved rounds`,
+    '| model | stock wasm samples/s | tfsweep kernels samples/s | speed-up | PyTorch 1 thread samples/s | tfsweep / PyTorch |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const torch = r.torch === null ? 'not installed' : r.torch.toFixed(0);
+    const vs = r.torch === null ? '–' : (r.tfsweep / r.torch).toFixed(3);
+    lines.push(`| ${r.label} | ${r.stock.toFixed(0)} | ${r.tfsweep.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${torch} | ${vs} |`);
+  }
+  return lines.join('\n');
+}
