@@ -102,3 +102,25 @@ export function makeSplits(
   applyNormalization(validation.x, normalization);
   return { train, validation, features: set.rows * set.cols, normalization };
 }
+
+/**
+ * The splits of the last few (dataset, options) a thread asked for. Every trial of a sweep shares its subset
+ * and validation split (they depend on the sweep's seed only), so a worker builds them once per sweep rather
+ * than once per trial (tens of ms and a float32 copy of the subset each time). Callers must not modify them.
+ */
+const recent: Array<{ set: ImageSet; key: string; splits: Splits }> = [];
+const RECENT_SPLITS = 2;
+
+export function cachedSplits(set: ImageSet, options: Parameters<typeof makeSplits>[1]): Splits {
+  const key = JSON.stringify([options.trainSize, options.validationSplit, options.sweepSeed, options.normalization ?? 'scale']);
+  const hit = recent.findIndex((r) => r.set === set && r.key === key);
+  if (hit >= 0) {
+    const [entry] = recent.splice(hit, 1);
+    recent.unshift(entry!);
+    return entry!.splits;
+  }
+  const splits = makeSplits(set, options);
+  recent.unshift({ set, key, splits });
+  recent.length = Math.min(recent.length, RECENT_SPLITS);
+  return splits;
+}

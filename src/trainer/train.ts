@@ -9,7 +9,7 @@ import type { EpochRecord, Metrics } from '../storage/storage.js';
 import type { TrainConfig } from './knobs.js';
 import type { ImageSet } from './mnist.js';
 import { buildModel, makeOptimizer } from './models.js';
-import { applyNormalization, makeSplits } from './data.js';
+import { applyNormalization, cachedSplits } from './data.js';
 import { augmentImage, augmentationEnabled } from './augment.js';
 import { EarlyStopping, LrSchedule } from './schedule.js';
 import { fileSystem, type ModelMetadata } from './model-io.js';
@@ -60,7 +60,7 @@ function weightsFinite(model: tf.LayersModel): boolean {
 
 export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   const { config, data } = input;
-  const splits = makeSplits(data.train, {
+  const splits = cachedSplits(data.train, {
     trainSize: config.train_size,
     validationSplit: config.validation_split,
     sweepSeed: input.sweepSeed,
