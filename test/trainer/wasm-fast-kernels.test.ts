@@ -68,9 +68,10 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
     }
   });
 
-  it('Conv2DBackpropInput (the input gradient of conv2d) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
+  /** The gradient of sum(conv2d(x, f) · dy) with respect to x or f, on both backends, over random shapes. */
+  async function convGradientCases(wrt: 'input' | 'filter', largest: readonly [number, number, number, number, number]): Promise<number> {
     let checked = 0;
-    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [28, 28, 16, 32, 3], [5, 8, 3, 2, 4]] as const) {
+    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], largest, [5, 8, 3, 2, 4]] as const) {
       for (const stride of [1, 2] as const) {
         for (const pad of ['same', 'valid'] as const) {
           for (const batch of [1, 3]) {
@@ -78,37 +79,26 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
             const fs: [number, number, number, number] = [k, k, cin, cout];
             await tf.setBackend('cpu');
             const ys = tf.tidy(() => tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(fs) as tf.Tensor4D, stride, pad).shape) as number[];
+            const loss = (x: tf.Tensor, f: tf.Tensor, dy: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad), dy));
             const { err } = await compare(
-              (x, f, dy) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, f as tf.Tensor4D, stride, pad), dy!)))(x!),
+              (x, f, dy) => (wrt === 'input' ? tf.grad((xx: tf.Tensor) => loss(xx, f!, dy!))(x!) : tf.grad((ff: tf.Tensor) => loss(x!, ff, dy!))(f!)),
               [[rand(xs), xs], [rand(fs), fs], [rand(ys), ys]],
             );
-            assert.ok(err <= 1e-4, `${xs} filter ${fs} stride ${stride} ${pad}: relative error ${err}`);
+            assert.ok(err <= 1e-4, `${wrt} gradient, ${xs} filter ${fs} stride ${stride} ${pad}: relative error ${err}`);
             checked++;
           }
         }
       }
     }
-    assert.equal(checked, 48);
+    return checked;
+  }
+
+  it('Conv2DBackpropInput (the input gradient of conv2d) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
+    assert.equal(await convGradientCases('input', [28, 28, 16, 32, 3]), 48);
   });
 
   it('Conv2DBackpropFilter (the filter gradient) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
-    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [14, 14, 16, 32, 3], [5, 8, 3, 2, 4]] as const) {
-      for (const stride of [1, 2] as const) {
-        for (const pad of ['same', 'valid'] as const) {
-          for (const batch of [1, 3]) {
-            const xs: [number, number, number, number] = [batch, h, w, cin];
-            const fs: [number, number, number, number] = [k, k, cin, cout];
-            await tf.setBackend('cpu');
-            const ys = tf.tidy(() => tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(fs) as tf.Tensor4D, stride, pad).shape) as number[];
-            const { err } = await compare(
-              (x, f, dy) => tf.grad((ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, ff as tf.Tensor4D, stride, pad), dy!)))(f!),
-              [[rand(xs), xs], [rand(fs), fs], [rand(ys), ys]],
-            );
-            assert.ok(err <= 1e-4, `${xs} filter ${fs} stride ${stride} ${pad}: relative error ${err}`);
-          }
-        }
-      }
-    }
+    assert.equal(await convGradientCases('filter', [14, 14, 16, 32, 3]), 48);
   });
 
   it('MaxPoolGrad: pools 2–3, strides 1–2, same/valid, with ties (the first maximum takes the gradient)', async () => {
