@@ -7,6 +7,7 @@
  *   backward pass of every dense layer (x^T·dy, dy·W^T) fell to a scalar loop ~10× slower. A Transpose (cheap)
  *   first, then the fast path.
  * - MaxPoolGrad: one cache-friendly pass in JS over the wasm heap.
+ * - GatherV2 along axis 0 (model.fit's batches): one row copy per index instead of element by element.
  * - Conv2DBackpropInput: the input gradient is a plain convolution of the output gradient (dilated by the
  *   stride, padded to "full") with the filter flipped in space and its channels swapped — XNNPACK's conv,
  *   instead of the stock scalar loop.
@@ -85,6 +86,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
 /** The wasm backend's own API for a kernel written in JS over its heap, as its stock Fill kernel does. */
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A view of the tensor's memory, typed by its dtype (Float32Array, Int32Array or Uint8Array). */
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
@@ -203,7 +205,41 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] 
   return c.finish(dx);
 }
 
+/**
+ * GatherV2 along axis 0 (how model.fit cuts every batch out of the epoch's tensors) as one row copy per index
+ * on the wasm heap. The stock kernel copies element by element: at batch 128 it took 45% of an MLP's step.
+ * Other axes, batch dims and out-of-range indices go to the stock kernel.
+ */
+function gatherV2(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const { axis, batchDims } = attrs as { axis: number; batchDims: number };
+  const fallback = (): tf.TensorInfo | tf.TensorInfo[] => stockKernel('GatherV2')(args);
+  const rank = x.shape.length;
+  if (batchDims || rank === 0 || (axis !== 0 && axis !== -rank) || x.dtype === 'string' || indices.dtype !== 'int32') return fallback();
+  const wasm = backend as WasmBackend;
+  const rows = x.shape[0]!;
+  const row = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const count = indices.shape.reduce((a, b) => a * b, 1);
+  const out = wasm.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  const idx = wasm.typedArrayFromHeap(indices) as unknown as Int32Array;
+  for (let i = 0; i < count; i++) {
+    if (idx[i]! < 0 || idx[i]! >= rows) {
+      (backend as { disposeData(id: unknown): void }).disposeData(out.dataId);
+      return fallback(); // says which index is out of range
+    }
+  }
+  const src = wasm.typedArrayFromHeap(x);
+  const dst = wasm.typedArrayFromHeap(out);
+  for (let i = 0; i < count; i++) {
+    const from = idx[i]! * row;
+    dst.set(src.subarray(from, from + row), i * row);
+  }
+  return out;
+}
+
 const FAST: Record<string, KernelFunc> = {
+  GatherV2: gatherV2,
   BatchMatMul: untransposed('BatchMatMul'),
   _FusedMatMul: untransposed('_FusedMatMul'),
   Conv2DBackpropInput: conv2DBackpropInput,

@@ -122,6 +122,19 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
     }
   });
 
+  it('GatherV2 along axis 0 (float32 and int32, repeated indices, rank 1–4); other axes through the stock kernel', async () => {
+    for (const [shape, axis] of [[[50, 28, 28, 1], 0], [[7, 3], 0], [[9], 0], [[6, 4, 5], -3], [[6, 4, 5], 1], [[5, 3], 1]] as const) {
+      const n = shape[axis < 0 ? axis + shape.length : axis]!;
+      const idx = Int32Array.from({ length: 13 }, (_, i) => (i * 7 + 3) % n);
+      const { err } = await compare((x) => tf.gather(x!, tf.tensor1d(idx, 'int32'), axis), [[rand([...shape]), [...shape]]]);
+      assert.ok(err === 0, `${shape} axis ${axis}: error ${err}`);
+    }
+    await tf.setBackend('wasm');
+    const ints = tf.tidy(() => tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([2, 0, 2], 'int32')).arraySync());
+    assert.deepEqual(ints, [[5, 6], [1, 2], [5, 6]]);
+    assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([3], 'int32'))), /not in \[0, 2\]/);
+  });
+
   it('conv2dTranspose (the same kernel used forward) agrees too', async () => {
     for (const [pad, stride] of [['same', 2], ['valid', 1], ['valid', 2]] as const) {
       const xs = [2, 5, 4, 3];
