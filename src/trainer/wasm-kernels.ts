@@ -114,6 +114,38 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, effectiveFilterHeight: efh, effectiveFilterWidth: efw } = info;
   const { top, left } = info.padInfo;
+  // The usual Keras pooling (2×2, stride 2, no padding): windows tile the input, no bounds to check, and each
+  // input receives from at most one output.
+  if (info.filterHeight === 2 && info.filterWidth === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && OH * 2 <= H && OW * 2 <= W) {
+    const rowStep = W * C;
+    for (let n = 0; n < batchSize; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          const b00 = ((n * H + 2 * oh) * W + 2 * ow) * C;
+          const gBase = ((n * OH + oh) * OW + ow) * C;
+          for (let ch = 0; ch < C; ch++) {
+            const i00 = b00 + ch;
+            const i01 = i00 + C;
+            const i10 = i00 + rowStep;
+            const i11 = i10 + C;
+            let at = i00;
+            let m = x[i00]!;
+            if (x[i01]! > m) {
+              m = x[i01]!;
+              at = i01;
+            }
+            if (x[i10]! > m) {
+              m = x[i10]!;
+              at = i10;
+            }
+            if (x[i11]! > m) at = i11;
+            dx[at] = g[gBase + ch]!;
+          }
+        }
+      }
+    }
+    return out;
+  }
   const best = new Float32Array(C);
   const at = new Int32Array(C);
   for (let n = 0; n < batchSize; n++) {
