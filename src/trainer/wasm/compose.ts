@@ -1,0 +1,73 @@
+/**
+ * What tfsweep's wasm kernels share: the stock kernels they are composed from (captured before anything is
+ * registered over them), a helper that frees intermediates, and the wasm backend's heap API.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+export type KernelFunc = (params: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+/** The attributes both convolution gradients carry (the filter's shape for one, the input's for the other). */
+export interface ConvGradAttrs {
+  strides: [number, number] | number;
+  pad: Pad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+  inputShape: [number, number, number, number];
+}
+
+export const single = (out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo => (Array.isArray(out) ? out[0]! : out);
+
+let fastKernels = true;
+
+/** Whether tfsweep's kernels are in use (set by registerWasmKernels); the added filter gradient follows it. */
+export function fastKernelsOn(): boolean {
+  return fastKernels;
+}
+
+export function setFastKernels(on: boolean): void {
+  fastKernels = on;
+}
+
+/** The stock wasm kernels, captured before anything is registered over them. */
+export const stock = new Map<string, tf.KernelConfig>();
+
+export function stockKernel(name: string): KernelFunc {
+  const config = stock.get(name) ?? tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`the wasm backend has no ${name} kernel`);
+  return config.kernelFunc as KernelFunc;
+}
+
+/** Runs stock kernels and frees their intermediates when done. */
+export class Composer {
+  private readonly temps: tf.TensorInfo[] = [];
+  constructor(private readonly backend: unknown) {}
+
+  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    const out = single(stockKernel(name)({ inputs, backend: this.backend, attrs }));
+    this.temps.push(out);
+    return out;
+  }
+
+  /** Frees `t` with the intermediates (a tensor the kernel made itself). */
+  adopt(t: tf.TensorInfo): void {
+    this.temps.push(t);
+  }
+
+  /** The last result is the kernel's output; everything before it is freed. */
+  finish(out: tf.TensorInfo): tf.TensorInfo {
+    const backend = this.backend as { disposeData(id: unknown): void };
+    for (const t of this.temps) if (t !== out) backend.disposeData(t.dataId);
+    return out;
+  }
+}
+
+/** The wasm backend's own API for a kernel written in JS over its heap, as its stock Fill kernel does. */
+export interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A view of the tensor's memory, typed by its dtype (Float32Array, Int32Array or Uint8Array). */
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
