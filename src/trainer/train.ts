@@ -13,6 +13,7 @@ import { applyNormalization, cachedSplits } from './data.js';
 import { augmentImage, augmentationEnabled } from './augment.js';
 import { EarlyStopping, LrSchedule } from './schedule.js';
 import { fileSystem, type ModelMetadata } from './model-io.js';
+import { epochTensorOnHeap } from './wasm/compose.js';
 
 export interface TrainInput {
   config: TrainConfig;
@@ -91,7 +92,11 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     const features = splits.features;
     const order = new Int32Array(count);
     for (let i = 0; i < count; i++) order[i] = i;
-    const xBuf = new Float32Array(count * features);
+    // On wasm the epoch's images are written straight into one tensor on the backend's heap, allocated once per
+    // trial: no JS copy to upload every epoch, half the memory traffic (two workers share the bandwidth).
+    const onHeap = epochTensorOnHeap([count, rows, cols, 1]);
+    if (onHeap) keep(onHeap.tensor);
+    const xBuf = onHeap ? null : new Float32Array(count * features);
     const yBuf = new Int32Array(count);
     const augment = config.augment && augmentationEnabled(config);
     const augmentRng = createRng(deriveSeed(input.trialSeed, 'augment'));
@@ -102,13 +107,15 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       shuffleInPlace(order, rng);
       const started = performance.now();
+      // The heap view is taken afresh each epoch: a heap that grew since detaches the old one.
+      const target = onHeap ? onHeap.view() : xBuf!;
       for (let i = 0; i < count; i++) {
         const src = order[i]!;
-        if (augment) augmentImage(splits.train.x, src * features, xBuf, i * features, rows, cols, config, augmentRng);
-        else xBuf.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
+        if (augment) augmentImage(splits.train.x, src * features, target, i * features, rows, cols, config, augmentRng);
+        else target.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
         yBuf[i] = splits.train.y[src]!;
       }
-      const xs = tf.tensor4d(xBuf, [count, rows, cols, 1]);
+      const xs = onHeap ? onHeap.tensor : tf.tensor4d(xBuf!, [count, rows, cols, 1]);
       const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(yBuf, 'int32'), data.classes));
       let history: tf.History;
       try {
@@ -123,7 +130,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
           yieldEvery: 'never',
         });
       } finally {
-        xs.dispose();
+        if (!onHeap) xs.dispose();
         ys.dispose();
       }
       const metrics = renameMetrics(

@@ -71,3 +71,14 @@ export interface WasmBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
+
+/**
+ * A float32 tensor of `shape` owned by the caller, and a view of its memory to write into, when the backend is
+ * wasm; null elsewhere. Only for a tensor nothing else references (no clone, no assign).
+ */
+export function epochTensorOnHeap(shape: number[]): { tensor: tf.Tensor; view: () => Float32Array } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const tensor = tf.zeros(shape, 'float32');
+  const backend = tf.backend() as unknown as WasmBackend;
+  return { tensor, view: () => backend.typedArrayFromHeap(tensor) };
+}
