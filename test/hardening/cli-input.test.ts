@@ -8,7 +8,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli, tempDir, tinySweep, writeFile } from '../helpers.js';
-import { cli, isOneLineError, objective, programSweep, query } from './util.js';
+import { cli, folderWithSweep, isOneLineError, objective, programSweep, query } from './util.js';
 
 describe('audit D2: the whole argument vector is checked before any command runs', () => {
   const dir = tempDir();
@@ -83,11 +83,9 @@ describe('audit D2: the whole argument vector is checked before any command runs
 });
 
 describe('audit D16/D22: bad database files and paths are one line, exit 2, and left untouched', () => {
-  const dir = tempDir();
+  let dir = '';
   before(async () => {
-    objective(dir);
-    writeFile(dir, 'p.yaml', programSweep('p', 3));
-    assert.equal((await cli(['run', 'p.yaml', '--db', 'good.db'], dir)).code, 0);
+    dir = await folderWithSweep('good.db');
   });
 
   it('D16: text, random bytes, a folder, an empty path, a truncated file and a foreign SQLite file', async () => {

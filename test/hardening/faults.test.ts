@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { BIN, runCli, tempDir, writeFile } from '../helpers.js';
-import { IS_ROOT, cli, isOneLineError, mountTmpfs, objective, programSweep, query, remount, stateCounts } from './util.js';
+import { IS_ROOT, cli, folderWithSweep, isOneLineError, mountTmpfs, objective, programSweep, query, remount, stateCounts } from './util.js';
 
 function tryMount(dir: string, size: string): (() => void) | null {
   if (!IS_ROOT) return null;
@@ -163,12 +163,8 @@ describe('audit D9: a full disk under the database stops the sweep cleanly', () 
 
 describe('audit D12: results on read-only media can be read', () => {
   it('D12: a cleanly closed WAL database on a read-only bind mount is listed and ranked; run says it cannot write', async (t) => {
-    const dir = tempDir();
+    const dir = await folderWithSweep('ro/x.db');
     const ro = path.join(dir, 'ro');
-    mkdirSync(ro);
-    objective(dir);
-    writeFile(dir, 'p.yaml', programSweep('p', 3));
-    assert.equal((await cli(['run', 'p.yaml', '--db', 'ro/x.db'], dir)).code, 0);
     assert.ok(!existsSync(path.join(ro, 'x.db-wal')) || query(path.join(ro, 'x.db'), 'PRAGMA wal_checkpoint(TRUNCATE)'));
     if (!IS_ROOT) return t.skip('needs root for a read-only bind mount');
     const { execFileSync } = await import('node:child_process');

@@ -12,7 +12,7 @@ import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadMnist } from '../../src/trainer/mnist.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
-import { IS_ROOT, cli, isOneLineError, mountTmpfs, objective, programSweep, query, remount, stateCounts } from './util.js';
+import { IS_ROOT, cli, folderWithSweep, isOneLineError, mountTmpfs, query, remount, stateCounts } from './util.js';
 
 const mnist = loadMnist();
 
@@ -148,11 +148,9 @@ describe('audit D7: a model that cannot be saved is a failed save, not a failed 
 });
 
 describe('audit D5: export --out never replaces a symlink, FIFO or device', () => {
-  const dir = tempDir();
+  let dir = '';
   before(async () => {
-    objective(dir);
-    writeFile(dir, 'p.yaml', programSweep('p', 3));
-    assert.equal((await cli(['run', 'p.yaml', '--db', 'x.db'], dir)).code, 0);
+    dir = await folderWithSweep('x.db');
   });
 
   it('D5: through a symlink the target file is replaced and the link stays', async () => {

@@ -3,9 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { writeFile } from '../helpers.js';
+import { cli, tempDir, writeFile } from '../helpers.js';
 
 export { cli } from '../helpers.js';
+
 
 /** An objective module reporting `steps` steps of `value: p.x + step` and returning p.x. */
 export function objective(dir: string, file = 'obj.mjs', steps = 3, waitMs = 0): string {
@@ -19,6 +20,16 @@ export function objective(dir: string, file = 'obj.mjs', steps = 3, waitMs = 0):
 /** A random-search program sweep over x in [0, 1]. */
 export function programSweep(name: string, runCap: number, extra = '', program = './obj.mjs'): string {
   return `name: ${name}\nmethod: random\nseed: 3\nrun_cap: ${runCap}\nworkers: 2\nprogram: ${program}\nparameters:\n  x: {min: 0.0, max: 1.0}\n${extra}`;
+}
+
+/** A new folder holding a finished 3-trial program sweep "p" (objective obj.mjs, file p.yaml) in `db`. */
+export async function folderWithSweep(db: string): Promise<string> {
+  const dir = tempDir();
+  objective(dir);
+  writeFile(dir, 'p.yaml', programSweep('p', 3));
+  const r = await cli(['run', 'p.yaml', '--db', db], dir);
+  if (r.code !== 0) throw new Error(`the setup sweep failed: ${r.stderr}`);
+  return dir;
 }
 
 /** Rows of a query on a database file, opened read-only. */
