@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { StorageError, UsageError, errorMessage } from '../errors.js';
 import { modelsDirFor, ownedModelDir, removeModelDir, removeOrphanModels } from '../files/model-folders.js';
+import { MAX_WORKERS } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/types.js';
 import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
@@ -25,8 +26,7 @@ import { Sweep } from './sweep.js';
 
 export { checkDataset, checkProgram } from './preflight.js';
 
-/** The most parallel trials one process runs (a sweep file's `workers` and `--workers` alike). */
-export const MAX_WORKERS = 256;
+export { MAX_WORKERS };
 
 export interface RunSweepOptions {
   loaded: LoadedSpec;

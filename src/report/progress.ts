@@ -27,7 +27,8 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   let done = 0;
   let planned: number | null = null;
   const out = options.out as NodeJS.WritableStream & { destroyed?: boolean };
-  // Lines are made printable here, once: trial errors and parameter values may hold terminal escapes.
+  // Every line is made printable where it is written (here and in multibar.log below), once: trial errors
+  // and parameter values may hold terminal escapes.
   const write = (line: string): void => {
     if (!out.destroyed) out.write(`${printable(line)}\n`);
   };
@@ -37,10 +38,10 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   const trialLine = (trial: TrialRecord): string => {
     const progress = `[${done}/${planned ?? '?'}]`;
     if (trial.state === 'complete') {
-      const note = trial.error ? ` [${printable(trial.error)}]` : '';
+      const note = trial.error ? ` [${trial.error}]` : '';
       return `${progress} trial ${trial.number} complete ${metric}=${formatNumber(trial.value)} best=${formatNumber(best)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
     }
-    return `${progress} trial ${trial.number} ${trial.state}: ${printable(trial.error ?? '')} (${formatParams(trial.params)})`;
+    return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''} (${formatParams(trial.params)})`;
   };
 
   const startLine = (e: Extract<SweepEvent, { type: 'sweep-start' }>): string =>

@@ -15,6 +15,8 @@ export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 export const NAME_MAX_LENGTH = 128;
 /** A categorical's values are kept in memory and in the stored spec: a bound keeps both small. */
 export const MAX_CATEGORICAL_VALUES = 100_000;
+/** The most parallel trials one process runs: a sweep file's `workers` and `--workers` alike. */
+export const MAX_WORKERS = 256;
 /** Far beyond any real search space; every trial stores one row per parameter. */
 export const MAX_PARAMETERS = 1000;
 
@@ -61,8 +63,7 @@ export const sweepSchema = {
     },
     run_cap: count(1),
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-    // The same bound as --workers (MAX_WORKERS in orchestrator/run-sweep.ts).
-    workers: { type: 'integer', minimum: 1, maximum: 256 },
+    workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },
     max_consecutive_failures: count(1),
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
     save_models: count(0),

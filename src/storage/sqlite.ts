@@ -33,22 +33,24 @@ export class SchemaVersionError extends Error {
 export function migrate(db: Database.Database): { from: number; to: number } {
   const version = (): number => db.pragma('user_version', { simple: true }) as number;
   const first = version();
-  const refuseNewer = (v: number): void => {
-    if (v > SCHEMA_VERSION) {
-      throw new SchemaVersionError(`${db.name}: database schema version ${v} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`);
-    }
-  };
-  refuseNewer(first);
+  refuseNewer(first, db.name);
   if (first === SCHEMA_VERSION) return { from: first, to: first };
   return db
     .transaction(() => {
       const from = version();
-      refuseNewer(from);
+      refuseNewer(from, db.name);
       for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return { from, to: SCHEMA_VERSION };
     })
     .immediate();
+}
+
+/** A database written by a newer tfsweep is refused, for reading and writing alike, rather than guessed at. */
+function refuseNewer(version: number, file: string): void {
+  if (version > SCHEMA_VERSION) {
+    throw new SchemaVersionError(`${file}: database schema version ${version} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`);
+  }
 }
 
 export interface SqliteOptions {
@@ -137,9 +139,13 @@ function setWal(db: Database.Database): void {
   }
 }
 
+function tableNames(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+}
+
 /** A database at the current version that lacks one of its tables was damaged or edited: said in one line. */
 function checkTables(db: Database.Database, file: string): void {
-  const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name));
+  const present = new Set(tableNames(db));
   const missing = OUR_TABLES.filter((t) => !present.has(t));
   if (missing.length) throw new UsageError(`${file}: the database is damaged: table(s) ${missing.join(', ')} missing`);
 }
@@ -147,10 +153,7 @@ function checkTables(db: Database.Database, file: string): void {
 /** A SQLite file that holds other tables and no tfsweep schema is someone else's: never migrate it. */
 function checkOurs(db: Database.Database, file: string): void {
   if ((db.pragma('user_version', { simple: true }) as number) !== 0) return;
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map(
-    (r) => r.name,
-  );
-  const foreign = tables.filter((t) => !OUR_TABLES.includes(t));
+  const foreign = tableNames(db).filter((t) => !OUR_TABLES.includes(t) && !t.startsWith('sqlite_'));
   if (foreign.length) throw new UsageError(`${file}: not a tfsweep database (it holds other tables: ${foreign.slice(0, 5).join(', ')})`);
 }
 
@@ -171,9 +174,7 @@ export class SqliteStorage implements Storage {
         migrate(this.db);
       } else {
         const version = this.db.pragma('user_version', { simple: true }) as number;
-        if (version > SCHEMA_VERSION) {
-          throw new SchemaVersionError(`${file}: database schema version ${version} is newer than this tfsweep understands (${SCHEMA_VERSION}); upgrade tfsweep`);
-        }
+        refuseNewer(version, file);
         if (version === 0) throw new UsageError(`${file}: not a tfsweep database (it holds no tfsweep tables)`);
         if (version < SCHEMA_VERSION) {
           throw new SchemaVersionError(
