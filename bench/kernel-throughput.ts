@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { median } from 'simple-statistics';
 import { registerWasmKernels } from '../src/trainer/wasm-kernels.js';
+import { FusedAdam } from '../src/trainer/wasm/adam.js';
 import { loadMnist } from '../src/trainer/mnist.js';
 import { referenceModel, type ReferenceModel } from './models.js';
 
@@ -27,13 +28,16 @@ export const KERNEL_CASES: KernelCase[] = [
   { label: 'CNN conv16-pool-conv32-pool-dense, batch 64', model: 'cnn', batch: 64, samples: 2000 },
 ];
 
-/** Samples/s of one epoch of model.fit (after one warm-up epoch), Adam, the first `samples` MNIST images. */
-async function fitRate(c: KernelCase): Promise<number> {
+/**
+ * Samples/s of one epoch of model.fit (after one warm-up epoch), Adam, the first `samples` MNIST images: tfjs'
+ * Adam with the stock kernels, tfsweep's (one fused kernel per weight tensor) with tfsweep's.
+ */
+async function fitRate(c: KernelCase, fast: boolean): Promise<number> {
   const mnist = loadMnist();
   const x = tf.tensor4d(Float32Array.from(mnist.train.images.subarray(0, c.samples * 784), (v) => v / 255), [c.samples, 28, 28, 1]);
   const y = tf.oneHot(tf.tensor1d(Int32Array.from(mnist.train.labels.subarray(0, c.samples)), 'int32'), 10);
   const model = referenceModel(c.model);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = fast ? new FusedAdam(1e-3) : tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const fit = () => model.fit(x, y, { epochs: 1, batchSize: c.batch, shuffle: false, verbose: 0, yieldEvery: 'never' });
   await fit();
@@ -102,9 +106,9 @@ export async function compareKernels(rounds: number, log: (line: string) => void
     const fast: number[] = [];
     for (let r = 0; r < rounds; r++) {
       registerWasmKernels({ fast: false });
-      stock.push(await fitRate(c));
+      stock.push(await fitRate(c, false));
       registerWasmKernels({ fast: true });
-      fast.push(await fitRate(c));
+      fast.push(await fitRate(c, true));
       log(`${c.label}, round ${r + 1}/${rounds}: stock ${stock[r]!.toFixed(0)}/s, tfsweep ${fast[r]!.toFixed(0)}/s`);
     }
     const torch = torchRate(c);

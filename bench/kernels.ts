@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeResult } from './common.js';
 import { initBackend } from '../src/trainer/backend.js';
 import { registerWasmKernels } from '../src/trainer/wasm-kernels.js';
+import { FusedAdam } from '../src/trainer/wasm/adam.js';
 import { loadMnist } from '../src/trainer/mnist.js';
 import { referenceModel, type ReferenceModel } from './models.js';
 
@@ -28,7 +29,8 @@ async function profileSteps(kind: ReferenceModel, batch: number): Promise<{ wall
   const x = tf.tensor4d(Float32Array.from(mnist.train.images.subarray(0, batch * 784), (v) => v / 255), [batch, 28, 28, 1]);
   const y = tf.oneHot(tf.tensor1d(Int32Array.from(mnist.train.labels.subarray(0, batch)), 'int32'), 10);
   const model = referenceModel(kind);
-  const optimizer = tf.train.adam(1e-3);
+  // tfsweep's Adam: one fused kernel per weight tensor with tfsweep's kernels, tfjs' Adam with the stock ones.
+  const optimizer = new FusedAdam(1e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   for (let i = 0; i < WARMUP; i++) await model.trainOnBatch(x, y);
   const totals = new Map<string, { calls: number; ms: number }>();

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../space/rng.js';
 import { ACTIVATIONS, perLayer, type TrainConfig } from './knobs.js';
+import { FusedAdam } from './wasm/adam.js';
 
 export interface InputShape {
   rows: number;
@@ -73,7 +74,7 @@ export function makeOptimizer(config: TrainConfig): tf.Optimizer {
   const lr = config.learning_rate;
   switch (config.optimizer) {
     case 'adam':
-      return tf.train.adam(lr);
+      return new FusedAdam(lr);
     case 'sgd':
       return config.momentum > 0 ? tf.train.momentum(lr, config.momentum) : tf.train.sgd(lr);
     case 'rmsprop':

@@ -2,23 +2,29 @@
  * Kernels for tfjs' WebAssembly backend, registered over (or beside) the stock ones when the wasm backend is
  * used. Each is composed from wasm kernels that are fast, and checked against the cpu backend in tests.
  *
- * - Conv2DBackpropFilter is missing on wasm, so no CNN could train: composed from Transpose, Conv2D, Slice;
- *   for few input channels, one matmul of the input's patches (written on the heap) by the output gradient.
+ * - Conv2DBackpropFilter is missing on wasm, so no CNN could train: native code (native/kernels.c) when the
+ *   output channels are a multiple of 4, else composed (Transpose, Conv2D, Slice, or for few input channels
+ *   one matmul of the input's patches by the output gradient).
  * - BatchMatMul and _FusedMatMul: wasm sends a matmul to XNNPACK only when neither input is transposed; the
  *   backward pass of every dense layer (x^T·dy, dy·W^T) fell to a scalar loop ~10× slower. A Transpose (cheap)
  *   first, then the fast path.
- * - MaxPoolGrad: one cache-friendly pass in JS over the wasm heap.
+ * - MaxPoolGrad: one cache-friendly pass over the wasm heap (native code for 2×2 windows with stride 2).
+ * - Sum over leading axes (bias gradients): one pass of native code instead of a transpose and a sum.
+ * - Add of a bias vector along the last axis: one pass of native code instead of general broadcasting.
  * - GatherV2 along axis 0 (model.fit's batches): one row copy per index instead of element by element.
+ * - TfsweepAdam (new): one Adam step per weight tensor in one pass of native wasm code (see wasm/adam.ts).
  * - Conv2DBackpropInput: the input gradient is a plain convolution of the output gradient (dilated by the
  *   stride, padded to "full") with the filter flipped in space and its channels swapped — XNNPACK's conv,
  *   instead of the stock scalar loop.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_ADAM, fusedAdam } from './wasm/adam.js';
 import { setFastKernels, stock, type KernelFunc } from './wasm/compose.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm/conv.js';
 import { gatherV2 } from './wasm/gather.js';
 import { untransposed } from './wasm/matmul.js';
 import { maxPoolGrad } from './wasm/pool.js';
+import { add, sum } from './wasm/reduce.js';
 
 const FAST: Record<string, KernelFunc> = {
   GatherV2: gatherV2,
@@ -26,6 +32,8 @@ const FAST: Record<string, KernelFunc> = {
   _FusedMatMul: untransposed('_FusedMatMul'),
   Conv2DBackpropInput: conv2DBackpropInput,
   MaxPoolGrad: maxPoolGrad,
+  Sum: sum,
+  Add: add,
 };
 
 /** The kernels tfsweep registers over stock wasm ones. */
@@ -56,6 +64,8 @@ export function registerWasmKernels(options: { fast?: boolean } = {}): void {
     }
   }
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) register('Conv2DBackpropFilter', conv2DBackpropFilter);
+  // tfsweep's own kernels, used only while its kernels are on (FusedAdam falls back to tfjs' Adam otherwise).
+  if (!tf.getKernel(FUSED_ADAM, 'wasm')) register(FUSED_ADAM, fusedAdam);
   for (const [name, kernelFunc] of Object.entries(FAST)) {
     const original = stock.get(name);
     if (!original) continue;

@@ -1,6 +1,7 @@
 /** The two gradients of a convolution on wasm: for the filter (missing on wasm) and for the input. */
 import * as tf from '@tensorflow/tfjs';
 import { Composer, fastKernelsOn, stockKernel, type ConvGradAttrs, type KernelArgs, type WasmBackend } from './compose.js';
+import { heapOffset, nativeKernels, type WasmBackendInternals } from './native.js';
 
 /**
  * The filter gradient of an NHWC convolution is itself a convolution — of the input with channels as batch,
@@ -14,6 +15,9 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const [fh, fw, cin, cout] = filterShape;
+  // Native code, four output channels at a time: 1.7–3.8× faster than the two ways below on every shape
+  // measured (16→32 at 14×14, batch 64: 3.8 ms against 7.5; 1→16 at 28×28: 0.6 ms against 2.3).
+  if (fastKernelsOn() && cout % 4 === 0) return filterGradNative(x, dy, info, backend);
   // With more input channels the matmul loses to the convolution (16→32 at 14×14: 13.6 ms against 7.2).
   if (fastKernelsOn() && cin <= 4) return filterGradByMatMul(x, dy, info, backend);
   const { top, bottom, left, right } = info.padInfo;
@@ -27,6 +31,17 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   ); // [Cin, ≥fh, ≥fw, Cout]
   const cropped = c.run('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [cin, fh, fw, cout] });
   return c.finish(c.run('Transpose', { x: cropped }, { perm: [1, 2, 0, 3] })); // [fh, fw, Cin, Cout]
+}
+
+/** The filter gradient in native code (native/kernels.c), straight from x and dy on the heap. */
+function filterGradNative(x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, backend: unknown): tf.TensorInfo {
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outHeight: OH, outWidth: OW, outChannels: cout } = info;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const wasm = backend as WasmBackend & WasmBackendInternals;
+  const out = wasm.makeOutput([fh, fw, cin, cout], 'float32');
+  const at = (t: tf.TensorInfo): number => heapOffset(wasm, t.dataId);
+  nativeKernels(wasm).conv_filter_grad(at(x), at(dy), at(out), n, H, W, cin, OH, OW, cout, fh, fw, sh, sw, info.padInfo.top, info.padInfo.left);
+  return out;
 }
 
 /**

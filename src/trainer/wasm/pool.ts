@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, Pad, WasmBackend } from './compose.js';
+import { heapOffset, nativeKernels, type WasmBackendInternals } from './native.js';
 
 /**
  * MaxPoolGrad in one pass over the input, channels innermost (contiguous in NHWC): each output's gradient goes
  * to the first maximum of its window, as the cpu backend does (ties after a ReLU are common: the first wins).
- * The stock wasm kernel walks the tensor in an order that misses the cache.
+ * The stock wasm kernel walks the tensor in an order that misses the cache. Views of the heap are taken after
+ * the output's allocation: a heap that grows detaches older ones.
  */
 export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
@@ -17,46 +19,21 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad as never, dimRoundingMode);
   const wasm = backend as WasmBackend;
   const out = wasm.makeOutput(input.shape, 'float32');
-  // Views are taken after the allocation: a heap that grows detaches older ones.
+  const native = backend as WasmBackendInternals;
+  const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, effectiveFilterHeight: efh, effectiveFilterWidth: efw } = info;
+  const { top, left } = info.padInfo;
+  // The usual Keras pooling (2×2, stride 2, no padding): windows tile the input, no bounds to check, each input
+  // receives from at most one output; native code, four channels at a time.
+  if (info.filterHeight === 2 && info.filterWidth === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && OH * 2 <= H && OW * 2 <= W) {
+    const at = (t: tf.TensorInfo): number => heapOffset(native, t.dataId);
+    nativeKernels(native).max_pool_grad_2x2(at(input), at(dy), at(out), batchSize, H, W, C, OH, OW);
+    return out;
+  }
   const x = wasm.typedArrayFromHeap(input);
   const g = wasm.typedArrayFromHeap(dy);
   const dx = wasm.typedArrayFromHeap(out);
   dx.fill(0);
-  const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, effectiveFilterHeight: efh, effectiveFilterWidth: efw } = info;
-  const { top, left } = info.padInfo;
-  // The usual Keras pooling (2×2, stride 2, no padding): windows tile the input, no bounds to check, and each
-  // input receives from at most one output.
-  if (info.filterHeight === 2 && info.filterWidth === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && OH * 2 <= H && OW * 2 <= W) {
-    const rowStep = W * C;
-    for (let n = 0; n < batchSize; n++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          const b00 = ((n * H + 2 * oh) * W + 2 * ow) * C;
-          const gBase = ((n * OH + oh) * OW + ow) * C;
-          for (let ch = 0; ch < C; ch++) {
-            const i00 = b00 + ch;
-            const i01 = i00 + C;
-            const i10 = i00 + rowStep;
-            const i11 = i10 + C;
-            let at = i00;
-            let m = x[i00]!;
-            if (x[i01]! > m) {
-              m = x[i01]!;
-              at = i01;
-            }
-            if (x[i10]! > m) {
-              m = x[i10]!;
-              at = i10;
-            }
-            if (x[i11]! > m) at = i11;
-            dx[at] = g[gBase + ch]!;
-          }
-        }
-      }
-    }
-    return out;
-  }
   const best = new Float32Array(C);
   const at = new Int32Array(C);
   for (let n = 0; n < batchSize; n++) {
