@@ -14,13 +14,14 @@
  * One Adam step over n weights, the arithmetic of tfjs' AdamOptimizer in one pass:
  *   m' = b1·m + (1−b1)·g;  v' = b2·v + (1−b2)·g²
  *   w' = w − lr · (m'/c1) / (sqrt(v'/c2) + eps)      with c1 = 1 − b1^t, c2 = 1 − b2^t
+ * in the same float32 operations in the same order, so the results are the same bit for bit. ib1 and ib2 are
+ * 1 − b1 and 1 − b2 rounded from double as tfjs rounds them (1.0f − b1 in float32 would differ).
  * Outputs go to new buffers (w_out, m_out, v_out): the backend caches packed weights by buffer, so weights are
  * never updated in place.
  */
 EXPORT(adam)
 void adam(const float *w, const float *m, const float *v, const float *g, float *w_out, float *m_out, float *v_out, int n,
-          float lr, float b1, float b2, float eps, float c1, float c2) {
-  const float ib1 = 1.0f - b1, ib2 = 1.0f - b2;
+          float lr, float b1, float b2, float ib1, float ib2, float eps, float c1, float c2) {
   const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2);
   const v128_t vib1 = wasm_f32x4_splat(ib1), vib2 = wasm_f32x4_splat(ib2);
   const v128_t vlr = wasm_f32x4_splat(lr), veps = wasm_f32x4_splat(eps);

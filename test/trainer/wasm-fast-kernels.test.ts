@@ -1,12 +1,14 @@
 /**
  * tfsweep's faster wasm kernels against the cpu backend (the reference), on random shapes: batch 1 and odd
- * sizes, strides 1–2, same/valid, transposed and broadcast batched matmuls. Relative error ≤ 1e-4.
+ * sizes, strides 1–2, same/valid, transposed and broadcast batched matmuls. Relative error ≤ 1e-4. The native
+ * kernels (native/kernels.c) also must not write outside their outputs.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { FAST_KERNELS, isFastKernel, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
+import { FusedAdam } from '../../src/trainer/wasm/adam.js';
 import { createRng } from '../../src/space/rng.js';
 
 const rng = createRng(2024);
@@ -24,7 +26,8 @@ async function compare(fn: (...t: tf.Tensor[]) => tf.Tensor, inputs: Array<[Floa
   const cpu = await run('cpu');
   const wasm = await run('wasm');
   assert.deepEqual(wasm.shape, cpu.shape);
-  const scale = Math.max(1e-6, ...Array.from(cpu.values, Math.abs));
+  let scale = 1e-6;
+  for (const v of cpu.values) scale = Math.max(scale, Math.abs(v));
   let err = 0;
   for (let i = 0; i < cpu.values.length; i++) err = Math.max(err, Math.abs(cpu.values[i]! - wasm.values[i]!) / scale);
   return { err, shape: cpu.shape };
@@ -71,7 +74,7 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
   /** The gradient of sum(conv2d(x, f) · dy) with respect to x or f, on both backends, over random shapes. */
   async function convGradientCases(wrt: 'input' | 'filter', largest: readonly [number, number, number, number, number]): Promise<number> {
     let checked = 0;
-    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], largest, [5, 8, 3, 2, 4]] as const) {
+    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], largest, [5, 8, 3, 2, 4], [11, 10, 1, 8, 5], [6, 9, 7, 12, 2]] as const) {
       for (const stride of [1, 2] as const) {
         for (const pad of ['same', 'valid'] as const) {
           for (const batch of [1, 3]) {
@@ -94,15 +97,15 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
   }
 
   it('Conv2DBackpropInput (the input gradient of conv2d) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
-    assert.equal(await convGradientCases('input', [28, 28, 16, 32, 3]), 48);
+    assert.equal(await convGradientCases('input', [28, 28, 16, 32, 3]), 64);
   });
 
   it('Conv2DBackpropFilter (the filter gradient) for strides 1–2, same/valid, batch 1 and 3, odd sizes', async () => {
-    assert.equal(await convGradientCases('filter', [14, 14, 16, 32, 3]), 48);
+    assert.equal(await convGradientCases('filter', [14, 14, 16, 32, 3]), 64);
   });
 
   it('MaxPoolGrad: pools 2–3, strides 1–2, same/valid, with ties (the first maximum takes the gradient)', async () => {
-    for (const [h, w, c] of [[28, 28, 16], [7, 9, 3], [5, 5, 1]] as const) {
+    for (const [h, w, c] of [[28, 28, 16], [7, 9, 3], [5, 5, 1], [6, 11, 6]] as const) {
       for (const [pool, stride] of [[2, 2], [3, 2], [2, 1], [3, 3]] as const) {
         for (const pad of ['same', 'valid'] as const) {
           for (const batch of [1, 2]) {
@@ -135,6 +138,102 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
     assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([3], 'int32'))), /not in \[0, 2\]/);
   });
 
+  it('Sum over leading axes (native), keepDims, and sums the stock kernel keeps (other axes, all axes, int32)', async () => {
+    const cases: Array<[number[], number | number[], boolean]> = [
+      [[64, 28, 28, 16], [0, 1, 2], false],
+      [[32, 128], 0, false],
+      [[3, 5, 7], [1, 0], true],
+      [[4, 1], 0, false],
+      [[7, 3], -2, true],
+      [[1, 9], 0, false],
+      [[5, 6, 7], [1], false],
+      [[5, 6, 7], [0, 1, 2], false],
+      [[5, 6, 7], [0, 2], false],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      const { err, shape: out } = await compare((x) => tf.sum(x!, axis, keepDims), [[rand(shape), shape]]);
+      assert.ok(err <= 1e-4, `${shape} axis ${axis} keepDims ${keepDims}: relative error ${err}`);
+      await tf.setBackend('cpu');
+      assert.deepEqual(out, tf.tidy(() => tf.sum(tf.zeros(shape), axis, keepDims).shape));
+    }
+    await tf.setBackend('wasm');
+    assert.deepEqual(tf.tidy(() => tf.sum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), 0).arraySync()), [9, 12]);
+  });
+
+  it('Add of a bias along the last axis (native), and every other broadcast through the stock kernel', async () => {
+    const cases: Array<[number[], number[]]> = [[[64, 28, 28, 16], [16]], [[5, 7], [7]], [[3, 2, 5], [5]], [[1, 3], [3]], [[7], [7]], [[5, 7], [1, 7]], [[5, 1], [7]], [[16], [4, 16]], [[2, 3], []]];
+    for (const [as, bs] of cases) {
+      const { err } = await compare((a, b) => tf.add(a!, b!), [[rand(as), as], [rand(bs), bs]]);
+      assert.ok(err <= 1e-6, `${as} + ${bs}: relative error ${err}`);
+    }
+    await tf.setBackend('wasm');
+    assert.deepEqual(tf.tidy(() => tf.add(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), tf.tensor1d([10, 20], 'int32')).arraySync()), [[11, 22], [13, 24]]);
+  });
+
+  it('FusedAdam follows tfjs\' Adam step for step (weights and moments), and is tfjs\' Adam with the stock kernels', async () => {
+    await tf.setBackend('wasm');
+    const shapes = [[13, 7], [7], [3, 3, 2, 8], [1]];
+    const init = shapes.map((s) => rand(s));
+    const targets = shapes.map((s) => rand(s));
+    const train = (optimizer: tf.Optimizer, steps: number): { weights: Float32Array[]; state: Float32Array[] } => {
+      const vars = shapes.map((s, i) => tf.variable(tf.tensor(init[i]!, s)));
+      const goal = shapes.map((s, i) => tf.tensor(targets[i]!, s));
+      for (let step = 0; step < steps; step++) {
+        // A loss whose gradients differ in sign and size per element.
+        optimizer.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, goal[i]!)), tf.add(goal[i]!, 1.5))))) as tf.Scalar);
+        if (step === 3) (optimizer as unknown as { learningRate: number }).learningRate = 0.003;
+      }
+      const out = { weights: vars.map((v) => v.dataSync().slice() as Float32Array), state: [] as Float32Array[] };
+      return out;
+    };
+    const compareRuns = (a: Float32Array[], b: Float32Array[], tolerance: number, what: string) => {
+      for (let i = 0; i < a.length; i++) {
+        for (let j = 0; j < a[i]!.length; j++) {
+          const err = Math.abs(a[i]![j]! - b[i]![j]!) / Math.max(1e-3, Math.abs(b[i]![j]!));
+          assert.ok(err <= tolerance, `${what} ${i}[${j}]: ${a[i]![j]} against ${b[i]![j]}`);
+        }
+      }
+    };
+    const stock = tf.train.adam(0.01);
+    const fused = new FusedAdam(0.01);
+    const ref = train(stock, 8);
+    const mine = train(fused, 8);
+    // The same float32 operations in the same order: equal bit for bit.
+    compareRuns(mine.weights, ref.weights, 0, 'weight');
+    const moments = async (o: tf.Optimizer) => (await o.getWeights()).map((w) => w.tensor.dataSync().slice() as Float32Array);
+    compareRuns(await moments(fused), await moments(stock), 0, 'optimizer state');
+    assert.equal((await fused.getWeights()).length, (await stock.getWeights()).length);
+    stock.dispose();
+    fused.dispose();
+    // With the stock kernels FusedAdam is tfjs' Adam, bit for bit.
+    registerWasmKernels({ fast: false });
+    const plain = train(tf.train.adam(0.01), 5);
+    const fallback = train(new FusedAdam(0.01), 5);
+    registerWasmKernels({ fast: true });
+    compareRuns(fallback.weights, plain.weights, 0, 'stock-kernel weight');
+  });
+
+  it('native kernels write only their outputs: a tensor allocated around them keeps every value', async () => {
+    await tf.setBackend('wasm');
+    const sentinelValues = rand([4096]);
+    const before = tf.tensor1d(sentinelValues);
+    tf.tidy(() => {
+      const x = tf.randomNormal([5, 9, 9, 3]);
+      const f = tf.randomNormal([3, 3, 3, 8]);
+      const bias = tf.randomNormal([8]);
+      const loss = (xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.maxPool(tf.relu(tf.add(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, "same"), bb)) as tf.Tensor4D, 2, 2, "valid"));
+      tf.grads(loss)([x, f, bias]).forEach((g) => g.dataSync());
+    });
+    const after = tf.tensor1d(sentinelValues);
+    const v = new FusedAdam(0.1);
+    const w = tf.variable(tf.randomNormal([33]));
+    for (let i = 0; i < 3; i++) v.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
+    assert.deepEqual(before.dataSync(), sentinelValues);
+    assert.deepEqual(after.dataSync(), sentinelValues);
+    tf.dispose([before, after, w]);
+    v.dispose();
+  });
+
   it('conv2dTranspose (the same kernel used forward) agrees too', async () => {
     for (const [pad, stride] of [['same', 2], ['valid', 1], ['valid', 2]] as const) {
       const xs = [2, 5, 4, 3];
@@ -162,9 +261,20 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
       const loss = (xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.matMul(tf.reshape(tf.maxPool(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same'), 2, 2, 'same'), [3, -1]), wd));
       tf.grads(loss)([x, f]).forEach((g) => g.dataSync());
       tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, activation: 'relu' })))([tf.randomNormal([4, 6]), tf.randomNormal([6, 5])]).forEach((g) => g.dataSync());
+      tf.sum(tf.add(tf.randomNormal([6, 4]), tf.randomNormal([4])), 0).dataSync();
     });
     const after = tf.memory();
     assert.equal(after.numTensors, before.numTensors);
     assert.equal(after.numBytes, before.numBytes);
+    // Fused Adam leaves what tfjs' Adam leaves (tfjs' optimizers keep one tensor after dispose: not ours to fix).
+    const left = (optimizer: tf.Optimizer): number => {
+      const start = tf.memory().numTensors;
+      const v = tf.variable(tf.randomNormal([10, 3]));
+      for (let i = 0; i < 3; i++) optimizer.minimize(() => tf.sum(tf.square(v)) as tf.Scalar);
+      optimizer.dispose();
+      v.dispose();
+      return tf.memory().numTensors - start;
+    };
+    assert.equal(left(new FusedAdam(0.01)), left(tf.train.adam(0.01)));
   });
 });

@@ -27,7 +27,7 @@ export function fusedAdam({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo
   const wasm = backend as WasmBackend & WasmBackendInternals;
   const outs = [wasm.makeOutput(w.shape, 'float32'), wasm.makeOutput(w.shape, 'float32'), wasm.makeOutput(w.shape, 'float32')];
   const at = (t: tf.TensorInfo): number => heapOffset(wasm, t.dataId);
-  nativeKernels(wasm).adam(at(w), at(m), at(v), at(g), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, a.epsilon, a.c1, a.c2);
+  nativeKernels(wasm).adam(at(w), at(m), at(v), at(g), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.epsilon, a.c1, a.c2);
   return outs;
 }
 
