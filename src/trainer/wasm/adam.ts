@@ -20,15 +20,21 @@ export interface FusedAdamAttrs {
   c2: number;
 }
 
-/** Kernel: inputs w, m, v, g (float32, one shape); outputs the new w, m, v in new buffers. */
-export function fusedAdam({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+/**
+ * Kernel: inputs w, m, v, g (float32, one shape); outputs the new w in a new buffer (the backend caches
+ * XNNPACK's packed copy of a matmul's weights by buffer, so weights are never changed in place), and updates
+ * the moments m and v in place: they belong to the optimizer alone, and rewriting the same (cache-warm) buffers
+ * instead of two new ones each step halves the memory an update touches, which two workers on one memory bus
+ * share.
+ */
+export function fusedAdam({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { w, m, v, g } = inputs as Record<'w' | 'm' | 'v' | 'g', tf.TensorInfo>;
   const a = attrs as unknown as FusedAdamAttrs;
   const wasm = backend as WasmBackend & WasmBackendInternals;
-  const outs = [wasm.makeOutput(w.shape, 'float32'), wasm.makeOutput(w.shape, 'float32'), wasm.makeOutput(w.shape, 'float32')];
+  const out = wasm.makeOutput(w.shape, 'float32');
   const at = (t: tf.TensorInfo): number => heapOffset(wasm, t.dataId);
-  nativeKernels(wasm).adam(at(w), at(m), at(v), at(g), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.epsilon, a.c1, a.c2);
-  return outs;
+  nativeKernels(wasm).adam(at(w), at(m), at(v), at(g), at(out), at(m), at(v), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.epsilon, a.c1, a.c2);
+  return out;
 }
 
 /** The state tfjs' AdamOptimizer keeps (not part of its typings). */
@@ -70,10 +76,7 @@ export class FusedAdam extends tf.AdamOptimizer {
         const m = self.accumulatedFirstMoment[i]!.variable;
         const v = self.accumulatedSecondMoment[i]!.variable;
         const attrs: FusedAdamAttrs = { learningRate: self.learningRate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon, c1, c2 };
-        const [w2, m2, v2] = tf.engine().runKernel(FUSED_ADAM, { w: value, m, v, g: gradient }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-        m.assign(m2!);
-        v.assign(v2!);
-        value.assign(w2!);
+        value.assign(tf.engine().runKernel(FUSED_ADAM, { w: value, m, v, g: gradient }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
       });
       self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
       self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
