@@ -198,3 +198,38 @@ void add_bias(const float *x, const float *bias, float *out, int rows, int cols)
     for (; c < cols; c++) o[c] = xr[c] + bias[c];
   }
 }
+
+/*
+ * AvgPoolGrad, NHWC, any window, stride and padding: each output's gradient, times `scale`, is added to every
+ * input of its window, four channels at a time. tfjs scales by 1 / (window height × width) even where a
+ * window hangs over the padding (its cpu and wasm kernels both do), so the caller passes that.
+ */
+EXPORT(avg_pool_grad)
+void avg_pool_grad(const float *dy, float *dx, int n, int h, int w, int c, int oh, int ow, int fh, int fw, int sh, int sw,
+                   int top, int left, float scale) {
+  const long total = (long)n * h * w * c;
+  long i = 0;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (; i + 4 <= total; i += 4) wasm_v128_store(dx + i, zero);
+  for (; i < total; i++) dx[i] = 0.0f;
+  const v128_t vs = wasm_f32x4_splat(scale);
+  for (int b = 0; b < n; b++) {
+    for (int y = 0; y < oh; y++) {
+      for (int z = 0; z < ow; z++) {
+        const float *g = dy + (((long)b * oh + y) * ow + z) * c;
+        for (int kh = 0; kh < fh; kh++) {
+          const int ih = y * sh - top + kh;
+          if (ih < 0 || ih >= h) continue;
+          for (int kw = 0; kw < fw; kw++) {
+            const int iw = z * sw - left + kw;
+            if (iw < 0 || iw >= w) continue;
+            float *d = dx + (((long)b * h + ih) * w + iw) * c;
+            int ch = 0;
+            for (; ch + 4 <= c; ch += 4) wasm_v128_store(d + ch, wasm_f32x4_add(wasm_v128_load(d + ch), wasm_f32x4_mul(wasm_v128_load(g + ch), vs)));
+            for (; ch < c; ch++) d[ch] += g[ch] * scale;
+          }
+        }
+      }
+    }
+  }
+}

@@ -9,6 +9,7 @@
  *   backward pass of every dense layer (x^T·dy, dy·W^T) fell to a scalar loop ~10× slower. A Transpose (cheap)
  *   first, then the fast path.
  * - MaxPoolGrad: one cache-friendly pass over the wasm heap (native code for 2×2 windows with stride 2).
+ * - AvgPoolGrad: native code, four channels at a time, instead of an element-by-element loop.
  * - Sum over leading axes (bias gradients): one pass of native code instead of a transpose and a sum.
  * - Add of a bias vector along the last axis: one pass of native code instead of general broadcasting.
  * - GatherV2 along axis 0 (model.fit's batches): one row copy per index instead of element by element.
@@ -23,7 +24,7 @@ import { setFastKernels, stock, type KernelFunc } from './wasm/compose.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm/conv.js';
 import { gatherV2 } from './wasm/gather.js';
 import { untransposed } from './wasm/matmul.js';
-import { maxPoolGrad } from './wasm/pool.js';
+import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
 import { add, sum } from './wasm/reduce.js';
 
 const FAST: Record<string, KernelFunc> = {
@@ -32,6 +33,7 @@ const FAST: Record<string, KernelFunc> = {
   _FusedMatMul: untransposed('_FusedMatMul'),
   Conv2DBackpropInput: conv2DBackpropInput,
   MaxPoolGrad: maxPoolGrad,
+  AvgPoolGrad: avgPoolGrad,
   Sum: sum,
   Add: add,
 };

@@ -125,6 +125,28 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
     }
   });
 
+  it('AvgPoolGrad: pools 2–3, strides 1–2, same/valid (windows over the padding), odd sizes and channels', async () => {
+    let checked = 0;
+    for (const [h, w, c] of [[28, 28, 16], [7, 9, 3], [5, 5, 1], [6, 11, 6]] as const) {
+      for (const [pool, stride] of [[2, 2], [3, 2], [2, 1], [3, 3]] as const) {
+        for (const pad of ['same', 'valid'] as const) {
+          for (const batch of [1, 2]) {
+            const xs: [number, number, number, number] = [batch, h, w, c];
+            await tf.setBackend('cpu');
+            const ys = tf.tidy(() => tf.avgPool(tf.zeros(xs) as tf.Tensor4D, pool, stride, pad).shape) as number[];
+            const { err } = await compare(
+              (xx, dy) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(t as tf.Tensor4D, pool, stride, pad), dy!)))(xx!),
+              [[rand(xs), xs], [rand(ys), ys]],
+            );
+            assert.ok(err <= 1e-4, `${xs} pool ${pool} stride ${stride} ${pad}: relative error ${err}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.equal(checked, 64);
+  });
+
   it('GatherV2 along axis 0 (float32 and int32, repeated indices, rank 1–4); other axes through the stock kernel', async () => {
     for (const [shape, axis] of [[[50, 28, 28, 1], 0], [[7, 3], 0], [[9], 0], [[6, 4, 5], -3], [[6, 4, 5], 1], [[5, 3], 1]] as const) {
       const n = shape[axis < 0 ? axis + shape.length : axis]!;
@@ -221,7 +243,10 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
       const x = tf.randomNormal([5, 9, 9, 3]);
       const f = tf.randomNormal([3, 3, 3, 8]);
       const bias = tf.randomNormal([8]);
-      const loss = (xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.maxPool(tf.relu(tf.add(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, "same"), bb)) as tf.Tensor4D, 2, 2, "valid"));
+      const loss = (xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) => {
+        const h = tf.relu(tf.add(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same'), bb)) as tf.Tensor4D;
+        return tf.add(tf.sum(tf.maxPool(h, 2, 2, 'valid')), tf.sum(tf.avgPool(h, 3, 2, 'same')));
+      };
       tf.grads(loss)([x, f, bias]).forEach((g) => g.dataSync());
     });
     const after = tf.tensor1d(sentinelValues);

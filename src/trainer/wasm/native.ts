@@ -10,6 +10,7 @@ export interface NativeKernels {
   max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
   conv_filter_grad(x: number, dy: number, dw: number, n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
+  avg_pool_grad(dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number, scale: number): void;
   adam(w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number, lr: number, b1: number, b2: number, ib1: number, ib2: number, eps: number, c1: number, c2: number): void;
 }
 

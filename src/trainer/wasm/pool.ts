@@ -70,3 +70,25 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   return out;
 }
 
+
+/**
+ * AvgPoolGrad in native code: each output's gradient spread over its window, four channels at a time (the
+ * stock wasm kernel loops element by element: 11 ms against under 1 for a 64×28×28×16 input). Scaled by
+ * 1 / (window height × width) everywhere, as tfjs' cpu and wasm kernels do, windows over padding included.
+ */
+export function avgPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: Pad;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad as never, dimRoundingMode);
+  const wasm = backend as WasmBackend & WasmBackendInternals;
+  const out = wasm.makeOutput(input.shape, 'float32');
+  const at = (t: tf.TensorInfo): number => heapOffset(wasm, t.dataId);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  nativeKernels(wasm).avg_pool_grad(at(dy), at(out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, info.padInfo.top, info.padInfo.left, 1 / (filterHeight * filterWidth));
+  return out;
+}
