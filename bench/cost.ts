@@ -33,11 +33,11 @@ async function endToEnd(method: 'random' | 'bayes') {
   const t0 = performance.now();
   await runSweep({ loaded, storage, workers: 1 });
   const seconds = (performance.now() - t0) / 1000;
-  const trials = storage.listTrials(storage.getSweep(`cost-${method}`)!.id);
+  const trials = await storage.listTrials((await storage.getSweep(`cost-${method}`))!.id);
   const ends = trials.map((t) => Date.parse(t.endedAt!));
   const last50 = (ends[ends.length - 1]! - ends[ends.length - 51]!) / 50;
   const steps = (storage.db.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n;
-  storage.close();
+  await storage.close();
   rmSync(dir, { recursive: true, force: true });
   return { trials: trials.length, steps_stored: steps, seconds, per_trial_ms: (seconds * 1000) / trials.length, last50_ms: last50 };
 }

@@ -114,8 +114,8 @@ async function sweepWall(workers: number, round: number, trials = TRIALS): Promi
   const t0 = performance.now();
   const outcome = await runSweep({ loaded, storage, workers });
   const wallMs = performance.now() - t0;
-  const rows = storage.listTrials(outcome.sweep.id);
-  storage.close();
+  const rows = await storage.listTrials(outcome.sweep.id);
+  await storage.close();
   const complete = rows.filter((t) => t.state === 'complete');
   if (complete.length !== trials) throw new Error(`scaling sweep completed ${complete.length} of ${trials} trials`);
   // Trials are dispatched in number order; the second half starts when trial trials/2 starts.

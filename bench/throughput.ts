@@ -75,8 +75,8 @@ async function tfsweepTrial(round: number): Promise<{ epochRate: number; trialRa
   );
   const storage = new SqliteStorage(':memory:');
   const outcome = await runSweep({ loaded, storage, workers: 1 });
-  const [trial] = storage.listTrials(outcome.sweep.id, { withEpochs: true });
-  storage.close();
+  const [trial] = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
+  await storage.close();
   if (!trial || trial.state !== 'complete') throw new Error(`bench trial did not complete: ${trial?.error}`);
   const samples = trial.epochs!.reduce((n, e) => n + (e.samples ?? 0), 0);
   const fitMs = trial.epochs!.reduce((n, e) => n + (e.durationMs ?? 0), 0);

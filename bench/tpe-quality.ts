@@ -48,12 +48,12 @@ async function bestOf(file: string, variant: Variant, seed: number, objective: (
     bayes: variant.settings,
   };
   const storage = new SqliteStorage(':memory:');
-  const { sweep } = Sweep.open(storage, { ...loaded, spec }, 'bench/1');
+  const { sweep } = await Sweep.open(storage, { ...loaded, spec }, 'bench/1');
   let best = Infinity;
   const inFlight = [];
   for (;;) {
     while (inFlight.length < variant.workers) {
-      const t = sweep!.ask();
+      const t = await sweep!.ask();
       if (!t) break;
       inFlight.push(t);
     }
@@ -61,10 +61,10 @@ async function bestOf(file: string, variant: Variant, seed: number, objective: (
     if (!t) break;
     const value = await objective(t.params);
     best = Math.min(best, value);
-    sweep!.tell(t, value);
+    await sweep!.tell(t, value);
   }
-  sweep!.close();
-  storage.close();
+  await sweep!.close();
+  await storage.close();
   return best;
 }
 

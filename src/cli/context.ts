@@ -3,38 +3,42 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
-import { SqliteStorage } from '../storage/sqlite.js';
-import type { SweepRecord } from '../storage/storage.js';
+import { openStorage, parseLocation, type StorageLocation } from '../storage/open.js';
+import type { Storage, SweepRecord } from '../storage/storage.js';
 import { plannedTrialCount } from '../samplers/index.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { CliIo } from './io.js';
 
 export const DEFAULT_DB = path.join('results', 'tfsweep.db');
 
-export function dbPath(io: CliIo, flag: string | undefined): string {
-  if (flag !== undefined && flag.trim() === '') throw new UsageError('--db: expected a database file path, got an empty string');
-  return path.resolve(io.cwd, flag ?? (io.env.TFSWEEP_DB || DEFAULT_DB));
+/** The database `--db` (else TFSWEEP_DB, else results/tfsweep.db) names: a SQLite file or a postgres:// URL. */
+export function dbLocation(io: CliIo, flag: string | undefined): StorageLocation {
+  return parseLocation(flag ?? (io.env.TFSWEEP_DB || DEFAULT_DB), io.cwd);
 }
 
 /** Opens an existing database for reading; a query must not create an empty database as a side effect. */
-export function openForReading(file: string): SqliteStorage {
-  if (!existsSync(file)) throw new UsageError(`no tfsweep database at ${file}; run a sweep first, or pass --db PATH`);
-  return new SqliteStorage(file, { mustExist: true, readonly: true });
+export async function openForReading(location: StorageLocation): Promise<Storage> {
+  if (location.kind === 'sqlite' && !existsSync(location.file)) {
+    throw new UsageError(`no tfsweep database at ${location.file}; run a sweep first, or pass --db PATH`);
+  }
+  return openStorage(location, { readonly: true });
 }
 
-export function findSweep(storage: SqliteStorage, name: string): SweepRecord {
-  const sweep = storage.getSweep(name);
+export async function findSweep(storage: Storage, name: string): Promise<SweepRecord> {
+  const sweep = await storage.getSweep(name);
   if (sweep) return sweep;
-  const names = storage.listSweeps().map((s) => s.name);
+  const names = (await storage.listSweeps()).map((s) => s.name);
   const hint = names.length ? `; did you mean "${closest(name, names)}"? (sweeps: ${names.join(', ')})` : '; the database holds no sweeps yet';
-  throw new UsageError(`no sweep named "${name}" in ${storage.file}${hint}`);
+  throw new UsageError(`no sweep named "${name}" in ${storage.location}${hint}`);
 }
 
-export function withStorage<T>(storage: SqliteStorage, fn: (s: SqliteStorage) => T): T {
+/** Runs `fn` with the storage open, and closes it however `fn` ends. */
+export async function withStorage<T>(opening: Promise<Storage>, fn: (s: Storage) => Promise<T>): Promise<T> {
+  const storage = await opening;
   try {
-    return fn(storage);
+    return await fn(storage);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { TrialRecord } from '../storage/storage.js';
+import type { TrialRecord } from '../core/records.js';
 
 export const TRIAL_DIR_PATTERN = /^trial-\d{4,}$/;
 const UNFINISHED_SAVE_PATTERN = /^trial-\d{4,}\.tmp-\d+$/;

@@ -4,7 +4,7 @@
  * the same configurations. An owner that died (kill -9, power cut) is recognised and replaced.
  */
 import os from 'node:os';
-import type { SweepRecord } from '../storage/storage.js';
+import type { SweepRecord } from '../core/records.js';
 
 export const HEARTBEAT_MS = 10_000;
 /**

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
-import type { SweepRecord, TrialRecord } from '../storage/storage.js';
+import type { SweepRecord, TrialRecord } from '../core/records.js';
 
 function identity(spec: SweepSpec, seed: number): Record<string, unknown> {
   const { workers: _workers, seed_given: _given, seed: _seed, description: _description, ...rest } = spec;

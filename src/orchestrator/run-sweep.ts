@@ -1,7 +1,7 @@
 /**
  * The dispatch loop over the ask-and-tell layer: asks for trials while workers are free, runs them on the
  * pool, tells the results, and leaves the database consistent however it stops. This thread is the only
- * writer: workers report over message ports.
+ * writer: workers report over message ports, and each trial's writes are made one after the other.
  *
  * However it stops, trials in flight are recorded `interrupted` (they run again on resume), never `failed`:
  * a failure is the trial's own, an interruption is the sweep's. A database that cannot be written (disk
@@ -44,10 +44,19 @@ export interface RunSweepOptions {
 }
 
 
+/** A PostgreSQL server error, or the connection to it failing (refused, reset, ended). */
+function isPostgresFailure(err: unknown): boolean {
+  const e = err as { name?: string; code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'DatabaseError' && typeof e.code === 'string') return true;
+  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/.test(e.code)) return true;
+  return typeof e.message === 'string' && /^Connection terminated|timeout exceeded when trying to connect/.test(e.message);
+}
+
 function asFatal(err: unknown): unknown {
-  if (err instanceof Database.SqliteError) {
+  if (err instanceof Database.SqliteError || isPostgresFailure(err)) {
     return new StorageError(
-      `the database could not be written (${err.code}: ${err.message}); the sweep stopped, and everything recorded before is kept: fix that and run the same command again to resume`,
+      `the database could not be written (${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}); the sweep stopped, and everything recorded before is kept: fix that and run the same command again to resume`,
       { cause: err },
     );
   }
@@ -66,11 +75,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   checkDataset(options.loaded);
   const { spec: loadedSpec } = options.loaded;
   const modelsDir = loadedSpec.program || loadedSpec.save_models === 0 ? null : (options.modelsDir ?? null);
-  const opened = Sweep.open(storage, options.loaded);
+  const opened = await Sweep.open(storage, options.loaded);
   if (!opened.sweep) {
     const sweep = opened.finished!;
     // Leftovers of a run that was cut short are removed even when nothing is left to run.
-    if (modelsDir) removeOrphanModels(modelsDir, storage.listTrials(sweep.id));
+    if (modelsDir) removeOrphanModels(modelsDir, await storage.listTrials(sweep.id));
     const outcome: SweepOutcome = { status: 'already-finished', sweep, message: `sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})` };
     emit({ type: 'sweep-end', outcome });
     return outcome;
@@ -95,7 +104,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   let finalizeProblem = '';
   let savesFailed = 0;
   try {
-    if (modelsDir) removeOrphanModels(modelsDir, storage.listTrials(sweep.record.id));
+    if (modelsDir) removeOrphanModels(modelsDir, await storage.listTrials(sweep.record.id));
     emit({
       type: 'sweep-start',
       sweep: sweep.record,
@@ -125,24 +134,35 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
           };
     };
 
-    const onMessage = (trial: TrialRecord, message: WorkerMessage): void => {
-      if (abort.signal.aborted) return;
-      try {
-        if (message.type === 'started') {
-          if (message.backend) sweep.setBackend(trial, message.backend);
-          emit({ type: 'trial-backend', trial, backend: message.backend });
-        } else if (message.type === 'epoch') {
-          sweep.report(trial, message.epoch);
-          emit({ type: 'epoch', trial, epoch: message.epoch, totalEpochs: message.totalEpochs });
-        }
-      } catch (err) {
-        die(err);
-      }
+    /**
+     * Each trial's writes, in the order they were made: its epochs, then its result. Storage calls are
+     * asynchronous and a store on a server may run concurrent calls in any order, so a trial's next write
+     * waits for its previous one.
+     */
+    const writes = new Map<number, Promise<void>>();
+    const inOrder = (trial: TrialRecord, write: () => Promise<void>): Promise<void> => {
+      const next = (writes.get(trial.id) ?? Promise.resolve()).then(write);
+      writes.set(trial.id, next.catch(() => {}));
+      return next;
     };
 
-    const onResult = (trial: TrialRecord, result: TrialResult): void => {
-      if (result.backend) sweep.setBackend(trial, result.backend);
-      if (result.modelPath) sweep.setModelPath(trial, result.modelPath);
+    const onMessage = (trial: TrialRecord, message: WorkerMessage): void => {
+      if (abort.signal.aborted) return;
+      inOrder(trial, async () => {
+        if (abort.signal.aborted) return;
+        if (message.type === 'started') {
+          if (message.backend) await sweep.setBackend(trial, message.backend);
+          emit({ type: 'trial-backend', trial, backend: message.backend });
+        } else if (message.type === 'epoch') {
+          await sweep.report(trial, message.epoch);
+          emit({ type: 'epoch', trial, epoch: message.epoch, totalEpochs: message.totalEpochs });
+        }
+      }).catch(die);
+    };
+
+    const onResult = async (trial: TrialRecord, result: TrialResult): Promise<void> => {
+      if (result.backend) await sweep.setBackend(trial, result.backend);
+      if (result.modelPath) await sweep.setModelPath(trial, result.modelPath);
       let note: string | null = null;
       if (result.saveError) {
         savesFailed++;
@@ -153,7 +173,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
           sweep.halt(`trial ${trial.number}'s model could not be saved (${result.saveError.message}); its result is kept. Free space or fix permissions, then run the same command again to go on`);
         }
       }
-      emit({ type: 'trial-end', trial: sweep.tell(trial, result.metrics, result.epochs, result.executions, note), result });
+      emit({ type: 'trial-end', trial: await sweep.tell(trial, result.metrics, result.epochs, result.executions, note), result });
     };
 
     const launch = (trial: TrialRecord & { rerun: boolean }): void => {
@@ -162,16 +182,21 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       const settled = activePool
         .run(task, (message) => onMessage(trial, message), abort.signal)
         .then(
-          (result) => {
-            if (!abort.signal.aborted) onResult(trial, result);
-          },
-          (err: unknown) => {
-            // Aborted trials are not failures: close() marks them interrupted.
-            if (!abort.signal.aborted) emit({ type: 'trial-end', trial: sweep.fail(trial, err) });
-          },
+          (result) =>
+            inOrder(trial, async () => {
+              if (!abort.signal.aborted) await onResult(trial, result);
+            }),
+          (err: unknown) =>
+            inOrder(trial, async () => {
+              // Aborted trials are not failures: close() marks them interrupted.
+              if (!abort.signal.aborted) emit({ type: 'trial-end', trial: await sweep.fail(trial, err) });
+            }),
         )
         .catch(die)
-        .finally(() => running.delete(trial.id));
+        .finally(() => {
+          running.delete(trial.id);
+          writes.delete(trial.id);
+        });
       running.set(trial.id, settled);
     };
 
@@ -181,25 +206,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
      * folders are read or removed, whatever the database says.
      */
     const finalizeModels = async (dir: string): Promise<void> => {
-      const ranked = sweep.ranked();
+      const ranked = await sweep.ranked();
       const best = ranked[0];
       const bestModel = ownedModelDir(dir, best?.modelPath);
       if (dataset?.test && best && bestModel && !best.testMetrics) {
         const result = await activePool.run({ kind: 'evaluate', trialId: best.id, modelDir: bestModel }, () => {}, abort.signal);
-        sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
+        await sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
       }
       if (spec.save_models !== null) {
         for (const trial of ranked.slice(spec.save_models)) {
           if (!trial.modelPath) continue;
           removeModelDir(dir, trial.modelPath);
-          sweep.setModelPath(trial, null);
+          await sweep.setModelPath(trial, null);
         }
       }
     };
 
     for (;;) {
       while (!abort.signal.aborted && running.size < workers) {
-        const trial = sweep.ask();
+        const trial = await sweep.ask();
         if (!trial) break;
         launch(trial);
       }
@@ -211,7 +236,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       try {
         await finalizeModels(modelsDir);
       } catch (err) {
-        if (err instanceof Database.SqliteError) throw err;
+        if (err instanceof Database.SqliteError || isPostgresFailure(err)) throw err;
         finalizeProblem = `; the test-split evaluation failed: ${errorMessage(err)}`;
       }
     }
@@ -223,10 +248,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     await pool?.destroy();
   }
 
-  let closed: ReturnType<Sweep['close']>;
+  let closed: Awaited<ReturnType<Sweep['close']>>;
   try {
-    closed = sweep.close(abort.signal.aborted, fatal === null ? null : errorMessage(fatal));
-    if (modelsDir) removeOrphanModels(modelsDir, storage.listTrials(sweep.record.id));
+    closed = await sweep.close(abort.signal.aborted, fatal === null ? null : errorMessage(fatal));
+    if (modelsDir) removeOrphanModels(modelsDir, await storage.listTrials(sweep.record.id));
   } catch (err) {
     // The database cannot even record the stop: the next run finds this process gone and recovers.
     sweep.abandon();

@@ -1,7 +1,7 @@
 /**
- * Ask-and-tell: the lowest layer of running a sweep. `Sweep.open` creates or resumes a sweep in a storage;
- * `ask()` returns the next trial with its params (recorded as running), `tell()` / `fail()` record how it
- * ended. `runSweep` (and so `tfsweep run`) is a loop over these; a program of your own can drive them as well,
+ * Ask-and-tell: the lowest layer of running a sweep. `await Sweep.open` creates or resumes a sweep in a
+ * storage; `await ask()` returns the next trial with its params (recorded as running), `await tell()` /
+ * `await fail()` record how it ended (every call that touches storage is asynchronous). `runSweep` (and so `tfsweep run`) is a loop over these; a program of your own can drive them as well,
  * against the same database as the CLI.
  *
  * The history the sampler sees is kept in memory only as a cache of what this process wrote: it is rebuilt
@@ -13,8 +13,8 @@ import { createSampler, plannedTrialCount, type Sampler } from '../samplers/inde
 import type { Params } from '../space/distributions.js';
 import { deriveSeed } from '../space/rng.js';
 import type { LoadedSpec, SweepSpec } from '../spec/types.js';
-import type { EpochRecord, ExecutionRecord, Metrics, Storage, SweepRecord, TrialRecord } from '../storage/storage.js';
-import { bestFirst } from '../report/leaderboard.js';
+import { bestFirst, type EpochRecord, type ExecutionRecord, type Metrics, type SweepRecord, type TrialRecord } from '../core/records.js';
+import type { Storage } from '../storage/storage.js';
 import { HEARTBEAT_MS, ownerId, ownerIsGone } from './ownership.js';
 import { planFromHistory, resumableSpec } from './resume.js';
 
@@ -44,9 +44,11 @@ export class Sweep {
     readonly spec: SweepSpec,
     readonly resumed: boolean,
     owner: string,
+    interrupted: number,
+    history: TrialRecord[],
   ) {
-    this.interruptedOnOpen = storage.interruptActiveTrials(record.id);
-    this.history = storage.listTrials(record.id);
+    this.interruptedOnOpen = interrupted;
+    this.history = history;
     const plan = planFromHistory(this.history);
     this.reruns = plan.reruns;
     this.nextIndex = plan.nextIndex;
@@ -55,11 +57,9 @@ export class Sweep {
     this.planned = plannedTrialCount(spec);
     this.heartbeat = setInterval(() => {
       // A heartbeat that cannot be written (database busy or full) is skipped: the next one says the same.
-      try {
-        storage.heartbeat(record.id, owner);
-      } catch {
+      storage.heartbeat(record.id, owner).catch(() => {
         /* the next beat retries */
-      }
+      });
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -68,17 +68,19 @@ export class Sweep {
    * Creates the sweep, or resumes the stored one of the same name (refusing a changed definition or a sweep
    * that a live process runs). Nothing is written before these checks pass.
    */
-  static open(storage: Storage, loaded: LoadedSpec, owner: string = ownerId()): SweepOpenResult {
-    const stored = storage.getSweep(loaded.spec.name);
+  static async open(storage: Storage, loaded: LoadedSpec, owner: string = ownerId()): Promise<SweepOpenResult> {
+    const stored = await storage.getSweep(loaded.spec.name);
     const spec = stored ? resumableSpec(stored, loaded.spec) : loaded.spec;
     if (stored?.state === 'finished') return { sweep: null, finished: stored };
-    const claim = storage.acquireSweep(spec, loaded.source, owner, (s) => ownerIsGone(s));
+    const claim = await storage.acquireSweep(spec, loaded.source, owner, (s) => ownerIsGone(s));
     if ('busy' in claim) {
       throw new UsageError(
         `sweep "${spec.name}" is being run by another process (${claim.busy.owner}, last heartbeat ${claim.busy.heartbeatAt}); wait for it, or stop it first`,
       );
     }
-    return { sweep: new Sweep(storage, claim.sweep, spec, !claim.created, owner) };
+    const interrupted = await storage.interruptActiveTrials(claim.sweep.id);
+    const history = await storage.listTrials(claim.sweep.id);
+    return { sweep: new Sweep(storage, claim.sweep, spec, !claim.created, owner, interrupted, history) };
   }
 
   get completed(): number {
@@ -103,7 +105,7 @@ export class Sweep {
    * The next trial to run, recorded as running; null when none should start now (cap reached counting the
    * running trials, space exhausted, or stopped by the failure policy).
    */
-  ask(): (TrialRecord & { rerun: boolean }) | null {
+  async ask(): Promise<(TrialRecord & { rerun: boolean }) | null> {
     if (this.stop !== null || this.exhausted) return null;
     if (this.completedCount + this.running.length >= (this.planned ?? Infinity)) return null;
     const rerun = this.reruns.shift();
@@ -117,7 +119,7 @@ export class Sweep {
       }
       config = { configIndex: this.nextIndex++, params, rerun: false };
     }
-    const trial = this.storage.startTrial(this.record.id, {
+    const trial = await this.storage.startTrial(this.record.id, {
       configIndex: config.configIndex,
       params: config.params,
       distributions: Object.fromEntries(Object.keys(config.params).map((k) => [k, this.spec.parameters[k]!])),
@@ -128,22 +130,22 @@ export class Sweep {
   }
 
   /** Records one step (an epoch, or a program's `report`) of a running trial. */
-  report(trial: TrialRecord, epoch: EpochRecord): void {
-    this.storage.recordEpoch(trial.id, epoch);
+  async report(trial: TrialRecord, epoch: EpochRecord): Promise<void> {
+    await this.storage.recordEpoch(trial.id, epoch);
   }
 
   /**
    * Records a trial as complete. `result` is the metric's value, or a record of metrics that holds it; a
    * result without a finite value for the sweep's metric fails the trial instead.
    */
-  tell(
+  async tell(
     trial: TrialRecord,
     result: number | Metrics,
     epochs: readonly EpochRecord[] = [],
     executions: readonly ExecutionRecord[] = [],
     /** Kept in the trial's `error` column although it completed (a model that could not be saved). */
     note: string | null = null,
-  ): TrialRecord {
+  ): Promise<TrialRecord> {
     const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
     const value = metrics[this.spec.metric.name];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -152,15 +154,15 @@ export class Sweep {
     }
     const name = this.spec.metric.name;
     const withValues = executions.map((x) => ({ ...x, value: x.metrics[name] ?? null }));
-    this.storage.completeTrial(trial.id, value, metrics, epochs, withValues, note);
+    await this.storage.completeTrial(trial.id, value, metrics, epochs, withValues, note);
     this.completedCount++;
     this.consecutive = 0;
     return this.refresh(trial);
   }
 
   /** Records a trial as failed with its error; the sweep goes on until the failure policy says stop. */
-  fail(trial: TrialRecord, error: unknown, epochs: readonly EpochRecord[] = []): TrialRecord {
-    this.storage.failTrial(trial.id, errorMessage(error), epochs);
+  async fail(trial: TrialRecord, error: unknown, epochs: readonly EpochRecord[] = []): Promise<TrialRecord> {
+    await this.storage.failTrial(trial.id, errorMessage(error), epochs);
     this.consecutive++;
     if (this.consecutive >= this.spec.max_consecutive_failures && this.stop === null) {
       this.stop = `stopped after ${this.consecutive} consecutive failed trials (max_consecutive_failures: ${this.spec.max_consecutive_failures}); last error: ${errorMessage(error)}`;
@@ -173,47 +175,47 @@ export class Sweep {
     this.stop ??= reason;
   }
 
-  setModelPath(trial: TrialRecord, path: string | null): void {
-    this.storage.setModelPath(trial.id, path);
+  async setModelPath(trial: TrialRecord, path: string | null): Promise<void> {
+    await this.storage.setModelPath(trial.id, path);
   }
 
-  setTestMetrics(trial: TrialRecord, metrics: Metrics): void {
-    this.storage.setTestMetrics(trial.id, metrics);
+  async setTestMetrics(trial: TrialRecord, metrics: Metrics): Promise<void> {
+    await this.storage.setTestMetrics(trial.id, metrics);
   }
 
   /** Completed trials, best first by the sweep's metric (ties: earlier trial first). */
-  ranked(): TrialRecord[] {
-    return bestFirst(this.spec.metric.goal, this.storage.listTrials(this.record.id));
+  async ranked(): Promise<TrialRecord[]> {
+    return bestFirst(this.spec.metric.goal, await this.storage.listTrials(this.record.id));
   }
 
-  setBackend(trial: TrialRecord, backend: string): void {
-    this.storage.setTrialBackend(trial.id, backend);
+  async setBackend(trial: TrialRecord, backend: string): Promise<void> {
+    await this.storage.setTrialBackend(trial.id, backend);
   }
 
   /**
    * Ends this process's run of the sweep: `interrupted` marks running trials interrupted and leaves the sweep
    * resumable; otherwise it is finished, or stopped by the failure policy.
    */
-  close(interrupted = false, cause: string | null = null): { status: 'finished' | 'stopped' | 'interrupted'; message: string; failed: number } {
+  async close(interrupted = false, cause: string | null = null): Promise<{ status: 'finished' | 'stopped' | 'interrupted'; message: string; failed: number }> {
     clearInterval(this.heartbeat);
     let status: 'finished' | 'stopped' | 'interrupted';
     let message: string;
     const failed = this.history.filter((t) => t.state === 'failed').length;
     if (interrupted || (!this.done && this.stop === null)) {
-      const count = this.storage.interruptActiveTrials(this.record.id);
+      const count = await this.storage.interruptActiveTrials(this.record.id);
       status = 'interrupted';
       message = `${cause ? `stopped by an error: ${cause}` : 'interrupted'}; ${count} running trial(s) marked interrupted; run the same command again to resume`;
-      this.storage.setSweepState(this.record.id, 'stopped', message);
+      await this.storage.setSweepState(this.record.id, 'stopped', message);
     } else if (this.stop !== null) {
       status = 'stopped';
       message = this.stop;
-      this.storage.setSweepState(this.record.id, 'stopped', message);
+      await this.storage.setSweepState(this.record.id, 'stopped', message);
     } else {
       status = 'finished';
       message = `${this.completedCount} trial(s) complete${failed ? `, ${failed} failed` : ''}`;
-      this.storage.setSweepState(this.record.id, 'finished', message);
+      await this.storage.setSweepState(this.record.id, 'finished', message);
     }
-    this.record = this.storage.getSweep(this.record.name)!;
+    this.record = (await this.storage.getSweep(this.record.name))!;
     return { status, message, failed };
   }
 
@@ -222,8 +224,8 @@ export class Sweep {
     clearInterval(this.heartbeat);
   }
 
-  private refresh(trial: TrialRecord): TrialRecord {
-    const fresh = this.storage.getTrial(trial.id)!;
+  private async refresh(trial: TrialRecord): Promise<TrialRecord> {
+    const fresh = (await this.storage.getTrial(trial.id))!;
     const i = this.history.findIndex((t) => t.id === trial.id);
     if (i >= 0) this.history[i] = fresh;
     return fresh;

@@ -4,7 +4,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { markdownTable } from 'markdown-table';
-import type { SweepRecord } from '../storage/storage.js';
+import type { SweepRecord } from '../core/records.js';
 import { formatNumber, formatValue } from './format.js';
 import type { RankedTrial } from './leaderboard.js';
 import { csvText, markdownText } from '../core/text.js';

@@ -1,10 +1,11 @@
 /**
- * Ranking and the shapes the CLI prints and exports. Reads storage records only.
+ * Ranking and the shapes the CLI prints and exports. Reads records only.
  */
-import { ownerIsGone } from '../orchestrator/ownership.js';
 import { summarizeValues } from './stats.js';
 import type { Params } from '../space/distributions.js';
-import type { EpochRecord, Metrics, SweepRecord, TrialRecord } from '../storage/storage.js';
+import { bestFirst, type EpochRecord, type Metrics, type SweepRecord, type TrialRecord } from '../core/records.js';
+
+export { bestFirst };
 
 export interface TrialView {
   number: number;
@@ -75,12 +76,6 @@ export function trialView(trial: TrialRecord): TrialView {
   return view;
 }
 
-/** Completed trials, best first by the goal; ties keep trial order. */
-export function bestFirst(goal: 'maximize' | 'minimize', trials: readonly TrialRecord[]): TrialRecord[] {
-  const sign = goal === 'maximize' ? -1 : 1;
-  return trials.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
-}
-
 /** Completed trials, best first by the sweep's goal, as ranked views. */
 export function rankTrials(sweep: SweepRecord, trials: readonly TrialRecord[]): RankedTrial[] {
   return bestFirst(sweep.metric.goal, trials).map((t, i) => ({ rank: i + 1, ...trialView(t) }));
@@ -107,8 +102,9 @@ export interface SweepSummary {
   message: string | null;
 }
 
-export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], planned: number | null): SweepSummary {
-  const alive = sweep.state === 'running' && !ownerIsGone(sweep);
+/** `live`: whether a process still runs the sweep (the caller knows how to tell; a report does not). */
+export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], planned: number | null, live: boolean): SweepSummary {
+  const alive = sweep.state === 'running' && live;
   const counts = { queued: 0, running: 0, complete: 0, failed: 0, interrupted: 0 };
   // Trials a dead process left `running` are not running: the next run will mark them interrupted.
   for (const t of trials) counts[t.state === 'running' && !alive ? 'interrupted' : t.state]++;

@@ -4,8 +4,8 @@
  * one plain line per finished trial.
  */
 import cliProgress from 'cli-progress';
-import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
-import type { TrialRecord } from '../storage/storage.js';
+import type { SweepEvent, SweepListener } from '../core/events.js';
+import type { TrialRecord } from '../core/records.js';
 import { formatDuration, formatNumber, formatParams } from './format.js';
 import { durationSeconds } from './leaderboard.js';
 import { printable } from '../core/text.js';

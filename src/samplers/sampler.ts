@@ -1,5 +1,5 @@
 import type { Params } from '../space/distributions.js';
-import type { TrialRecord } from '../storage/storage.js';
+import type { TrialRecord } from '../core/records.js';
 
 /**
  * Proposes the parameters of configuration number `index` (0, 1, 2, … in the order the orchestrator asks).

@@ -12,7 +12,7 @@ import { UsageError, errnoCode } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, Storage, SweepRecord, SweepState, TrialRecord, TrialState } from './storage.js';
+import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
@@ -218,7 +218,7 @@ export class SqliteStorage implements Storage {
          VALUES (@sweep_id, @number, @config_index, 'running', @seed, @now)`,
       ),
       insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json) VALUES (?, ?, ?)'),
-      setBackend: db.prepare('UPDATE trials SET backend = ? WHERE id = ?'),
+      setBackend: db.prepare("UPDATE trials SET backend = ? WHERE id = ? AND state = 'running'"),
       insertEpoch: db.prepare(
         `INSERT OR IGNORE INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples, created_at)
          VALUES (@trial_id, @execution, @epoch, @metrics, @duration_ms, @samples, @now)`,
@@ -237,6 +237,7 @@ export class SqliteStorage implements Storage {
          WHERE id = @id AND state = 'running'`,
       ),
       trialById: db.prepare('SELECT * FROM trials WHERE id = ?'),
+      isRunning: db.prepare("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
       trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
       paramsOfSweep: db.prepare(
         `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
@@ -249,9 +250,21 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  createSweep(spec: SweepSpec, source: string): SweepRecord {
-    return this.db
-      .transaction(() => {
+  get location(): string {
+    return this.file;
+  }
+
+  get localFile(): string | null {
+    return this.file === ':memory:' ? null : this.file;
+  }
+
+  async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
+    return this.db.transaction(() => this.insertSweep(spec, source)).immediate();
+  }
+
+  private insertSweep(spec: SweepSpec, source: string): SweepRecord {
+    {
+      {
         const info = this.stmts.insertSweep.run({
           name: spec.name,
           method: spec.method,
@@ -264,8 +277,8 @@ export class SqliteStorage implements Storage {
         });
         Object.entries(spec.parameters).forEach(([name, dist], i) => this.stmts.insertSweepParam.run(info.lastInsertRowid, name, i, JSON.stringify(dist)));
         return toSweep(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
-      })
-      .immediate();
+      }
+    }
   }
 
   /** Each parameter's distribution, as stored once for the sweep. */
@@ -275,46 +288,50 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
-  acquireSweep(
+  async acquireSweep(
     spec: SweepSpec,
     source: string,
     owner: string,
     isStale: (sweep: SweepRecord) => boolean,
-  ): { sweep: SweepRecord; created: boolean } | { busy: SweepRecord } {
+  ): Promise<{ sweep: SweepRecord; created: boolean } | { busy: SweepRecord }> {
     // IMMEDIATE: the write lock is taken before the read, so two processes cannot both see the sweep free.
     return this.db
       .transaction(() => {
-        const existing = this.getSweep(spec.name);
+        const existing = this.sweepNamed(spec.name);
         if (existing && existing.owner && existing.owner !== owner && !isStale(existing)) return { busy: existing };
-        const sweep = existing ?? this.createSweep(spec, source);
+        const sweep = existing ?? this.insertSweep(spec, source);
         this.stmts.claim.run({ id: sweep.id, owner, now: now() });
         return { sweep: toSweep(this.stmts.sweepById.get(sweep.id) as Row), created: !existing };
       })
       .immediate();
   }
 
-  heartbeat(sweepId: number, owner: string): void {
+  async heartbeat(sweepId: number, owner: string): Promise<void> {
     this.stmts.heartbeat.run({ id: sweepId, owner, now: now() });
   }
 
-  getSweep(name: string): SweepRecord | undefined {
+  async getSweep(name: string): Promise<SweepRecord | undefined> {
+    return this.sweepNamed(name);
+  }
+
+  private sweepNamed(name: string): SweepRecord | undefined {
     const row = this.stmts.sweepByName.get(name) as Row | undefined;
     return row ? toSweep(row) : undefined;
   }
 
-  listSweeps(): SweepRecord[] {
+  async listSweeps(): Promise<SweepRecord[]> {
     return (this.stmts.allSweeps.all() as Row[]).map(toSweep);
   }
 
-  setSweepState(sweepId: number, state: SweepState, message: string | null = null): void {
+  async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
     this.stmts.setSweepState.run({ id: sweepId, state, message, now: now() });
   }
 
-  interruptActiveTrials(sweepId: number): number {
+  async interruptActiveTrials(sweepId: number): Promise<number> {
     return this.stmts.interrupt.run({ id: sweepId, now: now() }).changes;
   }
 
-  startTrial(sweepId: number, trial: NewTrial): TrialRecord {
+  async startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord> {
     // The distributions are the sweep's (stored once by createSweep); only the values are the trial's.
     const insert = this.db.transaction((): number => {
       const { n } = this.stmts.nextNumber.get(sweepId) as { n: number };
@@ -327,30 +344,33 @@ export class SqliteStorage implements Storage {
       return id;
     });
     const id = insert.immediate();
-    return this.readTrial(id);
+    return this.trialWithId(id)!;
   }
 
-  setTrialBackend(trialId: number, backend: string): void {
-    this.stmts.setBackend.run(backend, trialId);
+  async setTrialBackend(trialId: number, backend: string): Promise<void> {
+    this.mustBeRunning(trialId, this.stmts.setBackend.run(backend, trialId).changes, 'its backend');
   }
 
-  recordEpoch(trialId: number, epoch: EpochRecord): void {
-    this.stmts.insertEpoch.run(epochRow(trialId, epoch));
+  async recordEpoch(trialId: number, epoch: EpochRecord): Promise<void> {
+    this.db.transaction(() => {
+      this.mustBeRunning(trialId, (this.stmts.isRunning.get(trialId) as Row | undefined) ? 1 : 0, `epoch ${epoch.epoch}`);
+      this.stmts.insertEpoch.run(epochRow(trialId, epoch));
+    }).immediate();
   }
 
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): void {
+  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<void> {
     this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
   }
 
-  setTestMetrics(trialId: number, metrics: Metrics): void {
+  async setTestMetrics(trialId: number, metrics: Metrics): Promise<void> {
     this.stmts.setTestMetrics.run(JSON.stringify(metrics), trialId);
   }
 
-  setModelPath(trialId: number, path: string | null): void {
+  async setModelPath(trialId: number, path: string | null): Promise<void> {
     this.stmts.setModelPath.run(path, trialId);
   }
 
-  failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): void {
+  async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void> {
     this.finish(trialId, 'failed', null, null, error, epochs);
   }
 
@@ -366,6 +386,7 @@ export class SqliteStorage implements Storage {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
     const write = this.db.transaction(() => {
+      this.mustBeRunning(trialId, (this.stmts.isRunning.get(trialId) as Row | undefined) ? 1 : 0, `its ${state} result`);
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
       for (const x of executions) {
         this.stmts.insertExecution.run({
@@ -378,7 +399,7 @@ export class SqliteStorage implements Storage {
           best_epoch: x.bestEpoch,
         });
       }
-      this.stmts.finishTrial.run({
+      const { changes } = this.stmts.finishTrial.run({
         id: trialId,
         state,
         value,
@@ -386,12 +407,14 @@ export class SqliteStorage implements Storage {
         error,
         now: now(),
       });
+      // Nothing else is written when the trial is not running: the transaction rolls back with the throw.
+      this.mustBeRunning(trialId, changes, `its ${state} result`);
     });
     write.immediate();
   }
 
   /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */
-  listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): TrialRecord[] {
+  async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
     return this.db.transaction(() => this.readTrials(sweepId, options))();
   }
 
@@ -434,16 +457,23 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  getTrial(trialId: number): TrialRecord | undefined {
+  async getTrial(trialId: number): Promise<TrialRecord | undefined> {
+    return this.trialWithId(trialId);
+  }
+
+  private trialWithId(trialId: number): TrialRecord | undefined {
     const row = this.stmts.trialById.get(trialId) as Row | undefined;
     return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId) as Row[], this.distributionsOf(row.sweep_id as number)) : undefined;
   }
 
-  private readTrial(id: number): TrialRecord {
-    return this.getTrial(id)!;
+  /** A write to a trial that is not running (finished, interrupted, or unknown) is refused, never dropped. */
+  private mustBeRunning(trialId: number, changes: number, what: string): void {
+    if (changes > 0) return;
+    const row = this.stmts.trialById.get(trialId) as Row | undefined;
+    throw new FinishedTrialError(trialId, row ? (row.state as TrialState) : null, what);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

@@ -1,112 +1,55 @@
-import type { Distribution, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
+import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
-export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted';
-export type SweepState = 'running' | 'finished' | 'stopped';
-export type Metrics = Record<string, number>;
-
-export interface SweepRecord {
-  id: number;
-  name: string;
-  method: string;
-  metric: { name: string; goal: 'maximize' | 'minimize' };
-  state: SweepState;
-  /** The sweep file's text as given. */
-  source: string;
-  /** The validated spec with defaults and the seed filled in. */
-  spec: SweepSpec;
-  message: string | null;
-  /** The process running the sweep now (`host/pid`), or null when none is. */
-  owner: string | null;
-  /** When the owner last said it was alive. */
-  heartbeatAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
-export interface EpochRecord {
-  /** Which execution of the trial (executions_per_trial); 0 when there is one. */
-  execution?: number;
-  epoch: number;
-  metrics: Metrics;
-  durationMs: number | null;
-  samples: number | null;
-}
-
-/** An immutable snapshot of a trial as storage holds it. */
-export interface TrialRecord {
-  id: number;
-  sweepId: number;
-  number: number;
-  /** Which configuration of the sampler's sequence this trial runs; a re-run after an interruption shares it. */
-  configIndex: number;
-  state: TrialState;
-  params: Params;
-  distributions: Record<string, Distribution>;
-  value: number | null;
-  metrics: Metrics | null;
-  seed: number;
-  backend: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  error: string | null;
-  /** Metrics of the chosen model on the test split (evaluated once, after the sweep). */
-  testMetrics?: Metrics | null;
-  /** Folder of the saved model (tfjs format), when one was saved. */
-  modelPath?: string | null;
-  epochs?: EpochRecord[];
-  executions?: ExecutionRecord[];
-}
-
-/** One of a trial's repeated trainings (executions_per_trial); the trial's value is their mean. */
-export interface ExecutionRecord {
-  execution: number;
-  seed: number;
-  value: number | null;
-  metrics: Metrics;
-  stoppedEpoch: number | null;
-  bestEpoch: number | null;
-}
-
-export interface NewTrial {
-  configIndex: number;
-  params: Params;
-  distributions: Record<string, Distribution>;
-  seed: number;
-}
+export type { EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
 /**
  * Everything tfsweep persists. Within a process only the orchestrator's thread calls the mutating methods;
  * several processes (running different sweeps, or reading) may share one store, so every write that depends
  * on a read is one transaction holding the write lock, and each listing is one consistent snapshot.
  */
+/** A write to a trial that is not running: its result is final (or it was interrupted, or never existed). */
+export class FinishedTrialError extends Error {
+  override name = 'FinishedTrialError';
+  constructor(
+    readonly trialId: number,
+    readonly state: TrialState | null,
+    what: string,
+  ) {
+    super(state === null ? `trial id ${trialId} does not exist; ${what} was not recorded` : `trial id ${trialId} is ${state}, not running; ${what} was not recorded (a finished trial does not change)`);
+  }
+}
+
 export interface Storage {
-  createSweep(spec: SweepSpec, source: string): SweepRecord;
+  /** Where the data lives, as it may be printed (a file path, or a URL without its password). */
+  readonly location: string;
+  /** The SQLite file, whose folder also holds saved models; null for a database on a server. */
+  readonly localFile: string | null;
+  createSweep(spec: SweepSpec, source: string): Promise<SweepRecord>;
   /**
    * Atomically creates the sweep (when new) or takes it over (when it has no live owner) for `owner`, and
    * marks it running. Two processes starting the same sweep cannot both get it: the loser gets `busy`.
    */
-  acquireSweep(spec: SweepSpec, source: string, owner: string, isStale: (sweep: SweepRecord) => boolean): { sweep: SweepRecord; created: boolean } | { busy: SweepRecord };
-  heartbeat(sweepId: number, owner: string): void;
-  getSweep(name: string): SweepRecord | undefined;
-  listSweeps(): SweepRecord[];
+  acquireSweep(spec: SweepSpec, source: string, owner: string, isStale: (sweep: SweepRecord) => boolean): Promise<{ sweep: SweepRecord; created: boolean } | { busy: SweepRecord }>;
+  heartbeat(sweepId: number, owner: string): Promise<void>;
+  getSweep(name: string): Promise<SweepRecord | undefined>;
+  listSweeps(): Promise<SweepRecord[]>;
   /** Sets the state; leaving `running` also releases the owner. */
-  setSweepState(sweepId: number, state: SweepState, message?: string | null): void;
+  setSweepState(sweepId: number, state: SweepState, message?: string | null): Promise<void>;
   /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
-  interruptActiveTrials(sweepId: number): number;
+  interruptActiveTrials(sweepId: number): Promise<number>;
   /** Creates the next-numbered trial in state running; its distributions are the sweep's, stored once. */
-  startTrial(sweepId: number, trial: NewTrial): TrialRecord;
-  setTrialBackend(trialId: number, backend: string): void;
+  startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord>;
+  setTrialBackend(trialId: number, backend: string): Promise<void>;
   /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
-  recordEpoch(trialId: number, epoch: EpochRecord): void;
+  recordEpoch(trialId: number, epoch: EpochRecord): Promise<void>;
   /** `note` is kept in `error` although the trial completed (e.g. its model could not be saved). */
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): void;
-  setTestMetrics(trialId: number, metrics: Metrics): void;
-  setModelPath(trialId: number, path: string | null): void;
-  failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): void;
-  getTrial(trialId: number): TrialRecord | undefined;
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): Promise<void>;
+  setTestMetrics(trialId: number, metrics: Metrics): Promise<void>;
+  setModelPath(trialId: number, path: string | null): Promise<void>;
+  failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void>;
+  getTrial(trialId: number): Promise<TrialRecord | undefined>;
   /** withEpochs also loads every trial's epochs and executions. */
-  listTrials(sweepId: number, options?: { withEpochs?: boolean }): TrialRecord[];
-  close(): void;
+  listTrials(sweepId: number, options?: { withEpochs?: boolean }): Promise<TrialRecord[]>;
+  close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /** Repeated trainings of one trial (executions_per_trial): their seeds and how their results combine. */
 import { deriveSeed } from '../space/rng.js';
-import type { EpochRecord, ExecutionRecord, Metrics } from '../storage/storage.js';
+import type { EpochRecord, ExecutionRecord, Metrics } from '../core/records.js';
 
 /** Execution 0 keeps the trial's seed, so one execution is exactly the trial it always was. */
 export function executionSeed(trialSeed: number, execution: number): number {

@@ -2,7 +2,7 @@
  * Epoch-level training policies: the learning-rate schedule and early stopping. Pure bookkeeping over the
  * metrics of each epoch, so they can be tested on scripted sequences.
  */
-import type { Metrics } from '../storage/storage.js';
+import type { Metrics } from '../core/records.js';
 import type { TrainConfig } from './knobs.js';
 
 const lowerIsBetter = (monitor: string): boolean => monitor.endsWith('loss');

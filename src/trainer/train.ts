@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrialError, errnoCode } from '../errors.js';
 import { createRng, deriveSeed, shuffleInPlace } from '../space/rng.js';
-import type { EpochRecord, Metrics } from '../storage/storage.js';
+import type { EpochRecord, Metrics } from '../core/records.js';
 import type { TrainConfig } from './knobs.js';
 import type { ImageSet } from './mnist.js';
 import { buildModel, makeOptimizer } from './models.js';

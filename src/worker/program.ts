@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TrialError } from '../errors.js';
 import { quoteValue } from '../core/text.js';
 import type { Params } from '../space/distributions.js';
-import type { EpochRecord, Metrics } from '../storage/storage.js';
+import type { EpochRecord, Metrics } from '../core/records.js';
 
 /** What an objective receives as its second argument. */
 export interface TrialHandle {

@@ -1,7 +1,7 @@
 /** Every message between the orchestrator and a worker thread, typed in one place. */
 import type { MessagePort } from 'node:worker_threads';
 import type { Params } from '../space/distributions.js';
-import type { EpochRecord, ExecutionRecord, Metrics } from '../storage/storage.js';
+import type { EpochRecord, ExecutionRecord, Metrics } from '../core/records.js';
 import type { TrainConfig } from '../trainer/knobs.js';
 import type { ImageSet } from '../trainer/mnist.js';
 

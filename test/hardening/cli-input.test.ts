@@ -103,7 +103,7 @@ describe('audit D16/D22: bad database files and paths are one line, exit 2, and 
       ['text.db', /text\.db: not a tfsweep database \(file is not a database\)$/],
       ['random.db', /random\.db: not a tfsweep database/],
       ['dir.db', /dir\.db: is a folder, not a database file$/],
-      ['', /--db: expected a database file path, got an empty string$/],
+      ['', /--db: expected a database file path or a postgres:\/\/ URL, got an empty string$/],
       ['trunc.db', /trunc\.db: not a tfsweep database \(database disk image is malformed\)$/],
       ['foreign.db', /foreign\.db: not a tfsweep database \(it holds other tables: invoices\)$/],
     ];

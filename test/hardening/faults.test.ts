@@ -76,15 +76,15 @@ describe('audit D11: a read while a sweep runs is one snapshot', () => {
       } catch {
         continue; // not migrated yet
       }
-      const sweep = storage.getSweep('w');
+      const sweep = await storage.getSweep('w');
       if (sweep) {
-        for (const t of storage.listTrials(sweep.id, { withEpochs: true })) {
+        for (const t of await storage.listTrials(sweep.id, { withEpochs: true })) {
           if (t.state === 'complete') assert.equal(t.epochs!.length, 20, `trial ${t.number} complete with ${t.epochs!.length} epochs`);
           assert.deepEqual(Object.keys(t.params), ['x'], `trial ${t.number} without params`);
         }
         snapshots++;
       }
-      storage.close();
+      await storage.close();
     }
     assert.equal((await writer).code, 0);
     assert.ok(snapshots >= 3, `${snapshots} snapshots`);

@@ -208,8 +208,8 @@ describe('audit D25: a large categorical is stored once per sweep', () => {
     assert.ok(params!.bytes < 20 * 6, `${params!.bytes} bytes of params for 20 trials`);
     assert.equal(query(db, 'SELECT * FROM sweep_parameters').length, 1);
     const storage = new SqliteStorage(db, { mustExist: true, readonly: true });
-    const trials = storage.listTrials(storage.getSweep('cat')!.id);
-    storage.close();
+    const trials = await storage.listTrials((await storage.getSweep('cat'))!.id);
+    await storage.close();
     assert.equal(trials.length, 20);
     for (const t of trials) assert.deepEqual(t.distributions.c, { type: 'categorical', values });
   });
@@ -221,7 +221,7 @@ describe('audit D25: a large categorical is stored once per sweep', () => {
     await refused(dir, 'many.yaml', `name: m\nmethod: random\nrun_cap: 1\nprogram: ./obj.mjs\nparameters:\n  x: {values: [${values}]}\n`, /parameters\.x\.values: expected at most 100000 values, got 100001/);
   });
 
-  it('D25: a version-2 database migrates its per-trial distributions into sweep_parameters, in file order', () => {
+  it('D25: a version-2 database migrates its per-trial distributions into sweep_parameters, in file order', async () => {
     const file = path.join(tempDir(), 'v2.db');
     const v2 = new Database(file);
     v2.exec(MIGRATIONS[0]!);
@@ -235,8 +235,8 @@ describe('audit D25: a large categorical is stored once per sweep', () => {
     v2.prepare('INSERT INTO trial_params VALUES (1, ?, ?, ?)').run('lr', '0.15', JSON.stringify(spec.parameters.lr));
     v2.close();
     const s = new SqliteStorage(file);
-    const [trial] = s.listTrials(1);
-    s.close();
+    const [trial] = await s.listTrials(1);
+    await s.close();
     assert.deepEqual(trial!.params, { units: 16, lr: 0.15 });
     assert.deepEqual(trial!.distributions, spec.parameters);
     assert.deepEqual(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.db')), ['v2.db']);

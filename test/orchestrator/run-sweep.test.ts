@@ -32,7 +32,7 @@ describe('runSweep (library API, real worker threads)', () => {
       events.map((e) => e.type),
       ['sweep-start', ...Array(3).fill(['trial-start', 'trial-backend', 'epoch', 'epoch', 'trial-end']).flat(), 'sweep-end'],
     );
-    const trials = storage.listTrials(outcome.sweep.id, { withEpochs: true });
+    const trials = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
     // The same seed gives the same configurations as the sampler alone.
     const sampler = new RandomSampler(loaded.spec.parameters, 4);
     assert.deepEqual(trials.map((t) => t.params), [0, 1, 2].map((i) => sampler.sample(i)));
@@ -47,6 +47,6 @@ describe('runSweep (library API, real worker threads)', () => {
     const ranked = [...trials].sort((a, b) => b.value! - a.value! || a.number - b.number);
     assert.ok(ranked[0]!.testMetrics!.test_accuracy! > 0.1, JSON.stringify(ranked[0]!.testMetrics));
     assert.equal(ranked[1]!.testMetrics, null);
-    storage.close();
+    await storage.close();
   });
 });

@@ -20,27 +20,27 @@ const newTrial = (configIndex: number) => ({
 });
 
 describe('SQLite storage', () => {
-  it('creates the schema at the current version, in WAL mode, and reopens without migrating again', () => {
+  it('creates the schema at the current version, in WAL mode, and reopens without migrating again', async () => {
     const file = path.join(tempDir(), 'nested', 'db.sqlite');
     const s = new SqliteStorage(file);
     assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
-    s.createSweep(loaded.spec, loaded.source);
-    s.close();
+    await s.createSweep(loaded.spec, loaded.source);
+    await s.close();
     const again = new SqliteStorage(file);
-    assert.equal(again.listSweeps().length, 1);
+    assert.equal((await again.listSweeps()).length, 1);
     assert.equal(again.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     again.close();
   });
 
-  it('migrates a version-0 database and refuses one from a newer tfsweep', () => {
+  it('migrates a version-0 database and refuses one from a newer tfsweep', async () => {
     const dir = tempDir();
     const old = new Database(path.join(dir, 'v0.db'));
     old.close();
     const s = new SqliteStorage(path.join(dir, 'v0.db'));
     const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     assert.deepEqual(tables, ['epochs', 'executions', 'sweep_parameters', 'sweeps', 'trial_params', 'trials']);
-    s.close();
+    await s.close();
 
     const newer = new Database(path.join(dir, 'v99.db'));
     newer.pragma('user_version = 99');
@@ -48,7 +48,7 @@ describe('SQLite storage', () => {
     assert.throws(() => new SqliteStorage(path.join(dir, 'v99.db')), (err: unknown) => err instanceof SchemaVersionError && /newer than this tfsweep understands/.test(err.message));
   });
 
-  it('migrates a version-1 database to the current version, keeping its epochs (as execution 0)', () => {
+  it('migrates a version-1 database to the current version, keeping its epochs (as execution 0)', async () => {
     const file = path.join(tempDir(), 'v1.db');
     const v1 = new Database(file);
     v1.exec(MIGRATIONS[0]!);
@@ -60,28 +60,28 @@ describe('SQLite storage', () => {
     v1.close();
     const s = new SqliteStorage(file);
     assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    const [trial] = s.listTrials(1, { withEpochs: true });
+    const [trial] = await s.listTrials(1, { withEpochs: true });
     assert.deepEqual(trial!.epochs, [{ epoch: 1, metrics: { val_accuracy: 0.9 }, durationMs: null, samples: null }]);
     assert.deepEqual(trial!.executions, []);
     assert.equal(trial!.testMetrics, null);
-    s.close();
+    await s.close();
   });
 
-  it('stores the spec as given and as parsed', () => {
+  it('stores the spec as given and as parsed', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = s.createSweep(loaded.spec, loaded.source);
+    const sweep = await s.createSweep(loaded.spec, loaded.source);
     assert.equal(sweep.source, loaded.source);
     assert.deepEqual(sweep.spec, loaded.spec);
     assert.deepEqual(sweep.metric, { name: 'val_accuracy', goal: 'maximize' });
     assert.equal(sweep.state, 'running');
-    s.close();
+    await s.close();
   });
 
-  it('numbers trials from 0 and keeps params with their distributions, in order', () => {
+  it('numbers trials from 0 and keeps params with their distributions, in order', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = s.createSweep(loaded.spec, loaded.source);
-    const t0 = s.startTrial(sweep.id, newTrial(0));
-    const t1 = s.startTrial(sweep.id, newTrial(1));
+    const sweep = await s.createSweep(loaded.spec, loaded.source);
+    const t0 = await s.startTrial(sweep.id, newTrial(0));
+    const t1 = await s.startTrial(sweep.id, newTrial(1));
     assert.equal(t0.number, 0);
     assert.equal(t1.number, 1);
     assert.equal(t1.state, 'running');
@@ -89,80 +89,56 @@ describe('SQLite storage', () => {
     assert.deepEqual(Object.keys(t1.params), ['units', 'optimizer']);
     assert.deepEqual(t1.distributions.optimizer, { type: 'categorical', values: ['adam', 'sgd'] });
     assert.equal(t1.seed, 101);
-    s.close();
+    await s.close();
   });
 
-  it('writes one row per epoch, however often an epoch is reported', () => {
+  it('writes one row per epoch, however often an epoch is reported', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = s.createSweep(loaded.spec, loaded.source);
-    const t = s.startTrial(sweep.id, newTrial(0));
+    const sweep = await s.createSweep(loaded.spec, loaded.source);
+    const t = await s.startTrial(sweep.id, newTrial(0));
     const e1 = { epoch: 1, metrics: { loss: 0.5, val_accuracy: 0.8 }, durationMs: 10, samples: 100 };
     const e2 = { epoch: 2, metrics: { loss: 0.4, val_accuracy: 0.85 }, durationMs: 11, samples: 100 };
-    s.recordEpoch(t.id, e1);
-    s.recordEpoch(t.id, e1);
-    s.completeTrial(t.id, 0.85, e2.metrics, [e1, e2]);
-    const [trial] = s.listTrials(sweep.id, { withEpochs: true });
+    await s.recordEpoch(t.id, e1);
+    await s.recordEpoch(t.id, e1);
+    await s.completeTrial(t.id, 0.85, e2.metrics, [e1, e2]);
+    const [trial] = await s.listTrials(sweep.id, { withEpochs: true });
     assert.equal(trial!.state, 'complete');
     assert.equal(trial!.value, 0.85);
     assert.deepEqual(trial!.metrics, e2.metrics);
     assert.deepEqual(trial!.epochs, [e1, e2]);
     assert.equal((s.db.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n, 2);
-    s.close();
+    await s.close();
   });
 
-  it('keeps finished trials immutable', () => {
+  it('marks running trials interrupted, leaving finished ones alone', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = s.createSweep(loaded.spec, loaded.source);
-    const t = s.startTrial(sweep.id, newTrial(0));
-    s.failTrial(t.id, 'boom', []);
-    s.completeTrial(t.id, 1, { val_accuracy: 1 }, []);
-    const after = s.getTrial(t.id)!;
-    assert.equal(after.state, 'failed');
-    assert.equal(after.error, 'boom');
-    assert.equal(after.value, null);
-    s.close();
+    const sweep = await s.createSweep(loaded.spec, loaded.source);
+    const done = await s.startTrial(sweep.id, newTrial(0));
+    await s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
+    await s.startTrial(sweep.id, newTrial(1));
+    assert.equal(await s.interruptActiveTrials(sweep.id), 1);
+    assert.deepEqual((await s.listTrials(sweep.id)).map((t) => t.state), ['complete', 'interrupted']);
+    assert.equal(await s.interruptActiveTrials(sweep.id), 0);
+    await s.close();
   });
 
-  it('marks running trials interrupted, leaving finished ones alone', () => {
+  it('lets one owner at a time acquire a sweep, and a stale owner be replaced', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = s.createSweep(loaded.spec, loaded.source);
-    const done = s.startTrial(sweep.id, newTrial(0));
-    s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
-    s.startTrial(sweep.id, newTrial(1));
-    assert.equal(s.interruptActiveTrials(sweep.id), 1);
-    assert.deepEqual(s.listTrials(sweep.id).map((t) => t.state), ['complete', 'interrupted']);
-    assert.equal(s.interruptActiveTrials(sweep.id), 0);
-    s.close();
-  });
-
-  it('opens read-only without creating anything', () => {
-    const file = path.join(tempDir(), 'ro.db');
-    const w = new SqliteStorage(file);
-    w.createSweep(loaded.spec, loaded.source);
-    w.close();
-    const r = new SqliteStorage(file, { mustExist: true, readonly: true });
-    assert.equal(r.getSweep('st')!.name, 'st');
-    assert.throws(() => r.createSweep({ ...loaded.spec, name: 'other' }, ''), /readonly/);
-    r.close();
-  });
-
-  it('lets one owner at a time acquire a sweep, and a stale owner be replaced', () => {
-    const s = new SqliteStorage(':memory:');
-    const first = s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
+    const first = await s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
     assert.ok('sweep' in first && first.created);
     assert.equal(first.sweep.owner, 'host/1');
-    const second = s.acquireSweep(loaded.spec, loaded.source, 'host/2', () => false);
+    const second = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', () => false);
     assert.ok('busy' in second);
     assert.equal(second.busy.owner, 'host/1');
-    const takeover = s.acquireSweep(loaded.spec, loaded.source, 'host/2', (sweep) => sweep.owner === 'host/1');
+    const takeover = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', (sweep) => sweep.owner === 'host/1');
     assert.ok('sweep' in takeover && !takeover.created);
     assert.equal(takeover.sweep.owner, 'host/2');
-    s.setSweepState(takeover.sweep.id, 'finished', 'done');
-    const after = s.getSweep('st')!;
+    await s.setSweepState(takeover.sweep.id, 'finished', 'done');
+    const after = (await s.getSweep('st'))!;
     assert.equal(after.owner, null);
     assert.equal(after.state, 'finished');
     assert.ok(after.finishedAt);
-    assert.equal(s.listSweeps().length, 1);
-    s.close();
+    assert.equal((await s.listSweeps()).length, 1);
+    await s.close();
   });
 });

@@ -1,7 +1,7 @@
 import { rankTrials } from '../../report/leaderboard.js';
 import { leaderboardTable } from '../../report/tables.js';
 import { dbOption, jsonOption, positiveInteger, type Command } from '../command.js';
-import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
+import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
 
 export const bestCommand: Command<{ sweep: string; top: number; db?: string; json: boolean }> = {
@@ -15,9 +15,9 @@ export const bestCommand: Command<{ sweep: string; top: number; db?: string; jso
       .option('db', dbOption)
       .option('json', jsonOption),
   handler: (args, io) =>
-    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
-      const sweep = findSweep(storage, args.sweep);
-      const rows = rankTrials(sweep, storage.listTrials(sweep.id, { withEpochs: true })).slice(0, args.top);
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
+      const sweep = await findSweep(storage, args.sweep);
+      const rows = rankTrials(sweep, await storage.listTrials(sweep.id, { withEpochs: true })).slice(0, args.top);
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
       else println(io.stdout, rows.length ? leaderboardTable(rows, sweep.metric.name) : 'no completed trials yet');
       return 0;

@@ -4,7 +4,7 @@ import { UsageError, errnoCode } from '../../errors.js';
 import { modelsDirFor, ownedModelDir } from '../../files/model-folders.js';
 import { bestFirst } from '../../report/leaderboard.js';
 import { dbOption, integerOption, type Command } from '../command.js';
-import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
+import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
 
 function isInside(child: string, parent: string): boolean {
@@ -65,17 +65,18 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
       .option('force', { describe: 'write into a destination folder that is not empty', type: 'boolean', default: false })
       .option('db', dbOption),
   handler: (args, io) =>
-    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       if (args.out.trim() === '') throw new UsageError('--out: expected a folder path, got an empty string');
-      const sweep = findSweep(storage, args.sweep);
-      const trials = storage.listTrials(sweep.id);
+      const sweep = await findSweep(storage, args.sweep);
+      const trials = await storage.listTrials(sweep.id);
       const trial = args.trial === undefined ? bestFirst(sweep.metric.goal, trials)[0] : trials.find((t) => t.number === args.trial);
       if (!trial) throw new UsageError(args.trial === undefined ? `sweep "${sweep.name}" has no completed trial` : `sweep "${sweep.name}" has no trial ${args.trial}`);
       if (!trial.modelPath) {
         throw new UsageError(`trial ${trial.number} of "${sweep.name}" has no saved model (only completed trials of the built-in trainer save one; save_models keeps the best K)`);
       }
       // The database names the folder, but only a trial folder of this sweep's own models folder is copied.
-      const modelsDir = modelsDirFor(storage.file, sweep.name);
+      if (!storage.localFile) throw new UsageError(`${storage.location}: models are saved beside a SQLite database only; a sweep on a database server saves none`);
+      const modelsDir = modelsDirFor(storage.localFile, sweep.name);
       const from = ownedModelDir(modelsDir, trial.modelPath);
       if (!from) {
         throw new UsageError(

@@ -4,7 +4,7 @@ import { rankTrials } from '../../report/leaderboard.js';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { dbOption, type Command } from '../command.js';
-import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
+import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
 
 export const exportCommand: Command<{ sweep: string; format: ExportFormat; out?: string; db?: string }> = {
@@ -17,9 +17,9 @@ export const exportCommand: Command<{ sweep: string; format: ExportFormat; out?:
       .option('out', { alias: 'o', describe: 'write to this file instead of stdout (whole or not at all)', type: 'string', requiresArg: true })
       .option('db', dbOption),
   handler: (args, io) =>
-    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
-      const sweep = findSweep(storage, args.sweep);
-      const text = exportLeaderboard(sweep, rankTrials(sweep, storage.listTrials(sweep.id, { withEpochs: true })), args.format);
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
+      const sweep = await findSweep(storage, args.sweep);
+      const text = exportLeaderboard(sweep, rankTrials(sweep, await storage.listTrials(sweep.id, { withEpochs: true })), args.format);
       if (args.out !== undefined && args.out.trim() === '') throw new UsageError('--out: expected a file path, got an empty string');
       if (args.out === undefined) {
         io.stdout.write(text);

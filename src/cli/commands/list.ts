@@ -1,7 +1,8 @@
+import { ownerIsGone } from '../../orchestrator/ownership.js';
 import { summarize } from '../../report/leaderboard.js';
 import { sweepsTable } from '../../report/tables.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
-import { dbPath, openForReading, withStorage, plannedOrNull } from '../context.js';
+import { dbLocation, openForReading, withStorage, plannedOrNull } from '../context.js';
 import { println } from '../io.js';
 
 export const listCommand: Command<{ db?: string; json: boolean }> = {
@@ -9,8 +10,9 @@ export const listCommand: Command<{ db?: string; json: boolean }> = {
   describe: 'list the sweeps in the database',
   builder: (y) => y.option('db', dbOption).option('json', jsonOption),
   handler: (args, io) =>
-    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
-      const rows = storage.listSweeps().map((s) => summarize(s, storage.listTrials(s.id), plannedOrNull(s.spec)));
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
+      const rows = [];
+      for (const s of await storage.listSweeps()) rows.push(summarize(s, await storage.listTrials(s.id), plannedOrNull(s.spec), !ownerIsGone(s)));
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
       else if (rows.length === 0) println(io.stdout, 'no sweeps yet');
       else println(io.stdout, sweepsTable(rows));

@@ -6,10 +6,10 @@ import { rankTrials } from '../../report/leaderboard.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
 import { loadSpecFile } from '../../spec/load.js';
-import { SqliteStorage } from '../../storage/sqlite.js';
+import { openStorage } from '../../storage/open.js';
 import { shellQuote } from '../../core/text.js';
 import { dbOption, integerOption, positiveInteger, type Command } from '../command.js';
-import { dbPath } from '../context.js';
+import { dbLocation } from '../context.js';
 import { println } from '../io.js';
 
 export const DEFAULT_SWEEP = path.join('sweeps', 'mnist-quick.yaml');
@@ -42,7 +42,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
     for (const warning of loaded.warnings) println(io.stderr, `warning: ${shownAs}: ${warning}`);
     await checkProgram(loaded);
     checkDataset(loaded);
-    const storage = new SqliteStorage(dbPath(io, args.db));
+    const storage = await openStorage(dbLocation(io, args.db));
     const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();
     let signals = 0;
@@ -56,10 +56,12 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         controller.abort();
       } else {
         // A second Ctrl-C: record what was running as interrupted and leave now.
-        const sweep = storage.getSweep(loaded.spec.name);
-        if (sweep) storage.interruptActiveTrials(sweep.id);
-        storage.close();
-        process.exit(hangup ? 129 : 130);
+        const code = hangup ? 129 : 130;
+        storage
+          .getSweep(loaded.spec.name)
+          .then((sweep) => sweep && storage.interruptActiveTrials(sweep.id))
+          .then(() => storage.close())
+          .finally(() => process.exit(code));
       }
     };
     process.on('SIGINT', onSignal);
@@ -73,16 +75,16 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         signal: controller.signal,
         onEvent: progress.listener,
         // Models go beside the database: results/<sweep>/trial-NNNN/ for the default database.
-        modelsDir: modelsDirFor(storage.file, loaded.spec.name),
+        modelsDir: storage.localFile ? modelsDirFor(storage.localFile, loaded.spec.name) : null,
       });
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
-      const rows = rankTrials(outcome.sweep, storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
+      const rows = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
       if (rows.length) {
         println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
         const dbFlag = args.db ? ` --db ${shellQuote(args.db)}` : '';
         const name = shellQuote(outcome.sweep.name);
-        println(io.stdout, `saved in ${storage.file}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
+        println(io.stdout, `saved in ${storage.location}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
       }
       if (outcome.status === 'finished' && (outcome.failed || outcome.unsavedModels)) {
         println(io.stderr, `warning: ${outcome.sweep.name}: ${outcome.message}; see \`tfsweep trials ${shellQuote(outcome.sweep.name)}\` for the errors`);
@@ -93,7 +95,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onSignal);
-      storage.close();
+      await storage.close();
     }
   },
 };

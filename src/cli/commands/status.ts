@@ -1,8 +1,9 @@
 import { printable } from '../../core/text.js';
 import { formatNumber, formatParams } from '../../report/format.js';
+import { ownerIsGone } from '../../orchestrator/ownership.js';
 import { summarize } from '../../report/leaderboard.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
-import { dbPath, findSweep, openForReading, withStorage, plannedOrNull } from '../context.js';
+import { dbLocation, findSweep, openForReading, withStorage, plannedOrNull } from '../context.js';
 import { println } from '../io.js';
 import { UsageError } from '../../errors.js';
 import { resolveTrainConfig } from '../../trainer/knobs.js';
@@ -13,13 +14,13 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
   builder: (y) =>
     y.positional('sweep', { describe: 'sweep name', type: 'string' }).option('db', dbOption).option('json', jsonOption),
   handler: (args, io) =>
-    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       const sweep = args.sweep
-        ? findSweep(storage, args.sweep)
-        : storage.listSweeps().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+        ? await findSweep(storage, args.sweep)
+        : (await storage.listSweeps()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       if (!sweep) throw new UsageError('the database holds no sweeps yet');
-      const trials = storage.listTrials(sweep.id, { withEpochs: true });
-      const summary = summarize(sweep, trials, plannedOrNull(sweep.spec));
+      const trials = await storage.listTrials(sweep.id, { withEpochs: true });
+      const summary = summarize(sweep, trials, plannedOrNull(sweep.spec), !ownerIsGone(sweep));
       const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
       // Every execution of a repeated trial trains for `epochs`.
       const epochsOf = (params: (typeof trials)[number]['params']): number | string => {

@@ -1,7 +1,7 @@
 import { trialView } from '../../report/leaderboard.js';
 import { trialsTable } from '../../report/tables.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
-import { dbPath, findSweep, openForReading, withStorage } from '../context.js';
+import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
 
 export const trialsCommand: Command<{ sweep: string; db?: string; json: boolean }> = {
@@ -10,9 +10,9 @@ export const trialsCommand: Command<{ sweep: string; db?: string; json: boolean 
   builder: (y) =>
     y.positional('sweep', { describe: 'sweep name', type: 'string', demandOption: true }).option('db', dbOption).option('json', jsonOption),
   handler: (args, io) =>
-    withStorage(openForReading(dbPath(io, args.db)), (storage) => {
-      const sweep = findSweep(storage, args.sweep);
-      const rows = storage.listTrials(sweep.id, { withEpochs: true }).map(trialView);
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
+      const sweep = await findSweep(storage, args.sweep);
+      const rows = (await storage.listTrials(sweep.id, { withEpochs: true })).map(trialView);
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
       else println(io.stdout, rows.length ? trialsTable(rows, sweep.metric.name) : 'no trials yet');
       return 0;

@@ -1,0 +1,35 @@
+/** What a running sweep tells its listeners; shared by the orchestrator (which emits) and reports (which show). */
+import type { SweepRecord, TrialRecord, EpochRecord } from './records.js';
+import type { TrialResult } from '../worker/protocol.js';
+
+export type SweepOutcomeStatus = 'finished' | 'already-finished' | 'stopped' | 'interrupted';
+
+export interface SweepOutcome {
+  status: SweepOutcomeStatus;
+  sweep: SweepRecord;
+  message: string;
+  /** Trials of the whole sweep that failed, and models of this run that could not be saved. */
+  failed?: number;
+  unsavedModels?: number;
+}
+
+/** What the orchestrator tells its listeners (progress display, logs, tests), in the order it happens. */
+export type SweepEvent =
+  | {
+      type: 'sweep-start';
+      sweep: SweepRecord;
+      resumed: boolean;
+      /** Trials found running or queued from an earlier process and marked interrupted. */
+      interrupted: number;
+      completed: number;
+      /** Completed trials the sweep aims at (run_cap and grid size), or null when unbounded. */
+      planned: number | null;
+      workers: number;
+    }
+  | { type: 'trial-start'; trial: TrialRecord; rerun: boolean; totalEpochs: number | null }
+  | { type: 'trial-backend'; trial: TrialRecord; backend: string | null }
+  | { type: 'epoch'; trial: TrialRecord; epoch: EpochRecord; totalEpochs: number | null }
+  | { type: 'trial-end'; trial: TrialRecord; result?: TrialResult }
+  | { type: 'sweep-end'; outcome: SweepOutcome };
+
+export type SweepListener = (event: SweepEvent) => void;

@@ -1,0 +1,95 @@
+/**
+ * The records every layer shares: sweeps, trials, epochs, metrics, and the ranking rule. A leaf module (types
+ * and pure functions only): the trainer, samplers, reports, storage backends and the orchestrator import it,
+ * and it imports none of them.
+ */
+import type { Distribution, Params } from '../space/distributions.js';
+import type { SweepSpec } from '../spec/types.js';
+
+export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted';
+export type SweepState = 'running' | 'finished' | 'stopped';
+export type Metrics = Record<string, number>;
+
+export interface SweepRecord {
+  id: number;
+  name: string;
+  method: string;
+  metric: { name: string; goal: Goal };
+  state: SweepState;
+  /** The sweep file's text as given. */
+  source: string;
+  /** The validated spec with defaults and the seed filled in. */
+  spec: SweepSpec;
+  message: string | null;
+  /** The process running the sweep now (`host/pid`), or null when none is. */
+  owner: string | null;
+  /** When the owner last said it was alive. */
+  heartbeatAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface EpochRecord {
+  /** Which execution of the trial (executions_per_trial); 0 when there is one. */
+  execution?: number;
+  epoch: number;
+  metrics: Metrics;
+  durationMs: number | null;
+  samples: number | null;
+}
+
+/** An immutable snapshot of a trial as storage holds it. */
+export interface TrialRecord {
+  id: number;
+  sweepId: number;
+  number: number;
+  /** Which configuration of the sampler's sequence this trial runs; a re-run after an interruption shares it. */
+  configIndex: number;
+  state: TrialState;
+  params: Params;
+  distributions: Record<string, Distribution>;
+  value: number | null;
+  metrics: Metrics | null;
+  seed: number;
+  backend: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  /** Metrics of the chosen model on the test split (evaluated once, after the sweep). */
+  testMetrics?: Metrics | null;
+  /** Folder of the saved model (tfjs format), when one was saved. */
+  modelPath?: string | null;
+  epochs?: EpochRecord[];
+  executions?: ExecutionRecord[];
+}
+
+/** One of a trial's repeated trainings (executions_per_trial); the trial's value is their mean. */
+export interface ExecutionRecord {
+  execution: number;
+  seed: number;
+  value: number | null;
+  metrics: Metrics;
+  stoppedEpoch: number | null;
+  bestEpoch: number | null;
+}
+
+export interface NewTrial {
+  configIndex: number;
+  params: Params;
+  distributions: Record<string, Distribution>;
+  seed: number;
+}
+
+export type Goal = 'maximize' | 'minimize';
+
+/** Whether value `a` is better than `b` under the goal (a strict improvement). */
+export function isBetter(goal: Goal, a: number, b: number): boolean {
+  return goal === 'maximize' ? a > b : a < b;
+}
+
+/** Completed trials, best first by the goal; ties keep trial order. */
+export function bestFirst(goal: Goal, trials: readonly TrialRecord[]): TrialRecord[] {
+  const sign = goal === 'maximize' ? -1 : 1;
+  return trials.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+}

@@ -1,0 +1,465 @@
+/**
+ * Storage in a PostgreSQL database (≥ 13), for sweeps shared by processes on several machines. The same
+ * records and rules as the SQLite store: versioned migrations (a newer schema is refused), every write that
+ * depends on a read in one transaction holding a row lock, each listing one snapshot (REPEATABLE READ), JSON
+ * in jsonb, and every time taken from the database's clock so that machines with drifting clocks agree.
+ *
+ * The URL is libpq's (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, `?host=/socket/dir` for a unix
+ * socket); `?schema=NAME` keeps tfsweep's tables in that schema (created when missing).
+ */
+import pg from 'pg';
+import { StorageError, UsageError } from '../errors.js';
+import type { Distribution, ParamValue, Params } from '../space/distributions.js';
+import type { SweepSpec } from '../spec/types.js';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
+import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
+
+type Row = Record<string, unknown>;
+type Client = pg.PoolClient;
+
+// int8 (bigint) columns come back as strings by default; tfsweep's seeds and counts fit a double exactly.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+/** A lock id for migrations: one process migrates at a time, the others wait and then see the new version. */
+const MIGRATION_LOCK = 0x7f5e_e701;
+
+export class PostgresStorage implements Storage {
+  readonly localFile = null;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+    readonly schema: string,
+  ) {}
+
+  static async connect(url: string, options: { readonly?: boolean } = {}): Promise<PostgresStorage> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new UsageError(`--db ${redact(url)}: not a valid postgres:// URL`);
+    }
+    const schema = parsed.searchParams.get('schema') ?? 'public';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new UsageError(`--db: ?schema=${schema}: expected a plain identifier (letters, digits, _)`);
+    parsed.searchParams.delete('schema');
+    const shown = redact(url);
+    const pool = new pg.Pool({ connectionString: parsed.toString(), max: 4, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
+    // An idle client losing its connection (server restarted) must not crash the process: the pool drops it.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      // Queued before any query of the pool's: every connection sees tfsweep's schema, and a reader cannot write.
+      void client.query(`SET search_path TO "${schema}"`).catch(() => {});
+      if (options.readonly) void client.query('SET default_transaction_read_only = on').catch(() => {});
+    });
+    const storage = new PostgresStorage(pool, shown, schema);
+    try {
+      if (options.readonly) await storage.checkVersion(true);
+      else await storage.migrate();
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw connectProblem(shown, err);
+    }
+    return storage;
+  }
+
+  /** Applies the missing migrations, one process at a time (an advisory lock held for the transaction). */
+  private async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await c.query(`SET LOCAL search_path TO "${this.schema}"`);
+      await c.query('CREATE TABLE IF NOT EXISTS tfsweep_meta (key text PRIMARY KEY, value integer NOT NULL)');
+      const version = await readVersion(c);
+      refuseNewer(version, this.location);
+      for (let v = version; v < PG_SCHEMA_VERSION; v++) await c.query(PG_MIGRATIONS[v]!);
+      await c.query(`INSERT INTO tfsweep_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [PG_SCHEMA_VERSION]);
+    });
+  }
+
+  private async checkVersion(readonly: boolean): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      const exists = await c.query(`SELECT to_regclass($1) AS t`, [`"${this.schema}".tfsweep_meta`]);
+      const version = exists.rows[0]!.t === null ? 0 : await readVersion(c);
+      refuseNewer(version, this.location);
+      if (version === 0) throw new UsageError(`${this.location}: holds no tfsweep tables${this.schema === 'public' ? '' : ` in schema ${this.schema}`}; run a sweep first`);
+      if (readonly && version < PG_SCHEMA_VERSION) {
+        throw new UsageError(`${this.location}: database schema version ${version} is older than this tfsweep's (${PG_SCHEMA_VERSION}); any \`tfsweep run\` with this database migrates it forward`);
+      }
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Runs fn in one transaction on one connection; rolls back on any error. */
+  private async tx<T>(fn: (c: Client) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED'): Promise<T> {
+    const c = await this.pool.connect();
+    let broken = false;
+    try {
+      await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
+    return (await this.pool.query(sql, params)).rows[0] as Row | undefined;
+  }
+
+  async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
+    return this.tx(async (c) => toSweep(await insertSweep(c, spec, source)));
+  }
+
+  async acquireSweep(
+    spec: SweepSpec,
+    source: string,
+    owner: string,
+    isStale: (sweep: SweepRecord) => boolean,
+  ): Promise<{ sweep: SweepRecord; created: boolean } | { busy: SweepRecord }> {
+    return this.tx(async (c) => {
+      // The row lock (or the unique name, for a new sweep) keeps two processes from both seeing it free.
+      let row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1 FOR UPDATE`, [spec.name])).rows[0] as Row | undefined;
+      let created = false;
+      if (!row) {
+        const inserted = await c.query(
+          `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
+           VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id`,
+          [spec.name, spec.method, spec.metric.name, spec.metric.goal, source, JSON.stringify(spec), spec.seed],
+        );
+        if (inserted.rows[0]) {
+          await insertParameters(c, inserted.rows[0].id as number, spec);
+          created = true;
+        }
+        row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1 FOR UPDATE`, [spec.name])).rows[0] as Row;
+      }
+      const existing = toSweep(row);
+      if (!created && existing.owner && existing.owner !== owner && !isStale(existing)) return { busy: existing };
+      const claimed = await c.query(
+        `UPDATE sweeps SET owner = $2, heartbeat_at = now(), state = 'running', message = NULL, updated_at = now(), finished_at = NULL
+         WHERE id = $1 RETURNING ${SWEEP_COLUMNS}`,
+        [existing.id, owner],
+      );
+      return { sweep: toSweep(claimed.rows[0] as Row), created };
+    });
+  }
+
+  async heartbeat(sweepId: number, owner: string): Promise<void> {
+    await this.pool.query('UPDATE sweeps SET heartbeat_at = now() WHERE id = $1 AND owner = $2', [sweepId, owner]);
+  }
+
+  async getSweep(name: string): Promise<SweepRecord | undefined> {
+    const row = await this.one(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [name]);
+    return row ? toSweep(row) : undefined;
+  }
+
+  async listSweeps(): Promise<SweepRecord[]> {
+    return (await this.pool.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map((r) => toSweep(r as Row));
+  }
+
+  async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
+    await this.pool.query(
+      `UPDATE sweeps SET state = $2, message = $3, updated_at = now(),
+         finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END,
+         owner = CASE WHEN $2 = 'running' THEN owner ELSE NULL END WHERE id = $1`,
+      [sweepId, state, message],
+    );
+  }
+
+  async interruptActiveTrials(sweepId: number): Promise<number> {
+    const r = await this.pool.query(
+      `UPDATE trials SET state = 'interrupted', ended_at = now(), error = COALESCE(error, 'interrupted before it finished')
+       WHERE sweep_id = $1 AND state IN ('queued', 'running')`,
+      [sweepId],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord> {
+    for (const [name, value] of Object.entries(trial.params)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
+    }
+    const id = await this.tx(async (c) => {
+      // The sweep's row lock serialises numbering between processes.
+      await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      const inserted = await c.query(
+        `INSERT INTO trials (sweep_id, number, config_index, state, seed, started_at)
+         VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, now()) RETURNING id`,
+        [sweepId, trial.configIndex, trial.seed],
+      );
+      const trialId = inserted.rows[0]!.id as number;
+      const names = Object.keys(trial.params);
+      if (names.length) {
+        await c.query(
+          'INSERT INTO trial_params (trial_id, name, position, value_json) SELECT $1, n, o::integer, v FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS p(n, v, o)',
+          [trialId, names, names.map((n) => JSON.stringify(trial.params[n]))],
+        );
+      }
+      return trialId;
+    });
+    return (await this.getTrial(id))!;
+  }
+
+  async setTrialBackend(trialId: number, backend: string): Promise<void> {
+    const r = await this.pool.query(`UPDATE trials SET backend = $2 WHERE id = $1 AND state = 'running'`, [trialId, backend]);
+    if (!r.rowCount) await this.refuse(this.pool, trialId, 'its backend');
+  }
+
+  async recordEpoch(trialId: number, epoch: EpochRecord): Promise<void> {
+    // One statement, so one transaction: the epoch is written only while the trial runs.
+    const r = await this.pool.query(
+      `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
+       SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM trials WHERE id = $1 AND state = 'running')
+       ON CONFLICT (trial_id, execution, epoch) DO NOTHING RETURNING 1`,
+      [trialId, epoch.execution ?? 0, epoch.epoch, JSON.stringify(epoch.metrics), epoch.durationMs, epoch.samples],
+    );
+    if (!r.rowCount) {
+      const state = (await this.one('SELECT state FROM trials WHERE id = $1', [trialId]))?.state;
+      if (state !== 'running') throw new FinishedTrialError(trialId, (state as TrialState | undefined) ?? null, `epoch ${epoch.epoch}`);
+    }
+  }
+
+  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<void> {
+    await this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
+  }
+
+  async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void> {
+    await this.finish(trialId, 'failed', null, null, error, epochs);
+  }
+
+  private async finish(
+    trialId: number,
+    state: TrialState,
+    value: number | null,
+    metrics: Metrics | null,
+    error: string | null,
+    epochs: readonly EpochRecord[],
+    executions: readonly ExecutionRecord[] = [],
+  ): Promise<void> {
+    await this.tx(async (c) => {
+      const locked = await c.query(`SELECT state FROM trials WHERE id = $1 FOR UPDATE`, [trialId]);
+      const current = locked.rows[0]?.state as TrialState | undefined;
+      if (current !== 'running') throw new FinishedTrialError(trialId, current ?? null, `its ${state} result`);
+      for (const epoch of epochs) {
+        await c.query(
+          `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (trial_id, execution, epoch) DO NOTHING`,
+          [trialId, epoch.execution ?? 0, epoch.epoch, JSON.stringify(epoch.metrics), epoch.durationMs, epoch.samples],
+        );
+      }
+      for (const x of executions) {
+        await c.query(
+          `INSERT INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (trial_id, execution) DO UPDATE SET seed = EXCLUDED.seed, value = EXCLUDED.value, metrics_json = EXCLUDED.metrics_json,
+             stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch`,
+          [trialId, x.execution, x.seed, x.value, JSON.stringify(x.metrics), x.stoppedEpoch, x.bestEpoch],
+        );
+      }
+      await c.query(`UPDATE trials SET state = $2, value = $3, metrics_json = $4, error = $5, ended_at = now() WHERE id = $1`, [
+        trialId,
+        state,
+        value,
+        metrics ? JSON.stringify(metrics) : null,
+        error,
+      ]);
+    });
+  }
+
+  async setTestMetrics(trialId: number, metrics: Metrics): Promise<void> {
+    await this.pool.query('UPDATE trials SET test_metrics_json = $2 WHERE id = $1', [trialId, JSON.stringify(metrics)]);
+  }
+
+  async setModelPath(trialId: number, path: string | null): Promise<void> {
+    await this.pool.query('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, path]);
+  }
+
+  async getTrial(trialId: number): Promise<TrialRecord | undefined> {
+    return this.tx(async (c) => {
+      const row = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1`, [trialId])).rows[0] as Row | undefined;
+      if (!row) return undefined;
+      const params = (await c.query('SELECT trial_id, name, value_json FROM trial_params WHERE trial_id = $1 ORDER BY position', [trialId])).rows as Row[];
+      return toTrial(row, params, await distributionsOf(c, row.sweep_id as number));
+    }, 'REPEATABLE READ');
+  }
+
+  /** One REPEATABLE READ transaction: trials, params, epochs and executions are one snapshot. */
+  async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
+    return this.tx(async (c) => {
+      const dists = await distributionsOf(c, sweepId);
+      const params = groupBy((await c.query('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position', [sweepId])).rows as Row[]);
+      let epochs = new Map<number, Row[]>();
+      let executions = new Map<number, Row[]>();
+      if (options.withEpochs) {
+        epochs = groupBy((await c.query('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch', [sweepId])).rows as Row[]);
+        executions = groupBy((await c.query('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution', [sweepId])).rows as Row[]);
+      }
+      const rows = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows as Row[];
+      return rows.map((row) => {
+        const trial = toTrial(row, params.get(row.id as number) ?? [], dists);
+        if (options.withEpochs) {
+          trial.epochs = (epochs.get(trial.id) ?? []).map(toEpoch);
+          trial.executions = (executions.get(trial.id) ?? []).map((x) => ({
+            execution: x.execution as number,
+            seed: x.seed as number,
+            value: (x.value as number | null) ?? null,
+            metrics: x.metrics_json as Metrics,
+            stoppedEpoch: (x.stopped_epoch as number | null) ?? null,
+            bestEpoch: (x.best_epoch as number | null) ?? null,
+          }));
+        }
+        return trial;
+      });
+    }, 'REPEATABLE READ');
+  }
+
+  private async refuse(q: pg.Pool | Client, trialId: number, what: string): Promise<never> {
+    const state = (await q.query('SELECT state FROM trials WHERE id = $1', [trialId])).rows[0]?.state as TrialState | undefined;
+    throw new FinishedTrialError(trialId, state ?? null, what);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, message, owner,
+  to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
+  to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
+
+const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, error, test_metrics_json, model_path,
+  to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
+  to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`;
+
+async function insertSweep(c: Client, spec: SweepSpec, source: string): Promise<Row> {
+  const r = await c.query(
+    `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
+     VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) RETURNING id`,
+    [spec.name, spec.method, spec.metric.name, spec.metric.goal, source, JSON.stringify(spec), spec.seed],
+  );
+  const id = r.rows[0]!.id as number;
+  await insertParameters(c, id, spec);
+  return (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = $1`, [id])).rows[0] as Row;
+}
+
+async function insertParameters(c: Client, sweepId: number, spec: SweepSpec): Promise<void> {
+  const names = Object.keys(spec.parameters);
+  if (!names.length) return;
+  await c.query(
+    'INSERT INTO sweep_parameters (sweep_id, name, position, distribution_json) SELECT $1, n, o::integer - 1, d FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS p(n, d, o)',
+    [sweepId, names, names.map((n) => JSON.stringify(spec.parameters[n]))],
+  );
+}
+
+async function distributionsOf(c: Client, sweepId: number): Promise<Map<string, Distribution>> {
+  const rows = (await c.query('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = $1 ORDER BY position', [sweepId])).rows as Row[];
+  return new Map(rows.map((r) => [r.name as string, r.distribution_json as Distribution]));
+}
+
+async function readVersion(c: Client): Promise<number> {
+  const r = await c.query(`SELECT value FROM tfsweep_meta WHERE key = 'schema_version'`);
+  return (r.rows[0]?.value as number | undefined) ?? 0;
+}
+
+function refuseNewer(version: number, location: string): void {
+  if (version > PG_SCHEMA_VERSION) {
+    throw new UsageError(`${location}: database schema version ${version} is newer than this tfsweep's (${PG_SCHEMA_VERSION}); upgrade tfsweep to use this database`);
+  }
+}
+
+function groupBy(rows: Row[]): Map<number, Row[]> {
+  const out = new Map<number, Row[]>();
+  for (const row of rows) {
+    const id = row.trial_id as number;
+    if (!out.has(id)) out.set(id, []);
+    out.get(id)!.push(row);
+  }
+  return out;
+}
+
+function toSweep(row: Row): SweepRecord {
+  const spec = row.spec_json as SweepSpec | null;
+  if (!spec || typeof spec !== 'object' || typeof spec.parameters !== 'object' || spec.parameters === null) {
+    throw new UsageError(`sweep ${JSON.stringify(row.name)} in this database has a damaged spec_json (not a sweep spec); the database was edited or corrupted`);
+  }
+  return {
+    id: row.id as number,
+    name: row.name as string,
+    method: row.method as string,
+    metric: { name: row.metric_name as string, goal: row.metric_goal as 'maximize' | 'minimize' },
+    state: row.state as SweepState,
+    source: row.spec_source as string,
+    spec,
+    message: (row.message as string | null) ?? null,
+    owner: (row.owner as string | null) ?? null,
+    heartbeatAt: (row.heartbeat_at as string | null) ?? null,
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    finishedAt: (row.finished_at as string | null) ?? null,
+  };
+}
+
+function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): TrialRecord {
+  const params: Params = {};
+  const distributions: Record<string, Distribution> = {};
+  for (const p of paramRows) {
+    const name = p.name as string;
+    params[name] = p.value_json as ParamValue;
+    const dist = dists.get(name);
+    if (dist) distributions[name] = dist;
+  }
+  return {
+    id: row.id as number,
+    sweepId: row.sweep_id as number,
+    number: row.number as number,
+    configIndex: row.config_index as number,
+    state: row.state as TrialState,
+    params,
+    distributions,
+    value: (row.value as number | null) ?? null,
+    metrics: (row.metrics_json as Metrics | null) ?? null,
+    seed: row.seed as number,
+    backend: (row.backend as string | null) ?? null,
+    startedAt: (row.started_at as string | null) ?? null,
+    endedAt: (row.ended_at as string | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    testMetrics: (row.test_metrics_json as Metrics | null) ?? null,
+    modelPath: (row.model_path as string | null) ?? null,
+  };
+}
+
+function toEpoch(row: Row): EpochRecord {
+  return {
+    ...((row.execution as number) ? { execution: row.execution as number } : {}),
+    epoch: row.epoch as number,
+    metrics: row.metrics_json as Metrics,
+    durationMs: (row.duration_ms as number | null) ?? null,
+    samples: (row.samples as number | null) ?? null,
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+/** A server that cannot be reached or refuses the login: one line naming the database (never its password). */
+function connectProblem(location: string, err: unknown): unknown {
+  if (err instanceof UsageError) return err;
+  const e = err as { code?: string; message?: string };
+  return new StorageError(`cannot use the PostgreSQL database ${location}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`, { cause: err });
+}

@@ -1,0 +1,245 @@
+/**
+ * One contract for every Storage: the same tests run unchanged against SQLite and PostgreSQL. A backend
+ * supplies a fresh, empty database per test and a way to open more connections to it (other processes, as
+ * far as the database can tell).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseSpecText } from '../../src/spec/load.js';
+import { FinishedTrialError, type Storage } from '../../src/storage/storage.js';
+
+export interface ContractDatabase {
+  /** A new connection to this test's database (migrating it if new). */
+  open(options?: { readonly?: boolean }): Promise<Storage>;
+  /** Writes a schema version number directly, as a newer tfsweep would have. */
+  setSchemaVersion(version: number): Promise<void>;
+  /** The schema version recorded in the database. */
+  schemaVersion(): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+export type ContractFactory = () => Promise<ContractDatabase>;
+
+const loaded = parseSpecText(
+  'name: st\nmethod: grid\nseed: 5\nparameters:\n  units: {values: [8, 16]}\n  optimizer: {values: [adam, sgd]}\n',
+  'st.yaml',
+);
+const dist = loaded.spec.parameters;
+const newTrial = (configIndex: number) => ({
+  configIndex,
+  params: { units: 8 * (configIndex + 1), optimizer: 'adam' },
+  distributions: { units: dist.units!, optimizer: dist.optimizer! },
+  seed: 100 + configIndex,
+});
+const epoch = (n: number, execution = 0) => ({ ...(execution ? { execution } : {}), epoch: n, metrics: { loss: 1 / n, val_accuracy: n / 10 }, durationMs: 10 * n, samples: 100 });
+
+export function storageContract(backend: string, factory: ContractFactory, skip: string | false = false): void {
+  describe(`Storage contract: ${backend}`, { skip }, () => {
+    /** Runs fn with a fresh database and one open connection; always cleans up. */
+    async function withDb(fn: (s: Storage, db: ContractDatabase) => Promise<void>): Promise<void> {
+      const db = await factory();
+      const s = await db.open();
+      try {
+        await fn(s, db);
+      } finally {
+        await s.close();
+        await db.cleanup();
+      }
+    }
+
+    it('migrates a new database to the current version once; reopening changes nothing', async () => {
+      await withDb(async (s, db) => {
+        const version = await db.schemaVersion();
+        assert.ok(version >= 1);
+        await s.createSweep(loaded.spec, loaded.source);
+        const again = await db.open();
+        assert.equal(await db.schemaVersion(), version);
+        assert.deepEqual((await again.listSweeps()).map((x) => x.name), ['st']);
+        await again.close();
+      });
+    });
+
+    it('refuses a database whose schema is newer than this tfsweep, for writing and for reading', async () => {
+      await withDb(async (_s, db) => {
+        const version = await db.schemaVersion();
+        await db.setSchemaVersion(version + 1);
+        await assert.rejects(db.open(), /newer than this tfsweep/);
+        await assert.rejects(db.open({ readonly: true }), /newer than this tfsweep/);
+        await db.setSchemaVersion(version);
+      });
+    });
+
+    it('stores a sweep with its spec, source and parameter distributions', async () => {
+      await withDb(async (s) => {
+        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        assert.equal(sweep.state, 'running');
+        assert.deepEqual(sweep.spec, loaded.spec);
+        assert.equal(sweep.source, loaded.source);
+        assert.ok(!Number.isNaN(Date.parse(sweep.createdAt)));
+        const t = await s.startTrial(sweep.id, newTrial(0));
+        assert.deepEqual(t.distributions, { units: dist.units, optimizer: dist.optimizer });
+        assert.deepEqual(t.params, { units: 8, optimizer: 'adam' });
+        assert.equal(t.number, 0);
+        assert.equal(t.state, 'running');
+        assert.equal(t.seed, 100);
+        await assert.rejects(s.createSweep(loaded.spec, loaded.source));
+      });
+    });
+
+    it('records epochs in order, ignores a repeated epoch, and returns them with executions', async () => {
+      await withDb(async (s) => {
+        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const t = await s.startTrial(sweep.id, newTrial(0));
+        await s.setTrialBackend(t.id, 'wasm');
+        await s.recordEpoch(t.id, epoch(1));
+        await s.recordEpoch(t.id, epoch(2));
+        await s.recordEpoch(t.id, { ...epoch(2), metrics: { loss: 99 } });
+        await s.recordEpoch(t.id, epoch(1, 1));
+        // The result repeats epoch 2 (already written) and brings epoch 3 (not yet written by a message).
+        await s.completeTrial(t.id, 0.3, { val_accuracy: 0.3 }, [epoch(2), epoch(3)], [
+          { execution: 0, seed: 7, value: 0.3, metrics: { val_accuracy: 0.3 }, stoppedEpoch: 3, bestEpoch: 2 },
+          { execution: 1, seed: 8, value: 0.1, metrics: { val_accuracy: 0.1 }, stoppedEpoch: 1, bestEpoch: null },
+        ]);
+        const [trial] = await s.listTrials(sweep.id, { withEpochs: true });
+        assert.equal(trial!.state, 'complete');
+        assert.equal(trial!.value, 0.3);
+        assert.equal(trial!.backend, 'wasm');
+        assert.deepEqual(trial!.epochs, [epoch(1), epoch(2), epoch(3), epoch(1, 1)]);
+        assert.deepEqual(trial!.executions!.map((x) => [x.execution, x.seed, x.value, x.stoppedEpoch, x.bestEpoch]), [[0, 7, 0.3, 3, 2], [1, 8, 0.1, 1, null]]);
+        assert.ok(Date.parse(trial!.endedAt!) >= Date.parse(trial!.startedAt!));
+        const plain = await s.listTrials(sweep.id);
+        assert.equal(plain[0]!.epochs, undefined);
+      });
+    });
+
+    it('refuses any write to a finished trial (it throws, and nothing changes)', async () => {
+      await withDb(async (s) => {
+        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const t = await s.startTrial(sweep.id, newTrial(0));
+        await s.recordEpoch(t.id, epoch(1));
+        await s.completeTrial(t.id, 0.5, { val_accuracy: 0.5 }, []);
+        await assert.rejects(s.failTrial(t.id, 'late', [epoch(2)]), FinishedTrialError);
+        await assert.rejects(s.completeTrial(t.id, 0.9, { val_accuracy: 0.9 }, [epoch(3)]), FinishedTrialError);
+        await assert.rejects(s.recordEpoch(t.id, epoch(4)), /is complete, not running/);
+        await assert.rejects(s.setTrialBackend(t.id, 'cpu'), FinishedTrialError);
+        await assert.rejects(s.recordEpoch(999_999, epoch(1)), /does not exist/);
+        const after = (await s.listTrials(sweep.id, { withEpochs: true }))[0]!;
+        assert.equal(after.state, 'complete');
+        assert.equal(after.value, 0.5);
+        assert.equal(after.error, null);
+        assert.deepEqual(after.epochs!.map((e) => e.epoch), [1]);
+        // Set after the fact, by design: the chosen model's test metrics and where its model is.
+        await s.setTestMetrics(t.id, { test_accuracy: 0.4 });
+        await s.setModelPath(t.id, '/m/trial-0000');
+        const final = (await s.getTrial(t.id))!;
+        assert.deepEqual(final.testMetrics, { test_accuracy: 0.4 });
+        assert.equal(final.modelPath, '/m/trial-0000');
+      });
+    });
+
+    it('marks running trials interrupted, leaving finished ones alone; sweep state releases the owner', async () => {
+      await withDb(async (s) => {
+        const claim = await s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
+        assert.ok('sweep' in claim);
+        const sweep = claim.sweep;
+        const done = await s.startTrial(sweep.id, newTrial(0));
+        await s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
+        await s.startTrial(sweep.id, newTrial(1));
+        assert.equal(await s.interruptActiveTrials(sweep.id), 1);
+        assert.deepEqual((await s.listTrials(sweep.id)).map((t) => [t.number, t.state]), [[0, 'complete'], [1, 'interrupted']]);
+        assert.equal(await s.interruptActiveTrials(sweep.id), 0);
+        await s.setSweepState(sweep.id, 'stopped', 'why');
+        const after = (await s.getSweep('st'))!;
+        assert.equal(after.state, 'stopped');
+        assert.equal(after.message, 'why');
+        assert.equal(after.owner, null);
+        assert.ok(after.finishedAt);
+      });
+    });
+
+    it('lets one owner at a time acquire a sweep; a stale owner is replaced', async () => {
+      await withDb(async (s) => {
+        const first = await s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
+        assert.ok('sweep' in first && first.created);
+        const second = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', () => false);
+        assert.ok('busy' in second && second.busy.owner === 'host/1');
+        const takeover = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', (sw) => sw.owner === 'host/1');
+        assert.ok('sweep' in takeover && !takeover.created && takeover.sweep.owner === 'host/2');
+        await s.heartbeat(takeover.sweep.id, 'host/2');
+        assert.ok((await s.getSweep('st'))!.heartbeatAt);
+      });
+    });
+
+    it('concurrent claims from several connections: exactly one owner, one sweep row', async () => {
+      await withDb(async (_s, db) => {
+        const conns = await Promise.all(Array.from({ length: 6 }, () => db.open()));
+        try {
+          const claims = await Promise.all(conns.map((c, i) => c.acquireSweep(loaded.spec, loaded.source, `host/${i}`, () => false)));
+          const won = claims.filter((c) => 'sweep' in c);
+          assert.equal(won.length, 1, JSON.stringify(claims.map((c) => Object.keys(c))));
+          assert.equal(claims.filter((c) => 'sweep' in c && c.created).length, 1);
+          assert.equal((await conns[0]!.listSweeps()).length, 1);
+        } finally {
+          await Promise.all(conns.map((c) => c.close()));
+        }
+      });
+    });
+
+    it('concurrent trial starts from several connections get distinct, gapless numbers', async () => {
+      await withDb(async (s, db) => {
+        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const conns = await Promise.all(Array.from({ length: 4 }, () => db.open()));
+        try {
+          const started = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 5 }, (_, k) => c.startTrial(sweep.id, newTrial(i * 5 + k)))));
+          assert.deepEqual(started.map((t) => t.number).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+          const listed = await s.listTrials(sweep.id);
+          assert.equal(new Set(listed.map((t) => t.configIndex)).size, 20);
+        } finally {
+          await Promise.all(conns.map((c) => c.close()));
+        }
+      });
+    });
+
+    it('a listing is one snapshot: a complete trial is listed with all its epochs while another connection writes', async () => {
+      await withDb(async (s, db) => {
+        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const writer = await db.open();
+        try {
+          let stop = false;
+          const writing = (async () => {
+            for (let i = 0; i < 25 && !stop; i++) {
+              const t = await writer.startTrial(sweep.id, newTrial(i));
+              const epochs = [1, 2, 3, 4].map((n) => epoch(n));
+              await writer.completeTrial(t.id, 0.5, { val_accuracy: 0.5 }, epochs);
+            }
+          })();
+          let reads = 0;
+          while (reads < 200) {
+            const trials = await s.listTrials(sweep.id, { withEpochs: true });
+            for (const t of trials) if (t.state === 'complete') assert.equal(t.epochs!.length, 4, `trial ${t.number}`);
+            reads++;
+            if (trials.filter((t) => t.state === 'complete').length === 25) break;
+          }
+          stop = true;
+          await writing;
+        } finally {
+          await writer.close();
+        }
+      });
+    });
+
+    it('opens read-only without writing: every write is refused', async () => {
+      await withDb(async (s, db) => {
+        await s.createSweep(loaded.spec, loaded.source);
+        const r = await db.open({ readonly: true });
+        try {
+          assert.equal((await r.getSweep('st'))!.name, 'st');
+          await assert.rejects(r.createSweep({ ...loaded.spec, name: 'other' }, ''));
+          assert.deepEqual((await s.listSweeps()).map((x) => x.name), ['st']);
+        } finally {
+          await r.close();
+        }
+      });
+    });
+  });
+}
