@@ -48,7 +48,7 @@ async function bestOf(file: string, variant: Variant, seed: number, objective: (
     bayes: variant.settings,
   };
   const storage = new SqliteStorage(':memory:');
-  const { sweep } = await Sweep.open(storage, { ...loaded, spec }, 'bench/1');
+  const { sweep } = await Sweep.open(storage, { ...loaded, spec }, { identity: { host: 'bench', pid: 1, token: 'bench/1' } });
   let best = Infinity;
   const inFlight = [];
   for (;;) {

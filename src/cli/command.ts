@@ -10,7 +10,7 @@ export interface Command<A = Record<string, unknown>> {
 }
 
 export const dbOption = {
-  describe: 'SQLite database file (default: $TFSWEEP_DB or results/tfsweep.db)',
+  describe: 'database: a SQLite file (or sqlite:PATH), or postgres://USER@HOST/DB[?schema=NAME] (default: $TFSWEEP_DB or results/tfsweep.db)',
   type: 'string',
   requiresArg: true,
 } as const;

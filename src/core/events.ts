@@ -25,6 +25,8 @@ export type SweepEvent =
       /** Completed trials the sweep aims at (run_cap and grid size), or null when unbounded. */
       planned: number | null;
       workers: number;
+      /** This process's row in the sweep's processes (its lease). */
+      processId: number;
     }
   | { type: 'trial-start'; trial: TrialRecord; rerun: boolean; totalEpochs: number | null }
   | { type: 'trial-backend'; trial: TrialRecord; backend: string | null }

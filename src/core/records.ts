@@ -21,10 +21,6 @@ export interface SweepRecord {
   /** The validated spec with defaults and the seed filled in. */
   spec: SweepSpec;
   message: string | null;
-  /** The process running the sweep now (`host/pid`), or null when none is. */
-  owner: string | null;
-  /** When the owner last said it was alive. */
-  heartbeatAt: string | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -58,6 +54,8 @@ export interface TrialRecord {
   error: string | null;
   /** Metrics of the chosen model on the test split (evaluated once, after the sweep). */
   testMetrics?: Metrics | null;
+  /** The process that ran (or runs) the trial, when known. */
+  processId?: number | null;
   /** Folder of the saved model (tfjs format), when one was saved. */
   modelPath?: string | null;
   epochs?: EpochRecord[];
@@ -79,6 +77,33 @@ export interface NewTrial {
   params: Params;
   distributions: Record<string, Distribution>;
   seed: number;
+}
+
+/** A request, through the database, that the processes of a sweep stop: finish running trials, or interrupt them. */
+export type StopRequest = 'drain' | 'now';
+
+/** Who a process is: its host, pid, and a token that a reused pid or another boot does not share. */
+export interface ProcessIdentity {
+  host: string;
+  pid: number;
+  token: string;
+}
+
+/** One process taking part in a sweep (`tfsweep run` or `tfsweep agent`). */
+export interface ProcessRecord extends ProcessIdentity {
+  id: number;
+  sweepId: number;
+  workers: number;
+  /** running: heartbeating; ended: left cleanly; gone: stopped heartbeating, its trials were interrupted. */
+  state: 'running' | 'ended' | 'gone';
+  stop: StopRequest | null;
+  startedAt: string;
+  heartbeatAt: string;
+  endedAt: string | null;
+  /** Trials this process is running now. */
+  runningTrials: number;
+  /** Milliseconds since its last heartbeat, by the database's clock, when read. */
+  silentMs: number;
 }
 
 export type Goal = 'maximize' | 'minimize';

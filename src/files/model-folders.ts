@@ -60,6 +60,8 @@ export function removeOrphanModels(modelsDir: string, trials: readonly TrialReco
   for (const name of readdirSync(modelsDir)) {
     const full = path.join(modelsDir, name);
     if (UNFINISHED_SAVE_PATTERN.test(name)) {
+      // A save in progress by another process of the same sweep (its trial still runs) is left alone.
+      if (byNumber.get(Number(name.slice('trial-'.length, name.indexOf('.'))))?.state === 'running') continue;
       if (!lstatSync(full).isSymbolicLink()) rmSync(full, { recursive: true, force: true });
       removed++;
       continue;

@@ -1,39 +1,89 @@
 /**
- * Who is running a sweep. A sweep row names its owner as `host/pid` and the owner refreshes a heartbeat; a
- * second `tfsweep run` of the same sweep is refused while the owner lives, so two processes never dispatch
- * the same configurations. An owner that died (kill -9, power cut) is recognised and replaced.
+ * Which processes take part in a sweep, and when one is gone. Every process that runs a sweep (`tfsweep run`
+ * or `tfsweep agent`, on any machine) has a row in `processes` and renews it every heartbeat; the trials it
+ * runs are leased to it. A process that stops heartbeating for the grace period (killed, machine lost,
+ * network cut) is declared gone by whichever live process notices, and its running trials become
+ * interrupted, to be re-run once by any process.
+ *
+ * A process is known by host, pid and a token (boot id, pid namespace, start time): on the same host a
+ * dead process is recognised at once — its pid no longer exists, is a zombie, or now belongs to another
+ * process (a reused pid has another start time) — and elsewhere by its silence alone.
  */
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
-import type { SweepRecord } from '../core/records.js';
+import type { ProcessIdentity, ProcessRecord } from '../core/records.js';
 
-export const HEARTBEAT_MS = 10_000;
-/**
- * An owner is presumed dead after this long without a heartbeat: on another host always, and on this host
- * too, because a dead owner's pid may since have been given to an unrelated process (quickly, in containers).
- */
-const STALE_MS = 6 * HEARTBEAT_MS;
-
-export function ownerId(): string {
-  return `${os.hostname()}/${process.pid}`;
+function envMs(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
-function pidAlive(pid: number): boolean {
+/** How often a process renews its lease (TFSWEEP_HEARTBEAT_MS, default 5 s). */
+export function heartbeatMs(): number {
+  return envMs('TFSWEEP_HEARTBEAT_MS', 5_000, 50);
+}
+
+/**
+ * How long a process may stay silent before it is declared gone and its trials re-run
+ * (TFSWEEP_LEASE_GRACE_MS, default 60 s; at least three heartbeats).
+ */
+export function leaseGraceMs(): number {
+  return Math.max(3 * heartbeatMs(), envMs('TFSWEEP_LEASE_GRACE_MS', 60_000, 150));
+}
+
+/** This machine's boot id (Linux), so that a pid and start time from before a reboot never match. */
+function bootId(): string {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown-boot';
   }
 }
 
-export function ownerIsGone(sweep: SweepRecord, nowMs = Date.now()): boolean {
-  if (!sweep.owner) return true;
-  const slash = sweep.owner.lastIndexOf('/');
-  const host = sweep.owner.slice(0, slash);
-  const pid = Number(sweep.owner.slice(slash + 1));
-  const beat = sweep.heartbeatAt ? Date.parse(sweep.heartbeatAt) : 0;
-  const stale = !(nowMs - beat <= STALE_MS);
-  if (host === os.hostname()) return !Number.isInteger(pid) || !pidAlive(pid) || stale;
-  return stale;
+/** This process's pid namespace: a pid means something only inside its namespace (containers). */
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid').replace(/\D/g, '');
+  } catch {
+    return 'unknown-ns';
+  }
+}
+
+/** A process's state letter and start time (clock ticks since boot) from /proc, or null when it does not exist. */
+function procStat(pid: number): { state: string; start: string } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: fields are counted after it.
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: rest[0]!, start: rest[19]! };
+  } catch {
+    return null;
+  }
+}
+
+export function processIdentity(): ProcessIdentity {
+  const stat = procStat(process.pid);
+  return { host: os.hostname(), pid: process.pid, token: `${bootId()}:${pidNamespace()}:${stat?.start ?? `t${Date.now()}`}` };
+}
+
+/**
+ * True when `p` ran on this host and is certainly gone (no such pid, a zombie, or the pid now belongs to a
+ * process that started at another time). Processes on other hosts are judged by their heartbeat only.
+ */
+export function deadLocally(p: Pick<ProcessRecord, 'host' | 'pid' | 'token'>): boolean {
+  if (p.host !== os.hostname()) return false;
+  const [boot, ns, start] = p.token.split(':');
+  // Another boot, another pid namespace (a container with the same host name): this pid cannot be judged here.
+  if (boot !== bootId() || ns !== pidNamespace()) return false;
+  const stat = procStat(p.pid);
+  if (!stat) return true;
+  if (stat.state === 'Z' || stat.state === 'X') return true;
+  return stat.start !== start;
+}
+
+/** Whether a process row belongs to a process that is still taking part (running, heartbeating, not known dead). */
+export function isLive(p: ProcessRecord): boolean {
+  return p.state === 'running' && p.silentMs <= leaseGraceMs() && !deadLocally(p);
 }

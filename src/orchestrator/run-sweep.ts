@@ -21,12 +21,16 @@ import { trialModelDir } from '../trainer/model-io.js';
 import type { TaskRequest, TrialResult, WorkerMessage } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { TrialPool } from './pool.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { checkDataset, checkProgram } from './preflight.js';
 import { Sweep } from './sweep.js';
 
 export { checkDataset, checkProgram } from './preflight.js';
 
 export { MAX_WORKERS };
+
+/** How often a process with a free worker looks for trials to claim (re-runs of gone processes' trials). */
+const POLL_MS = 1000;
 
 export interface RunSweepOptions {
   loaded: LoadedSpec;
@@ -75,7 +79,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   checkDataset(options.loaded);
   const { spec: loadedSpec } = options.loaded;
   const modelsDir = loadedSpec.program || loadedSpec.save_models === 0 ? null : (options.modelsDir ?? null);
-  const opened = await Sweep.open(storage, options.loaded);
+  const opened = await Sweep.open(storage, options.loaded, { workers: requested });
   if (!opened.sweep) {
     const sweep = opened.finished!;
     // Leftovers of a run that was cut short are removed even when nothing is left to run.
@@ -98,6 +102,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   const onUserAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
   if (options.signal?.aborted) abort.abort();
+  // `tfsweep stop --now`, or this process declared gone by the others: interrupt what runs here.
+  sweep.interruptSignal.addEventListener('abort', onUserAbort, { once: true });
 
   let pool: TrialPool | null = null;
   const running = new Map<number, Promise<void>>();
@@ -113,6 +119,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       completed: sweep.completed,
       planned: sweep.planned,
       workers,
+      processId: sweep.process.id,
     });
     const programUrl = spec.program ? pathToFileURL(spec.program).href : null;
     const dataset = programUrl ? null : loadDataset(spec.train.dataset);
@@ -228,10 +235,18 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
         if (!trial) break;
         launch(trial);
       }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
+      if (running.size === 0) {
+        if (abort.signal.aborted) break;
+        // Nothing to claim now: other processes may still finish the sweep, or leave trials to re-run.
+        if ((await sweep.settle()) !== 'wait') break;
+        await delay(POLL_MS, undefined, { signal: abort.signal }).catch(() => {});
+        continue;
+      }
+      // Also wake up now and then: a free worker may claim the trials of a process that has gone.
+      await Promise.race([...running.values(), delay(POLL_MS)]);
     }
-    if (!abort.signal.aborted && sweep.done && sweep.stopReason === null && modelsDir) {
+    // Whichever process finishes the sweep evaluates its best model on the test split, once.
+    if (!abort.signal.aborted && (await sweep.finishIfDone()) && modelsDir) {
       // The trials are all recorded by now: a failure here is reported, not allowed to undo the sweep.
       try {
         await finalizeModels(modelsDir);
@@ -245,6 +260,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   } finally {
     await Promise.allSettled(running.values());
     options.signal?.removeEventListener('abort', onUserAbort);
+    sweep.interruptSignal.removeEventListener('abort', onUserAbort);
     await pool?.destroy();
   }
 

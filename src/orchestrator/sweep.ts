@@ -1,21 +1,35 @@
 /**
- * Ask-and-tell: the lowest layer of running a sweep. `await Sweep.open` creates or resumes a sweep in a
- * storage; `await ask()` returns the next trial with its params (recorded as running), `await tell()` /
- * `await fail()` record how it ended (every call that touches storage is asynchronous). `runSweep` (and so `tfsweep run`) is a loop over these; a program of your own can drive them as well,
+ * Ask-and-tell: the lowest layer of running a sweep. `await Sweep.open` creates or joins a sweep in a
+ * storage; `await ask()` claims the next trial with its params (recorded as running), `await tell()` /
+ * `await fail()` record how it ended (every call that touches storage is asynchronous). `runSweep` (and so
+ * `tfsweep run` and `tfsweep agent`) is a loop over these; a program of your own can drive them as well,
  * against the same database as the CLI.
  *
- * The history the sampler sees is kept in memory only as a cache of what this process wrote: it is rebuilt
- * from storage on open, and this process is the sweep's only writer while it owns it.
+ * Any number of processes, on any machines that reach the database, may take part in one sweep. Nothing
+ * lives only in one process's memory: each claim reads the whole history in the same transaction that
+ * records the new trial, so the samplers see every process's trials (running ones too) and no configuration
+ * is handed out twice. Each process holds a lease (see ownership.ts); the trials of a process that is gone
+ * become interrupted and are re-run once, by whichever process claims next.
  */
-import { UsageError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
 import { createSampler, plannedTrialCount, type Sampler } from '../samplers/index.js';
-import type { Params } from '../space/distributions.js';
 import { deriveSeed } from '../space/rng.js';
 import type { LoadedSpec, SweepSpec } from '../spec/types.js';
-import { bestFirst, type EpochRecord, type ExecutionRecord, type Metrics, type SweepRecord, type TrialRecord } from '../core/records.js';
+import {
+  bestFirst,
+  type EpochRecord,
+  type ExecutionRecord,
+  type Metrics,
+  type NewTrial,
+  type ProcessIdentity,
+  type ProcessRecord,
+  type StopRequest,
+  type SweepRecord,
+  type TrialRecord,
+} from '../core/records.js';
 import type { Storage } from '../storage/storage.js';
-import { HEARTBEAT_MS, ownerId, ownerIsGone } from './ownership.js';
+import { deadLocally, heartbeatMs, leaseGraceMs, processIdentity } from './ownership.js';
 import { planFromHistory, resumableSpec } from './resume.js';
 
 export interface SweepOpenResult {
@@ -24,109 +38,167 @@ export interface SweepOpenResult {
   finished?: SweepRecord;
 }
 
+export interface SweepOpenOptions {
+  /** Who this process is (default: this host, pid and start time). */
+  identity?: ProcessIdentity;
+  /** Worker threads this process runs, as other processes see in `tfsweep status`. */
+  workers?: number;
+}
+
+export type CloseStatus = 'finished' | 'stopped' | 'interrupted';
+
 export class Sweep {
   readonly planned: number | null;
-  /** Trials found running or queued from a process that is gone, marked interrupted on open. */
+  /** Trials of processes found gone when this one joined, marked interrupted (they run again). */
   readonly interruptedOnOpen: number;
   private readonly sampler: Sampler;
-  private readonly history: TrialRecord[];
-  private readonly reruns: Array<{ configIndex: number; params: Params }>;
-  private nextIndex: number;
-  private completedCount: number;
+  private history: TrialRecord[];
   private consecutive = 0;
   private exhausted = false;
   private stop: string | null = null;
+  private requested: StopRequest | null = null;
+  private declaredGone = false;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly stopNow = new AbortController();
 
   private constructor(
     private readonly storage: Storage,
     public record: SweepRecord,
     readonly spec: SweepSpec,
     readonly resumed: boolean,
-    owner: string,
+    readonly process: ProcessRecord,
     interrupted: number,
     history: TrialRecord[],
   ) {
     this.interruptedOnOpen = interrupted;
     this.history = history;
-    const plan = planFromHistory(this.history);
-    this.reruns = plan.reruns;
-    this.nextIndex = plan.nextIndex;
-    this.completedCount = plan.completed;
     this.sampler = createSampler(spec);
     this.planned = plannedTrialCount(spec);
-    this.heartbeat = setInterval(() => {
-      // A heartbeat that cannot be written (database busy or full) is skipped: the next one says the same.
-      storage.heartbeat(record.id, owner).catch(() => {
-        /* the next beat retries */
-      });
-    }, HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatMs());
     this.heartbeat.unref();
   }
 
   /**
-   * Creates the sweep, or resumes the stored one of the same name (refusing a changed definition or a sweep
-   * that a live process runs). Nothing is written before these checks pass.
+   * Creates the sweep, or joins the stored one of the same name (refusing a changed definition). Nothing is
+   * written before that check passes. Any number of processes may join a running sweep.
    */
-  static async open(storage: Storage, loaded: LoadedSpec, owner: string = ownerId()): Promise<SweepOpenResult> {
+  static async open(storage: Storage, loaded: LoadedSpec, options: SweepOpenOptions = {}): Promise<SweepOpenResult> {
     const stored = await storage.getSweep(loaded.spec.name);
     const spec = stored ? resumableSpec(stored, loaded.spec) : loaded.spec;
     if (stored?.state === 'finished') return { sweep: null, finished: stored };
-    const claim = await storage.acquireSweep(spec, loaded.source, owner, (s) => ownerIsGone(s));
-    if ('busy' in claim) {
-      throw new UsageError(
-        `sweep "${spec.name}" is being run by another process (${claim.busy.owner}, last heartbeat ${claim.busy.heartbeatAt}); wait for it, or stop it first`,
-      );
+    const { sweep: record, created } = await storage.joinSweep(spec, loaded.source);
+    if (record.state === 'finished') return { sweep: null, finished: record };
+    const proc = await storage.registerProcess(record.id, options.identity ?? processIdentity(), options.workers ?? 1);
+    const interrupted = await storage.reap(record.id, leaseGraceMs(), deadLocally);
+    const history = await storage.listTrials(record.id);
+    return { sweep: new Sweep(storage, record, spec, !created, proc, interrupted, history) };
+  }
+
+  /** Renews this process's lease, picks up stop requests, and declares silent processes gone. */
+  private async beat(): Promise<void> {
+    try {
+      const { gone, stop } = await this.storage.beat(this.process.id);
+      if (gone) {
+        this.declaredGone = true;
+        this.halt(`this process was declared gone by another (no heartbeat within ${leaseGraceMs() / 1000} s); its trials run elsewhere`);
+        this.stopNow.abort();
+      } else if (stop) {
+        this.requested = stop;
+        this.halt(stop === 'now' ? 'stopped by `tfsweep stop --now`' : 'stopped by `tfsweep stop`');
+        if (stop === 'now') this.stopNow.abort();
+      }
+      await this.storage.reap(this.record.id, leaseGraceMs(), deadLocally);
+    } catch {
+      // A heartbeat that cannot be written (database busy, full, unreachable) is skipped: the next one says
+      // the same, and the grace period is several heartbeats long.
     }
-    const interrupted = await storage.interruptActiveTrials(claim.sweep.id);
-    const history = await storage.listTrials(claim.sweep.id);
-    return { sweep: new Sweep(storage, claim.sweep, spec, !claim.created, owner, interrupted, history) };
   }
 
+  /** Aborted when this process must interrupt its running trials now (`tfsweep stop --now`, or declared gone). */
+  get interruptSignal(): AbortSignal {
+    return this.stopNow.signal;
+  }
+
+  /** Completed trials of the whole sweep, as of the last read. */
   get completed(): number {
-    return this.completedCount;
+    return this.history.filter((t) => t.state === 'complete').length;
   }
 
+  /** Running trials of the whole sweep (every process), as of the last read. */
   get running(): TrialRecord[] {
     return this.history.filter((t) => t.state === 'running');
   }
 
-  /** Why the sweep stopped asking for trials (failure policy), or null. */
+  /** Why this process stopped asking for trials (failure policy, stop request), or null. */
   get stopReason(): string | null {
     return this.stop;
   }
 
-  /** True when no further trial will be asked: the cap is met, the space is exhausted or the policy stopped it. */
+  /** A `tfsweep stop` asked for (drain or now), or null. */
+  get stopRequested(): StopRequest | null {
+    return this.requested;
+  }
+
+  /** True when no trial is left to run anywhere: the cap is met, or the space is exhausted and nothing runs. */
   get done(): boolean {
-    return this.stop !== null || this.completedCount >= (this.planned ?? Infinity) || (this.exhausted && this.running.length === 0);
+    if (this.completed >= (this.planned ?? Infinity)) return true;
+    return this.exhausted && this.running.length === 0 && planFromHistory(this.history).reruns.length === 0;
   }
 
   /**
-   * The next trial to run, recorded as running; null when none should start now (cap reached counting the
-   * running trials, space exhausted, or stopped by the failure policy).
+   * Claims the next trial, recorded as running for this process; null when none should start now (cap
+   * reached counting every process's running trials, space exhausted, or this process stopped).
    */
   async ask(): Promise<(TrialRecord & { rerun: boolean }) | null> {
-    if (this.stop !== null || this.exhausted) return null;
-    if (this.completedCount + this.running.length >= (this.planned ?? Infinity)) return null;
-    const rerun = this.reruns.shift();
-    let config: { configIndex: number; params: Params; rerun: boolean };
-    if (rerun) config = { ...rerun, rerun: true };
-    else {
-      const params = this.sampler.sample(this.nextIndex, this.history);
-      if (params === null) {
-        this.exhausted = true;
-        return null;
+    if (this.stop !== null) return null;
+    let rerun = false;
+    const trial = await this.storage.claimTrial(this.record.id, this.process.id, (history) => {
+      this.history = history;
+      rerun = false;
+      const running = history.filter((t) => t.state === 'running');
+      const completed = history.filter((t) => t.state === 'complete').length;
+      if (completed + running.length >= (this.planned ?? Infinity)) return null;
+      const plan = planFromHistory(history);
+      // A configuration whose every trial was interrupted runs again, once: not while a re-run of it runs.
+      const busy = new Set(running.map((t) => t.configIndex));
+      const again = plan.reruns.find((r) => !busy.has(r.configIndex));
+      let choice: { configIndex: number; params: TrialRecord['params'] };
+      if (again) {
+        rerun = true;
+        choice = again;
+      } else {
+        if (this.exhausted) return null;
+        const params = this.sampler.sample(plan.nextIndex, history);
+        if (params === null) {
+          this.exhausted = true;
+          return null;
+        }
+        choice = { configIndex: plan.nextIndex, params };
       }
-      config = { configIndex: this.nextIndex++, params, rerun: false };
-    }
-    const trial = await this.storage.startTrial(this.record.id, {
-      configIndex: config.configIndex,
-      params: config.params,
-      distributions: Object.fromEntries(Object.keys(config.params).map((k) => [k, this.spec.parameters[k]!])),
-      seed: deriveSeed(this.spec.seed, 'trial', config.configIndex),
+      const next: NewTrial = {
+        configIndex: choice.configIndex,
+        params: choice.params,
+        distributions: Object.fromEntries(Object.keys(choice.params).map((k) => [k, this.spec.parameters[k]!])),
+        seed: deriveSeed(this.spec.seed, 'trial', choice.configIndex),
+      };
+      return next;
     });
+    if (!trial) return null;
     this.history.push(trial);
-    return { ...trial, rerun: config.rerun };
+    return { ...trial, rerun };
+  }
+
+  /**
+   * What this process should do when it has nothing running and `ask()` gave nothing: `done` (no trial is
+   * left anywhere), `wait` (other processes run trials that may finish the sweep or come back as re-runs:
+   * ask again later), or `leave` (this process was stopped).
+   */
+  async settle(): Promise<'done' | 'wait' | 'leave'> {
+    if (this.stop !== null) return 'leave';
+    await this.storage.reap(this.record.id, leaseGraceMs(), deadLocally);
+    this.history = await this.storage.listTrials(this.record.id);
+    if (this.done) return 'done';
+    return this.running.length > 0 || planFromHistory(this.history).reruns.length > 0 ? 'wait' : 'done';
   }
 
   /** Records one step (an epoch, or a program's `report`) of a running trial. */
@@ -155,7 +227,6 @@ export class Sweep {
     const name = this.spec.metric.name;
     const withValues = executions.map((x) => ({ ...x, value: x.metrics[name] ?? null }));
     await this.storage.completeTrial(trial.id, value, metrics, epochs, withValues, note);
-    this.completedCount++;
     this.consecutive = 0;
     return this.refresh(trial);
   }
@@ -170,7 +241,7 @@ export class Sweep {
     return this.refresh(trial);
   }
 
-  /** Stops asking for new trials (running ones finish); the sweep then ends `stopped` with this reason. */
+  /** Stops asking for new trials (running ones finish); this process then ends with this reason. */
   halt(reason: string): void {
     this.stop ??= reason;
   }
@@ -193,27 +264,47 @@ export class Sweep {
   }
 
   /**
-   * Ends this process's run of the sweep: `interrupted` marks running trials interrupted and leaves the sweep
-   * resumable; otherwise it is finished, or stopped by the failure policy.
+   * Marks the sweep finished when no trial is left anywhere; true only for the one process that did, which
+   * then finalizes it (the test-split evaluation happens once per sweep).
    */
-  async close(interrupted = false, cause: string | null = null): Promise<{ status: 'finished' | 'stopped' | 'interrupted'; message: string; failed: number }> {
-    clearInterval(this.heartbeat);
-    let status: 'finished' | 'stopped' | 'interrupted';
-    let message: string;
+  async finishIfDone(): Promise<boolean> {
+    this.history = await this.storage.listTrials(this.record.id);
+    if (this.stop !== null || !this.done) return false;
+    return this.storage.finishSweep(this.record.id, this.finishedMessage());
+  }
+
+  private finishedMessage(): string {
     const failed = this.history.filter((t) => t.state === 'failed').length;
-    if (interrupted || (!this.done && this.stop === null)) {
-      const count = await this.storage.interruptActiveTrials(this.record.id);
+    return `${this.completed} trial(s) complete${failed ? `, ${failed} failed` : ''}`;
+  }
+
+  /**
+   * Ends this process's part: its running trials (if any) are marked interrupted. The sweep is finished
+   * when no trial is left; otherwise, when no other process still runs it, it is left `stopped` and
+   * resumable (`interrupted` after Ctrl-C or an error, `stopped` by the failure policy or `tfsweep stop`).
+   */
+  async close(interrupted = false, cause: string | null = null): Promise<{ status: CloseStatus; message: string; failed: number }> {
+    clearInterval(this.heartbeat);
+    const count = await this.storage.endProcess(this.process.id);
+    this.history = await this.storage.listTrials(this.record.id);
+    const failed = this.history.filter((t) => t.state === 'failed').length;
+    const others = (await this.storage.listProcesses(this.record.id)).filter((p) => p.state === 'running' && p.id !== this.process.id);
+    let status: CloseStatus;
+    let message: string;
+    if (!interrupted && this.stop === null && this.done) {
+      status = 'finished';
+      message = this.finishedMessage();
+      await this.storage.finishSweep(this.record.id, message);
+    } else if (interrupted || this.stop === null || this.declaredGone || this.requested === 'now') {
       status = 'interrupted';
-      message = `${cause ? `stopped by an error: ${cause}` : 'interrupted'}; ${count} running trial(s) marked interrupted; run the same command again to resume`;
-      await this.storage.setSweepState(this.record.id, 'stopped', message);
-    } else if (this.stop !== null) {
+      const why = cause ? `stopped by an error: ${cause}` : (this.stop ?? 'interrupted');
+      const resume = others.length ? `; ${others.length} other process(es) go on with the sweep` : '; run the same command again to resume';
+      message = `${why}; ${count} running trial(s) marked interrupted${resume}`;
+      if (!others.length) await this.storage.setSweepState(this.record.id, 'stopped', message);
+    } else {
       status = 'stopped';
       message = this.stop;
-      await this.storage.setSweepState(this.record.id, 'stopped', message);
-    } else {
-      status = 'finished';
-      message = `${this.completedCount} trial(s) complete${failed ? `, ${failed} failed` : ''}`;
-      await this.storage.setSweepState(this.record.id, 'finished', message);
+      if (!others.length) await this.storage.setSweepState(this.record.id, 'stopped', message);
     }
     this.record = (await this.storage.getSweep(this.record.name))!;
     return { status, message, failed };

@@ -92,7 +92,8 @@ export interface SweepSummary {
   goal: string;
   /** `running` only while a live process runs it; a sweep whose process died shows `interrupted`. */
   state: string;
-  owner: string | null;
+  /** Processes taking part in the sweep now. */
+  processes: number;
   planned: number | null;
   counts: Record<TrialRecord['state'], number>;
   best: number | null;
@@ -102,9 +103,9 @@ export interface SweepSummary {
   message: string | null;
 }
 
-/** `live`: whether a process still runs the sweep (the caller knows how to tell; a report does not). */
-export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], planned: number | null, live: boolean): SweepSummary {
-  const alive = sweep.state === 'running' && live;
+/** `live`: how many processes take part in the sweep now (the caller knows how to tell; a report does not). */
+export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], planned: number | null, live: number): SweepSummary {
+  const alive = sweep.state === 'running' && live > 0;
   const counts = { queued: 0, running: 0, complete: 0, failed: 0, interrupted: 0 };
   // Trials a dead process left `running` are not running: the next run will mark them interrupted.
   for (const t of trials) counts[t.state === 'running' && !alive ? 'interrupted' : t.state]++;
@@ -115,13 +116,13 @@ export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], pl
     metric: sweep.metric.name,
     goal: sweep.metric.goal,
     state: sweep.state === 'running' && !alive ? 'interrupted' : sweep.state,
-    owner: alive ? sweep.owner : null,
+    processes: alive ? live : 0,
     planned,
     counts,
     best: top?.value ?? null,
     best_trial: top?.number ?? null,
     created_at: sweep.createdAt,
     updated_at: sweep.updatedAt,
-    message: sweep.state === 'running' && !alive ? 'its process is gone; run it again to resume' : sweep.message,
+    message: sweep.state === 'running' && !alive ? 'no process runs it any more; run it again (or start an agent) to resume' : sweep.message,
   };
 }

@@ -111,6 +111,24 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE trial_params;
   ALTER TABLE trial_params_v3 RENAME TO trial_params;
   `,
+  `
+  CREATE TABLE processes (
+    id            INTEGER PRIMARY KEY,
+    sweep_id      INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    host          TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    token         TEXT NOT NULL,
+    workers       INTEGER NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('running', 'ended', 'gone')),
+    stop          TEXT CHECK (stop IN ('drain', 'now')),
+    started_at    TEXT NOT NULL,
+    heartbeat_at  TEXT NOT NULL,
+    ended_at      TEXT
+  );
+  CREATE INDEX processes_by_sweep_state ON processes (sweep_id, state);
+  ALTER TABLE trials ADD COLUMN process_id INTEGER REFERENCES processes(id);
+  UPDATE sweeps SET owner = NULL, heartbeat_at = NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

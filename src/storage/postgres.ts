@@ -12,7 +12,7 @@ import { StorageError, UsageError } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
-import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
+import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -119,41 +119,107 @@ export class PostgresStorage implements Storage {
     return this.tx(async (c) => toSweep(await insertSweep(c, spec, source)));
   }
 
-  async acquireSweep(
-    spec: SweepSpec,
-    source: string,
-    owner: string,
-    isStale: (sweep: SweepRecord) => boolean,
-  ): Promise<{ sweep: SweepRecord; created: boolean } | { busy: SweepRecord }> {
+  async joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
     return this.tx(async (c) => {
-      // The row lock (or the unique name, for a new sweep) keeps two processes from both seeing it free.
-      let row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1 FOR UPDATE`, [spec.name])).rows[0] as Row | undefined;
-      let created = false;
-      if (!row) {
-        const inserted = await c.query(
-          `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
-           VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id`,
-          [spec.name, spec.method, spec.metric.name, spec.metric.goal, source, JSON.stringify(spec), spec.seed],
-        );
-        if (inserted.rows[0]) {
-          await insertParameters(c, inserted.rows[0].id as number, spec);
-          created = true;
-        }
-        row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1 FOR UPDATE`, [spec.name])).rows[0] as Row;
-      }
-      const existing = toSweep(row);
-      if (!created && existing.owner && existing.owner !== owner && !isStale(existing)) return { busy: existing };
-      const claimed = await c.query(
-        `UPDATE sweeps SET owner = $2, heartbeat_at = now(), state = 'running', message = NULL, updated_at = now(), finished_at = NULL
-         WHERE id = $1 RETURNING ${SWEEP_COLUMNS}`,
-        [existing.id, owner],
+      // A unique name and ON CONFLICT: of processes creating one sweep at once, exactly one inserts it.
+      const inserted = await c.query(
+        `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
+         VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id`,
+        [spec.name, spec.method, spec.metric.name, spec.metric.goal, source, JSON.stringify(spec), spec.seed],
       );
-      return { sweep: toSweep(claimed.rows[0] as Row), created };
+      const created = inserted.rows.length > 0;
+      if (created) await insertParameters(c, inserted.rows[0].id as number, spec);
+      else await c.query(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = now(), finished_at = NULL WHERE name = $1 AND state = 'stopped'`, [spec.name]);
+      const row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [spec.name])).rows[0] as Row;
+      return { sweep: toSweep(row), created };
     });
   }
 
-  async heartbeat(sweepId: number, owner: string): Promise<void> {
-    await this.pool.query('UPDATE sweeps SET heartbeat_at = now() WHERE id = $1 AND owner = $2', [sweepId, owner]);
+  async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord> {
+    const r = await this.pool.query(
+      `INSERT INTO processes (sweep_id, host, pid, token, workers, state) VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id`,
+      [sweepId, identity.host, identity.pid, identity.token, workers],
+    );
+    return (await this.listProcesses(sweepId)).find((p) => p.id === r.rows[0]!.id)!;
+  }
+
+  async beat(processId: number): Promise<{ gone: boolean; stop: StopRequest | null }> {
+    const r = await this.pool.query(`UPDATE processes SET heartbeat_at = now() WHERE id = $1 AND state = 'running' RETURNING stop`, [processId]);
+    if (!r.rows.length) return { gone: true, stop: 'now' };
+    return { gone: false, stop: (r.rows[0]!.stop as StopRequest | null) ?? null };
+  }
+
+  async reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number> {
+    return this.tx(async (c) => {
+      const rows = (await c.query(
+        `SELECT ${PROCESS_COLUMNS}, heartbeat_at < now() - make_interval(secs => $2::double precision / 1000) AS silent
+         FROM processes p WHERE sweep_id = $1 AND state = 'running' ORDER BY id FOR UPDATE`,
+        [sweepId, graceMs],
+      )).rows as Row[];
+      let interrupted = 0;
+      for (const row of rows) {
+        const p = toProcess(row);
+        const silent = row.silent === true;
+        if (!silent && !deadLocally(p)) continue;
+        await c.query(`UPDATE processes SET state = 'gone', ended_at = now() WHERE id = $1`, [p.id]);
+        const reason = silent ? `its process (${p.host}/${p.pid}) stopped heartbeating` : `its process (${p.host}/${p.pid}) is gone`;
+        const r = await c.query(
+          `UPDATE trials SET state = 'interrupted', ended_at = now(), error = COALESCE(error, $2) WHERE process_id = $1 AND state = 'running'`,
+          [p.id, reason],
+        );
+        interrupted += r.rowCount ?? 0;
+      }
+      // Running trials that no running process holds (whose process row was ended) have no lease to renew.
+      const orphans = await c.query(
+        `UPDATE trials SET state = 'interrupted', ended_at = now(), error = COALESCE(error, 'its process is gone')
+         WHERE sweep_id = $1 AND state = 'running'
+           AND (process_id IS NULL OR process_id NOT IN (SELECT id FROM processes WHERE state = 'running'))`,
+        [sweepId],
+      );
+      return interrupted + (orphans.rowCount ?? 0);
+    });
+  }
+
+  async endProcess(processId: number): Promise<number> {
+    return this.tx(async (c) => {
+      const r = await c.query(
+        `UPDATE trials SET state = 'interrupted', ended_at = now(), error = COALESCE(error, 'interrupted before it finished') WHERE process_id = $1 AND state = 'running'`,
+        [processId],
+      );
+      await c.query(`UPDATE processes SET state = 'ended', ended_at = now() WHERE id = $1 AND state = 'running'`, [processId]);
+      return r.rowCount ?? 0;
+    });
+  }
+
+  async listProcesses(sweepId: number): Promise<ProcessRecord[]> {
+    const rows = (await this.pool.query(`SELECT ${PROCESS_COLUMNS} FROM processes p WHERE sweep_id = $1 ORDER BY id`, [sweepId])).rows as Row[];
+    return rows.map(toProcess);
+  }
+
+  async requestStop(sweepId: number, mode: StopRequest): Promise<number> {
+    const r = await this.pool.query(
+      `UPDATE processes SET stop = CASE WHEN stop = 'now' THEN 'now' ELSE $2 END WHERE sweep_id = $1 AND state = 'running'`,
+      [sweepId, mode],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null): Promise<TrialRecord | null> {
+    const id = await this.tx(async (c) => {
+      // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
+      await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      const trial = choose(await readTrials(c, sweepId, {}));
+      return trial ? insertTrial(c, sweepId, trial, processId) : null;
+    });
+    return id === null ? null : (await this.getTrial(id))!;
+  }
+
+  async finishSweep(sweepId: number, message: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE sweeps SET state = 'finished', message = $2, updated_at = now(), finished_at = now() WHERE id = $1 AND state = 'running'`,
+      [sweepId, message],
+    );
+    return (r.rowCount ?? 0) > 0;
   }
 
   async getSweep(name: string): Promise<SweepRecord | undefined> {
@@ -168,8 +234,7 @@ export class PostgresStorage implements Storage {
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
     await this.pool.query(
       `UPDATE sweeps SET state = $2, message = $3, updated_at = now(),
-         finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END,
-         owner = CASE WHEN $2 = 'running' THEN owner ELSE NULL END WHERE id = $1`,
+         finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END WHERE id = $1`,
       [sweepId, state, message],
     );
   }
@@ -188,22 +253,8 @@ export class PostgresStorage implements Storage {
       if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
     }
     const id = await this.tx(async (c) => {
-      // The sweep's row lock serialises numbering between processes.
       await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
-      const inserted = await c.query(
-        `INSERT INTO trials (sweep_id, number, config_index, state, seed, started_at)
-         VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, now()) RETURNING id`,
-        [sweepId, trial.configIndex, trial.seed],
-      );
-      const trialId = inserted.rows[0]!.id as number;
-      const names = Object.keys(trial.params);
-      if (names.length) {
-        await c.query(
-          'INSERT INTO trial_params (trial_id, name, position, value_json) SELECT $1, n, o::integer, v FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS p(n, v, o)',
-          [trialId, names, names.map((n) => JSON.stringify(trial.params[n]))],
-        );
-      }
-      return trialId;
+      return insertTrial(c, sweepId, trial, null);
     });
     return (await this.getTrial(id))!;
   }
@@ -292,32 +343,7 @@ export class PostgresStorage implements Storage {
 
   /** One REPEATABLE READ transaction: trials, params, epochs and executions are one snapshot. */
   async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
-    return this.tx(async (c) => {
-      const dists = await distributionsOf(c, sweepId);
-      const params = groupBy((await c.query('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position', [sweepId])).rows as Row[]);
-      let epochs = new Map<number, Row[]>();
-      let executions = new Map<number, Row[]>();
-      if (options.withEpochs) {
-        epochs = groupBy((await c.query('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch', [sweepId])).rows as Row[]);
-        executions = groupBy((await c.query('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution', [sweepId])).rows as Row[]);
-      }
-      const rows = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows as Row[];
-      return rows.map((row) => {
-        const trial = toTrial(row, params.get(row.id as number) ?? [], dists);
-        if (options.withEpochs) {
-          trial.epochs = (epochs.get(trial.id) ?? []).map(toEpoch);
-          trial.executions = (executions.get(trial.id) ?? []).map((x) => ({
-            execution: x.execution as number,
-            seed: x.seed as number,
-            value: (x.value as number | null) ?? null,
-            metrics: x.metrics_json as Metrics,
-            stoppedEpoch: (x.stopped_epoch as number | null) ?? null,
-            bestEpoch: (x.best_epoch as number | null) ?? null,
-          }));
-        }
-        return trial;
-      });
-    }, 'REPEATABLE READ');
+    return this.tx((c) => readTrials(c, sweepId, options), 'REPEATABLE READ');
   }
 
   private async refuse(q: pg.Pool | Client, trialId: number, what: string): Promise<never> {
@@ -330,15 +356,88 @@ export class PostgresStorage implements Storage {
   }
 }
 
-const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, message, owner,
-  to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
+const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, message,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
 
-const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, error, test_metrics_json, model_path,
+const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, error, test_metrics_json, model_path, process_id,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`;
+
+/** Inside a transaction holding the sweep's row lock: the next-numbered trial, running, with its values. */
+async function insertTrial(c: Client, sweepId: number, trial: NewTrial, processId: number | null): Promise<number> {
+  for (const [name, value] of Object.entries(trial.params)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
+  }
+  const inserted = await c.query(
+    `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
+     VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now()) RETURNING id`,
+    [sweepId, trial.configIndex, trial.seed, processId],
+  );
+  const trialId = inserted.rows[0]!.id as number;
+  const names = Object.keys(trial.params);
+  if (names.length) {
+    await c.query(
+      'INSERT INTO trial_params (trial_id, name, position, value_json) SELECT $1, n, o::integer, v FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS p(n, v, o)',
+      [trialId, names, names.map((n) => JSON.stringify(trial.params[n]))],
+    );
+  }
+  return trialId;
+}
+
+/** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */
+async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }): Promise<TrialRecord[]> {
+  const dists = await distributionsOf(c, sweepId);
+  const params = groupBy((await c.query('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position', [sweepId])).rows as Row[]);
+  let epochs = new Map<number, Row[]>();
+  let executions = new Map<number, Row[]>();
+  if (options.withEpochs) {
+    epochs = groupBy((await c.query('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch', [sweepId])).rows as Row[]);
+    executions = groupBy((await c.query('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution', [sweepId])).rows as Row[]);
+  }
+  const rows = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows as Row[];
+  return rows.map((row) => {
+    const trial = toTrial(row, params.get(row.id as number) ?? [], dists);
+    if (options.withEpochs) {
+      trial.epochs = (epochs.get(trial.id) ?? []).map(toEpoch);
+      trial.executions = (executions.get(trial.id) ?? []).map((x) => ({
+        execution: x.execution as number,
+        seed: x.seed as number,
+        value: (x.value as number | null) ?? null,
+        metrics: x.metrics_json as Metrics,
+        stoppedEpoch: (x.stopped_epoch as number | null) ?? null,
+        bestEpoch: (x.best_epoch as number | null) ?? null,
+      }));
+    }
+    return trial;
+  });
+}
+
+const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.state, p.stop,
+  to_char(p.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
+  to_char(p.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
+  to_char(p.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
+  (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
+  GREATEST(0, EXTRACT(EPOCH FROM now() - p.heartbeat_at) * 1000)::double precision AS silent_ms`;
+
+function toProcess(row: Row): ProcessRecord {
+  return {
+    id: row.id as number,
+    sweepId: row.sweep_id as number,
+    host: row.host as string,
+    pid: row.pid as number,
+    token: row.token as string,
+    workers: row.workers as number,
+    state: row.state as ProcessRecord['state'],
+    stop: (row.stop as StopRequest | null) ?? null,
+    startedAt: row.started_at as string,
+    heartbeatAt: row.heartbeat_at as string,
+    endedAt: (row.ended_at as string | null) ?? null,
+    runningTrials: Number(row.running_trials ?? 0),
+    silentMs: Number(row.silent_ms ?? 0),
+  };
+}
 
 async function insertSweep(c: Client, spec: SweepSpec, source: string): Promise<Row> {
   const r = await c.query(
@@ -400,8 +499,6 @@ function toSweep(row: Row): SweepRecord {
     source: row.spec_source as string,
     spec,
     message: (row.message as string | null) ?? null,
-    owner: (row.owner as string | null) ?? null,
-    heartbeatAt: (row.heartbeat_at as string | null) ?? null,
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
     finishedAt: (row.finished_at as string | null) ?? null,
@@ -434,6 +531,7 @@ function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): 
     error: (row.error as string | null) ?? null,
     testMetrics: (row.test_metrics_json as Metrics | null) ?? null,
     modelPath: (row.model_path as string | null) ?? null,
+    processId: (row.process_id as number | null) ?? null,
   };
 }
 

@@ -12,14 +12,14 @@ import { UsageError, errnoCode } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
+import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
 
 /** How long a write waits for another process's transaction before giving up. */
 const BUSY_TIMEOUT_MS = 30_000;
-const OUR_TABLES = ['sweeps', 'trials', 'trial_params', 'epochs', 'executions', 'sweep_parameters'];
+const OUR_TABLES = ['sweeps', 'trials', 'trial_params', 'epochs', 'executions', 'sweep_parameters', 'processes'];
 
 export class SchemaVersionError extends Error {
   override name = 'SchemaVersionError';
@@ -200,22 +200,42 @@ export class SqliteStorage implements Storage {
       allSweeps: db.prepare('SELECT * FROM sweeps ORDER BY id'),
       setSweepState: db.prepare(
         `UPDATE sweeps SET state = @state, message = @message, updated_at = @now,
-           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END,
-           owner = CASE WHEN @state = 'running' THEN owner ELSE NULL END WHERE id = @id`,
+           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END WHERE id = @id`,
       ),
-      claim: db.prepare(
-        `UPDATE sweeps SET owner = @owner, heartbeat_at = @now, state = 'running', message = NULL, updated_at = @now,
-           finished_at = NULL WHERE id = @id`,
+      reopen: db.prepare(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = @now, finished_at = NULL WHERE id = @id`),
+      finishSweep: db.prepare(
+        `UPDATE sweeps SET state = 'finished', message = @message, updated_at = @now, finished_at = @now WHERE id = @id AND state = 'running'`,
       ),
-      heartbeat: db.prepare('UPDATE sweeps SET heartbeat_at = @now WHERE id = @id AND owner = @owner'),
+      insertProcess: db.prepare(
+        `INSERT INTO processes (sweep_id, host, pid, token, workers, state, started_at, heartbeat_at)
+         VALUES (@sweep_id, @host, @pid, @token, @workers, 'running', @now, @now)`,
+      ),
+      processById: db.prepare('SELECT * FROM processes WHERE id = ?'),
+      processesOfSweep: db.prepare(
+        `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials
+         FROM processes p WHERE p.sweep_id = ? ORDER BY p.id`,
+      ),
+      beat: db.prepare(`UPDATE processes SET heartbeat_at = @now WHERE id = @id AND state = 'running'`),
+      markProcess: db.prepare(`UPDATE processes SET state = @state, ended_at = @now WHERE id = @id AND state = 'running'`),
+      interruptOfProcess: db.prepare(
+        `UPDATE trials SET state = 'interrupted', ended_at = @now, error = COALESCE(error, @reason) WHERE process_id = @id AND state = 'running'`,
+      ),
+      interruptUnleased: db.prepare(
+        `UPDATE trials SET state = 'interrupted', ended_at = @now, error = COALESCE(error, 'its process is gone')
+         WHERE sweep_id = @id AND state = 'running'
+           AND (process_id IS NULL OR process_id NOT IN (SELECT id FROM processes WHERE state = 'running'))`,
+      ),
+      requestStop: db.prepare(
+        `UPDATE processes SET stop = CASE WHEN stop = 'now' THEN 'now' ELSE @mode END WHERE sweep_id = @id AND state = 'running'`,
+      ),
       interrupt: db.prepare(
         `UPDATE trials SET state = 'interrupted', ended_at = @now,
            error = COALESCE(error, 'interrupted before it finished') WHERE sweep_id = @id AND state IN ('queued', 'running')`,
       ),
       nextNumber: db.prepare('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE sweep_id = ?'),
       insertTrial: db.prepare(
-        `INSERT INTO trials (sweep_id, number, config_index, state, seed, started_at)
-         VALUES (@sweep_id, @number, @config_index, 'running', @seed, @now)`,
+        `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
+         VALUES (@sweep_id, @number, @config_index, 'running', @seed, @process_id, @now)`,
       ),
       insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json) VALUES (?, ?, ?)'),
       setBackend: db.prepare("UPDATE trials SET backend = ? WHERE id = ? AND state = 'running'"),
@@ -288,26 +308,92 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
-  async acquireSweep(
-    spec: SweepSpec,
-    source: string,
-    owner: string,
-    isStale: (sweep: SweepRecord) => boolean,
-  ): Promise<{ sweep: SweepRecord; created: boolean } | { busy: SweepRecord }> {
-    // IMMEDIATE: the write lock is taken before the read, so two processes cannot both see the sweep free.
+  async joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
+    // IMMEDIATE: the write lock is taken before the read, so two processes cannot both create the sweep.
     return this.db
       .transaction(() => {
         const existing = this.sweepNamed(spec.name);
-        if (existing && existing.owner && existing.owner !== owner && !isStale(existing)) return { busy: existing };
-        const sweep = existing ?? this.insertSweep(spec, source);
-        this.stmts.claim.run({ id: sweep.id, owner, now: now() });
-        return { sweep: toSweep(this.stmts.sweepById.get(sweep.id) as Row), created: !existing };
+        if (!existing) return { sweep: this.insertSweep(spec, source), created: true };
+        if (existing.state === 'stopped') this.stmts.reopen.run({ id: existing.id, now: now() });
+        return { sweep: toSweep(this.stmts.sweepById.get(existing.id) as Row), created: false };
       })
       .immediate();
   }
 
-  async heartbeat(sweepId: number, owner: string): Promise<void> {
-    this.stmts.heartbeat.run({ id: sweepId, owner, now: now() });
+  async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord> {
+    const t = now();
+    const info = this.stmts.insertProcess.run({ sweep_id: sweepId, host: identity.host, pid: identity.pid, token: identity.token, workers, now: t });
+    return this.processesOf(sweepId).find((p) => p.id === Number(info.lastInsertRowid))!;
+  }
+
+  async beat(processId: number): Promise<{ gone: boolean; stop: StopRequest | null }> {
+    return this.db
+      .transaction(() => {
+        const { changes } = this.stmts.beat.run({ id: processId, now: now() });
+        if (!changes) return { gone: true, stop: 'now' as const };
+        const row = this.stmts.processById.get(processId) as Row;
+        return { gone: false, stop: (row.stop as StopRequest | null) ?? null };
+      })
+      .immediate();
+  }
+
+  async reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number> {
+    const cutoff = new Date(Date.now() - graceMs).toISOString();
+    return this.db
+      .transaction(() => {
+        let interrupted = 0;
+        for (const p of this.processesOf(sweepId)) {
+          if (p.state !== 'running') continue;
+          const silent = p.heartbeatAt < cutoff;
+          if (!silent && !deadLocally(p)) continue;
+          const t = now();
+          this.stmts.markProcess.run({ id: p.id, state: 'gone', now: t });
+          const reason = silent ? `its process (${p.host}/${p.pid}) stopped heartbeating` : `its process (${p.host}/${p.pid}) is gone`;
+          interrupted += this.stmts.interruptOfProcess.run({ id: p.id, now: t, reason }).changes;
+        }
+        // Running trials that no running process holds (written by an older tfsweep, or whose process row
+        // was ended) have no lease that could ever be renewed.
+        interrupted += this.stmts.interruptUnleased.run({ id: sweepId, now: now() }).changes;
+        return interrupted;
+      })
+      .immediate();
+  }
+
+  async endProcess(processId: number): Promise<number> {
+    return this.db
+      .transaction(() => {
+        const t = now();
+        const n = this.stmts.interruptOfProcess.run({ id: processId, now: t, reason: 'interrupted before it finished' }).changes;
+        this.stmts.markProcess.run({ id: processId, state: 'ended', now: t });
+        return n;
+      })
+      .immediate();
+  }
+
+  async listProcesses(sweepId: number): Promise<ProcessRecord[]> {
+    return this.processesOf(sweepId);
+  }
+
+  private processesOf(sweepId: number): ProcessRecord[] {
+    return (this.stmts.processesOfSweep.all(sweepId) as Row[]).map(toProcess);
+  }
+
+  async requestStop(sweepId: number, mode: StopRequest): Promise<number> {
+    return this.stmts.requestStop.run({ id: sweepId, mode }).changes;
+  }
+
+  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null): Promise<TrialRecord | null> {
+    const id = this.db
+      .transaction((): number | null => {
+        const trial = choose(this.readTrials(sweepId, {}));
+        return trial ? this.insertTrial(sweepId, trial, processId) : null;
+      })
+      .immediate();
+    return id === null ? null : this.trialWithId(id)!;
+  }
+
+  async finishSweep(sweepId: number, message: string): Promise<boolean> {
+    return this.stmts.finishSweep.run({ id: sweepId, message, now: now() }).changes > 0;
   }
 
   async getSweep(name: string): Promise<SweepRecord | undefined> {
@@ -333,18 +419,20 @@ export class SqliteStorage implements Storage {
 
   async startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord> {
     // The distributions are the sweep's (stored once by createSweep); only the values are the trial's.
-    const insert = this.db.transaction((): number => {
-      const { n } = this.stmts.nextNumber.get(sweepId) as { n: number };
-      const info = this.stmts.insertTrial.run({ sweep_id: sweepId, number: n, config_index: trial.configIndex, seed: trial.seed, now: now() });
-      const id = Number(info.lastInsertRowid);
-      for (const [name, value] of Object.entries(trial.params)) {
-        if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
-        this.stmts.insertParam.run(id, name, JSON.stringify(value));
-      }
-      return id;
-    });
-    const id = insert.immediate();
+    const id = this.db.transaction(() => this.insertTrial(sweepId, trial, null)).immediate();
     return this.trialWithId(id)!;
+  }
+
+  /** Inside a write transaction: the next-numbered trial, running, with its parameter values. */
+  private insertTrial(sweepId: number, trial: NewTrial, processId: number | null): number {
+    const { n } = this.stmts.nextNumber.get(sweepId) as { n: number };
+    const info = this.stmts.insertTrial.run({ sweep_id: sweepId, number: n, config_index: trial.configIndex, seed: trial.seed, process_id: processId, now: now() });
+    const id = Number(info.lastInsertRowid);
+    for (const [name, value] of Object.entries(trial.params)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
+      this.stmts.insertParam.run(id, name, JSON.stringify(value));
+    }
+    return id;
   }
 
   async setTrialBackend(trialId: number, backend: string): Promise<void> {
@@ -478,6 +566,24 @@ export class SqliteStorage implements Storage {
   }
 }
 
+function toProcess(row: Row): ProcessRecord {
+  return {
+    id: row.id as number,
+    sweepId: row.sweep_id as number,
+    host: row.host as string,
+    pid: row.pid as number,
+    token: row.token as string,
+    workers: row.workers as number,
+    state: row.state as ProcessRecord['state'],
+    stop: (row.stop as StopRequest | null) ?? null,
+    startedAt: row.started_at as string,
+    heartbeatAt: row.heartbeat_at as string,
+    endedAt: (row.ended_at as string | null) ?? null,
+    runningTrials: Number(row.running_trials ?? 0),
+    silentMs: Math.max(0, Date.now() - Date.parse(row.heartbeat_at as string)),
+  };
+}
+
 function epochRow(trialId: number, epoch: EpochRecord): Row {
   return {
     trial_id: trialId,
@@ -523,8 +629,6 @@ function toSweep(row: Row): SweepRecord {
     source: row.spec_source as string,
     spec: parseSpecJson(row),
     message: (row.message as string | null) ?? null,
-    owner: (row.owner as string | null) ?? null,
-    heartbeatAt: (row.heartbeat_at as string | null) ?? null,
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
     finishedAt: (row.finished_at as string | null) ?? null,
@@ -557,6 +661,7 @@ function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): 
     error: (row.error as string | null) ?? null,
     testMetrics: row.test_metrics_json ? stored<Metrics>(row.test_metrics_json, 'trials.test_metrics_json') : null,
     modelPath: (row.model_path as string | null) ?? null,
+    processId: (row.process_id as number | null) ?? null,
   };
 }
 

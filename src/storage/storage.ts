@@ -1,7 +1,7 @@
 import type { SweepSpec } from '../spec/types.js';
-import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
-export type { EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+export type { EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
 /**
  * Everything tfsweep persists. Within a process only the orchestrator's thread calls the mutating methods;
@@ -27,14 +27,34 @@ export interface Storage {
   readonly localFile: string | null;
   createSweep(spec: SweepSpec, source: string): Promise<SweepRecord>;
   /**
-   * Atomically creates the sweep (when new) or takes it over (when it has no live owner) for `owner`, and
-   * marks it running. Two processes starting the same sweep cannot both get it: the loser gets `busy`.
+   * Creates the sweep, or returns the stored one of that name, marked running again unless finished. Any
+   * number of processes may join one sweep; the database hands each trial to exactly one of them.
    */
-  acquireSweep(spec: SweepSpec, source: string, owner: string, isStale: (sweep: SweepRecord) => boolean): Promise<{ sweep: SweepRecord; created: boolean } | { busy: SweepRecord }>;
-  heartbeat(sweepId: number, owner: string): Promise<void>;
+  joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }>;
+  registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord>;
+  /** The process is alive (its lease is renewed); says whether a stop was asked for, or whether others declared it gone. */
+  beat(processId: number): Promise<{ gone: boolean; stop: StopRequest | null }>;
+  /**
+   * Declares gone every running process of the sweep that has not beaten within `graceMs` (by the
+   * database's clock), or that `deadLocally` says is dead, and marks its running trials interrupted, in one
+   * transaction. Returns the number of trials interrupted.
+   */
+  reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number>;
+  /** The process leaves: its running trials (if any) become interrupted. */
+  endProcess(processId: number): Promise<number>;
+  listProcesses(sweepId: number): Promise<ProcessRecord[]>;
+  /** Asks every running process of the sweep to stop; returns how many were asked. */
+  requestStop(sweepId: number, mode: StopRequest): Promise<number>;
+  /**
+   * Atomically: reads the sweep's whole history, lets `choose` pick the next trial from it (or none), and
+   * records that trial as running for `processId`. Two processes never get the same trial number, and a
+   * choice made from the history is never made twice.
+   */
+  claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null): Promise<TrialRecord | null>;
+  /** Marks a running sweep finished; true only for the one call that did (whoever finishes it finalizes it). */
+  finishSweep(sweepId: number, message: string): Promise<boolean>;
   getSweep(name: string): Promise<SweepRecord | undefined>;
   listSweeps(): Promise<SweepRecord[]>;
-  /** Sets the state; leaving `running` also releases the owner. */
   setSweepState(sweepId: number, state: SweepState, message?: string | null): Promise<void>;
   /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
   interruptActiveTrials(sweepId: number): Promise<number>;

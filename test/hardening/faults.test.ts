@@ -40,7 +40,7 @@ describe('audit D1/D10: processes sharing one database wait for each other', () 
     assert.equal(query<{ n: number }>(db, "SELECT COUNT(DISTINCT t.config_index) AS n FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE s.name = 'g'")[0]!.n, 80);
   });
 
-  it('D10: two runs creating a new database at once: one runs, the other is refused cleanly or runs after', async () => {
+  it('D10: two runs creating a new database at once: both run the one sweep together, each trial once', async () => {
     const dir = tempDir();
     objective(dir, 'obj.mjs', 3, 20);
     writeFile(dir, 'k.yaml', programSweep('k', 4).replace('workers: 2', 'workers: 1'));
@@ -48,11 +48,11 @@ describe('audit D1/D10: processes sharing one database wait for each other', () 
       const db = path.join(`d${round}`, 'k.db');
       const both = await Promise.all([runCli(['run', 'k.yaml', '--db', db], { cwd: dir }), runCli(['run', 'k.yaml', '--db', db], { cwd: dir })]);
       for (const r of both) {
-        assert.ok(r.code === 0 || (r.code === 2 && /sweep "k" is being run by another process/.test(r.stderr)), `round ${round}: ${r.code} ${r.stderr}`);
+        assert.equal(r.code, 0, `round ${round}: ${r.stderr}`);
         assert.doesNotMatch(r.stderr, /already exists|locked|\n\s+at /);
       }
-      assert.ok(both.some((r) => r.code === 0));
       assert.deepEqual(stateCounts(path.join(dir, db), 'k'), { complete: 4 });
+      assert.equal(query<{ n: number }>(path.join(dir, db), 'SELECT COUNT(DISTINCT config_index) AS n FROM trials')[0]!.n, 4);
     }
   });
 });

@@ -13,7 +13,7 @@ const text = (name: string, extra = '') =>
 const f = (p: Params): number => ((p.x as number) - 1) ** 2 + ((p.y as number) + 2) ** 2;
 
 async function open(storage: SqliteStorage, name: string, owner: string, extra = ''): Promise<Sweep> {
-  const { sweep } = await Sweep.open(storage, parseSpecText(text(name, extra), 'f.yaml', dir), owner);
+  const { sweep } = await Sweep.open(storage, parseSpecText(text(name, extra), 'f.yaml', dir), { identity: { host: 'test', pid: Number(owner.split('/')[1]), token: owner } });
   assert.ok(sweep);
   return sweep;
 }
@@ -92,7 +92,7 @@ describe('ask-and-tell', () => {
     const { sweep } = await Sweep.open(
       storage,
       parseSpecText('name: tiny\nmethod: bayes\nseed: 1\nrun_cap: 30\nprogram: ./f.mjs\nbayes: {n_startup_trials: 2}\nparameters:\n  x: {values: [0, 1, 2]}\n  y: {values: [0, 1]}\n', 'f.yaml', dir),
-      'test/1',
+      { identity: { host: 'test', pid: 1, token: 'test/1' } },
     );
     for (let round = 0; round < 8; round++) {
       const a = (await sweep!.ask())!;

@@ -64,8 +64,6 @@ describe('resuming a stored sweep', () => {
     source: text,
     spec,
     message: null,
-    owner: null,
-    heartbeatAt: null,
     createdAt: '',
     updatedAt: '',
     finishedAt: null,

@@ -137,11 +137,10 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       });
     });
 
-    it('marks running trials interrupted, leaving finished ones alone; sweep state releases the owner', async () => {
+    it('marks running trials interrupted, leaving finished ones alone; a stopped sweep is reopened by joining', async () => {
       await withDb(async (s) => {
-        const claim = await s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
-        assert.ok('sweep' in claim);
-        const sweep = claim.sweep;
+        const { sweep, created } = await s.joinSweep(loaded.spec, loaded.source);
+        assert.ok(created);
         const done = await s.startTrial(sweep.id, newTrial(0));
         await s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
         await s.startTrial(sweep.id, newTrial(1));
@@ -152,33 +151,75 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         const after = (await s.getSweep('st'))!;
         assert.equal(after.state, 'stopped');
         assert.equal(after.message, 'why');
-        assert.equal(after.owner, null);
         assert.ok(after.finishedAt);
+        const again = await s.joinSweep(loaded.spec, loaded.source);
+        assert.ok(!again.created);
+        assert.equal(again.sweep.id, sweep.id);
+        assert.equal(again.sweep.state, 'running');
+        assert.equal(again.sweep.message, null);
+        assert.ok(await s.finishSweep(sweep.id, 'all done'));
+        assert.ok(!(await s.finishSweep(sweep.id, 'twice')), 'only one caller finishes a sweep');
+        const finished = await s.joinSweep(loaded.spec, loaded.source);
+        assert.equal(finished.sweep.state, 'finished');
+        assert.equal(finished.sweep.message, 'all done');
       });
     });
 
-    it('lets one owner at a time acquire a sweep; a stale owner is replaced', async () => {
+    it('processes: leases, stop requests, and a silent or dead process has its trials interrupted', async () => {
       await withDb(async (s) => {
-        const first = await s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
-        assert.ok('sweep' in first && first.created);
-        const second = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', () => false);
-        assert.ok('busy' in second && second.busy.owner === 'host/1');
-        const takeover = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', (sw) => sw.owner === 'host/1');
-        assert.ok('sweep' in takeover && !takeover.created && takeover.sweep.owner === 'host/2');
-        await s.heartbeat(takeover.sweep.id, 'host/2');
-        assert.ok((await s.getSweep('st'))!.heartbeatAt);
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        const a = await s.registerProcess(sweep.id, { host: 'h1', pid: 11, token: 'a' }, 2);
+        const b = await s.registerProcess(sweep.id, { host: 'h2', pid: 22, token: 'b' }, 1);
+        assert.deepEqual([a.state, a.workers, a.runningTrials, a.stop], ['running', 2, 0, null]);
+        const ta = await s.claimTrial(sweep.id, a.id, () => newTrial(0));
+        const tb = await s.claimTrial(sweep.id, b.id, () => newTrial(1));
+        assert.equal(ta!.processId, a.id);
+        assert.equal(tb!.processId, b.id);
+        assert.deepEqual(await s.beat(a.id), { gone: false, stop: null });
+        assert.equal(await s.requestStop(sweep.id, 'drain'), 2);
+        assert.deepEqual(await s.beat(b.id), { gone: false, stop: 'drain' });
+        assert.equal(await s.requestStop(sweep.id, 'now'), 2);
+        assert.equal(await s.requestStop(sweep.id, 'drain'), 2);
+        assert.deepEqual(await s.beat(a.id), { gone: false, stop: 'now' }, 'a later drain does not soften now');
+        // Nobody silent, nobody dead: nothing happens.
+        assert.equal(await s.reap(sweep.id, 60_000, () => false), 0);
+        // b is dead as far as its host can tell: its running trial is interrupted, a's is not.
+        assert.equal(await s.reap(sweep.id, 60_000, (p) => p.host === 'h2'), 1);
+        assert.deepEqual(await s.beat(b.id), { gone: true, stop: 'now' });
+        const trials = await s.listTrials(sweep.id);
+        assert.deepEqual(trials.map((t) => t.state), ['running', 'interrupted']);
+        assert.match(trials[1]!.error!, /its process \(h2\/22\) is gone/);
+        await assert.rejects(s.recordEpoch(tb!.id, epoch(1)), FinishedTrialError);
+        // Silence: with a grace of 0 ms every process that has not just beaten is gone.
+        await new Promise((r) => setTimeout(r, 20));
+        assert.equal(await s.reap(sweep.id, 1, () => false), 1);
+        const procs = await s.listProcesses(sweep.id);
+        assert.deepEqual(procs.map((p) => [p.host, p.state, p.runningTrials]), [['h1', 'gone', 0], ['h2', 'gone', 0]]);
+        assert.ok(procs.every((p) => p.endedAt && p.silentMs >= 0));
+        const c = await s.registerProcess(sweep.id, { host: 'h3', pid: 33, token: 'c' }, 1);
+        await s.claimTrial(sweep.id, c.id, () => newTrial(2));
+        assert.equal(await s.endProcess(c.id), 1);
+        assert.equal((await s.listProcesses(sweep.id))[2]!.state, 'ended');
       });
     });
 
-    it('concurrent claims from several connections: exactly one owner, one sweep row', async () => {
+    it('concurrent joins from several connections create one sweep; concurrent claims never choose twice', async () => {
       await withDb(async (_s, db) => {
         const conns = await Promise.all(Array.from({ length: 6 }, () => db.open()));
         try {
-          const claims = await Promise.all(conns.map((c, i) => c.acquireSweep(loaded.spec, loaded.source, `host/${i}`, () => false)));
-          const won = claims.filter((c) => 'sweep' in c);
-          assert.equal(won.length, 1, JSON.stringify(claims.map((c) => Object.keys(c))));
-          assert.equal(claims.filter((c) => 'sweep' in c && c.created).length, 1);
+          const joins = await Promise.all(conns.map((c) => c.joinSweep(loaded.spec, loaded.source)));
+          assert.equal(joins.filter((j) => j.created).length, 1);
+          assert.equal(new Set(joins.map((j) => j.sweep.id)).size, 1);
+          const sweepId = joins[0]!.sweep.id;
+          const procs = await Promise.all(conns.map((c, i) => c.registerProcess(sweepId, { host: 'h', pid: i, token: String(i) }, 1)));
+          // Each claim chooses the next configuration index from the history it reads: only atomic claims
+          // make 30 concurrent claims choose 30 different indices.
+          const next = (history: { configIndex: number }[]) => newTrial(history.reduce((m, t) => Math.max(m, t.configIndex + 1), 0));
+          const claimed = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 5 }, () => c.claimTrial(sweepId, procs[i]!.id, next))));
+          assert.deepEqual(claimed.map((t) => t!.configIndex).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
+          assert.deepEqual(claimed.map((t) => t!.number).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
           assert.equal((await conns[0]!.listSweeps()).length, 1);
+          assert.equal(await conns[0]!.claimTrial(sweepId, procs[0]!.id, () => null), null);
         } finally {
           await Promise.all(conns.map((c) => c.close()));
         }

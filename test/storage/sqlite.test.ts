@@ -39,7 +39,7 @@ describe('SQLite storage', () => {
     old.close();
     const s = new SqliteStorage(path.join(dir, 'v0.db'));
     const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    assert.deepEqual(tables, ['epochs', 'executions', 'sweep_parameters', 'sweeps', 'trial_params', 'trials']);
+    assert.deepEqual(tables, ['epochs', 'executions', 'processes', 'sweep_parameters', 'sweeps', 'trial_params', 'trials']);
     await s.close();
 
     const newer = new Database(path.join(dir, 'v99.db'));
@@ -122,23 +122,4 @@ describe('SQLite storage', () => {
     await s.close();
   });
 
-  it('lets one owner at a time acquire a sweep, and a stale owner be replaced', async () => {
-    const s = new SqliteStorage(':memory:');
-    const first = await s.acquireSweep(loaded.spec, loaded.source, 'host/1', () => false);
-    assert.ok('sweep' in first && first.created);
-    assert.equal(first.sweep.owner, 'host/1');
-    const second = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', () => false);
-    assert.ok('busy' in second);
-    assert.equal(second.busy.owner, 'host/1');
-    const takeover = await s.acquireSweep(loaded.spec, loaded.source, 'host/2', (sweep) => sweep.owner === 'host/1');
-    assert.ok('sweep' in takeover && !takeover.created);
-    assert.equal(takeover.sweep.owner, 'host/2');
-    await s.setSweepState(takeover.sweep.id, 'finished', 'done');
-    const after = (await s.getSweep('st'))!;
-    assert.equal(after.owner, null);
-    assert.equal(after.state, 'finished');
-    assert.ok(after.finishedAt);
-    assert.equal((await s.listSweeps()).length, 1);
-    await s.close();
-  });
 });

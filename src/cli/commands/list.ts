@@ -1,4 +1,4 @@
-import { ownerIsGone } from '../../orchestrator/ownership.js';
+import { isLive } from '../../orchestrator/ownership.js';
 import { summarize } from '../../report/leaderboard.js';
 import { sweepsTable } from '../../report/tables.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
@@ -12,7 +12,7 @@ export const listCommand: Command<{ db?: string; json: boolean }> = {
   handler: (args, io) =>
     withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       const rows = [];
-      for (const s of await storage.listSweeps()) rows.push(summarize(s, await storage.listTrials(s.id), plannedOrNull(s.spec), !ownerIsGone(s)));
+      for (const s of await storage.listSweeps()) rows.push(summarize(s, await storage.listTrials(s.id), plannedOrNull(s.spec), (await storage.listProcesses(s.id)).filter(isLive).length));
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
       else if (rows.length === 0) println(io.stdout, 'no sweeps yet');
       else println(io.stdout, sweepsTable(rows));

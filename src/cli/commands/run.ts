@@ -10,7 +10,8 @@ import { openStorage } from '../../storage/open.js';
 import { shellQuote } from '../../core/text.js';
 import { dbOption, integerOption, positiveInteger, type Command } from '../command.js';
 import { dbLocation } from '../context.js';
-import { println } from '../io.js';
+import { println, type CliIo } from '../io.js';
+import type { LoadedSpec } from '../../spec/types.js';
 
 export const DEFAULT_SWEEP = path.join('sweeps', 'mnist-quick.yaml');
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -40,11 +41,23 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
     const shownAs = args.file ?? (path.relative(io.cwd, file) || file);
     const loaded = loadSpecFile(file, shownAs);
     for (const warning of loaded.warnings) println(io.stderr, `warning: ${shownAs}: ${warning}`);
+    return runSweepCommand(loaded, args, io);
+  },
+};
+
+/**
+ * Runs (creates, resumes or joins) a sweep in this process until no trial is left for it, printing progress
+ * and the leaderboard: `tfsweep run` with a sweep file, `tfsweep agent` with the definition stored in the
+ * database.
+ */
+export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: number; db?: string; top: number }, io: CliIo): Promise<number> {
+  {
     await checkProgram(loaded);
     checkDataset(loaded);
     const storage = await openStorage(dbLocation(io, args.db));
     const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();
+    let processId: number | null = null;
     let signals = 0;
     let hangup = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -56,10 +69,9 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         controller.abort();
       } else {
         // A second Ctrl-C: record what was running as interrupted and leave now.
+        // Only this process's trials: other processes of the sweep go on.
         const code = hangup ? 129 : 130;
-        storage
-          .getSweep(loaded.spec.name)
-          .then((sweep) => sweep && storage.interruptActiveTrials(sweep.id))
+        (processId === null ? Promise.resolve(0) : storage.endProcess(processId))
           .then(() => storage.close())
           .finally(() => process.exit(code));
       }
@@ -73,7 +85,10 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
         storage,
         ...(args.workers !== undefined ? { workers: args.workers } : {}),
         signal: controller.signal,
-        onEvent: progress.listener,
+        onEvent: (event) => {
+          if (event.type === 'sweep-start') processId = event.processId;
+          progress.listener(event);
+        },
         // Models go beside the database: results/<sweep>/trial-NNNN/ for the default database.
         modelsDir: storage.localFile ? modelsDirFor(storage.localFile, loaded.spec.name) : null,
       });
@@ -97,5 +112,5 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
       process.off('SIGHUP', onSignal);
       await storage.close();
     }
-  },
-};
+  }
+}

@@ -1,6 +1,6 @@
 import { printable } from '../../core/text.js';
 import { formatNumber, formatParams } from '../../report/format.js';
-import { ownerIsGone } from '../../orchestrator/ownership.js';
+import { isLive } from '../../orchestrator/ownership.js';
 import { summarize } from '../../report/leaderboard.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, withStorage, plannedOrNull } from '../context.js';
@@ -20,8 +20,18 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
         : (await storage.listSweeps()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       if (!sweep) throw new UsageError('the database holds no sweeps yet');
       const trials = await storage.listTrials(sweep.id, { withEpochs: true });
-      const summary = summarize(sweep, trials, plannedOrNull(sweep.spec), !ownerIsGone(sweep));
-      const running = summary.owner ? trials.filter((t) => t.state === 'running') : [];
+      const processes = (await storage.listProcesses(sweep.id)).filter(isLive);
+      const summary = summarize(sweep, trials, plannedOrNull(sweep.spec), processes.length);
+      const running = summary.processes ? trials.filter((t) => t.state === 'running') : [];
+      const processViews = processes.map((p) => ({
+        host: p.host,
+        pid: p.pid,
+        workers: p.workers,
+        running_trials: p.runningTrials,
+        last_heartbeat_s: Math.round(p.silentMs / 100) / 10,
+        started_at: p.startedAt,
+        ...(p.stop ? { stop_requested: p.stop } : {}),
+      }));
       // Every execution of a repeated trial trains for `epochs`.
       const epochsOf = (params: (typeof trials)[number]['params']): number | string => {
         try {
@@ -33,15 +43,19 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       if (args.json) {
         const total = (t: (typeof running)[number]) => (sweep.spec.program ? null : epochsOf(t.params));
         const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: total(t) }));
-        println(io.stdout, JSON.stringify({ ...summary, running: runningView }, null, 2));
+        println(io.stdout, JSON.stringify({ ...summary, running: runningView, process_list: processViews }, null, 2));
         return 0;
       }
       const c = summary.counts;
-      println(io.stdout, `sweep    ${printable(summary.name)} (${summary.method}, ${summary.state}${summary.owner ? ` by ${printable(summary.owner)}` : ''})`);
+      println(io.stdout, `sweep    ${printable(summary.name)} (${summary.method}, ${summary.state}${summary.processes ? `, ${summary.processes} process(es)` : ''})`);
       println(io.stdout, `metric   ${printable(summary.metric)} (${summary.goal})`);
       println(io.stdout, `trials   ${c.complete}/${summary.planned ?? '∞'} complete, ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
       if (summary.message) println(io.stdout, `note     ${printable(summary.message)}`);
+      for (const p of processViews) {
+        const stop = p.stop_requested ? `, asked to stop${p.stop_requested === 'now' ? ' now' : ''}` : '';
+        println(io.stdout, `process  ${printable(p.host)}/${p.pid}: ${p.workers} worker(s), ${p.running_trials} running, last heartbeat ${p.last_heartbeat_s} s ago${stop}`);
+      }
       for (const t of running) {
         const progress = sweep.spec.program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${epochsOf(t.params)}`;
         println(io.stdout, `running  trial ${t.number}: ${progress} ${formatParams(t.params)}`);
