@@ -65,7 +65,8 @@ export class PostgresStorage implements Storage {
 
   /** Applies the missing migrations, one process at a time (an advisory lock held for the transaction). */
   private async migrate(): Promise<void> {
-    await this.tx(async (c) => {
+    // Not retried: a server that cannot be reached when tfsweep starts is said at once.
+    await this.txOnce(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
       await c.query(`SET LOCAL search_path TO "${this.schema}"`);
@@ -74,7 +75,7 @@ export class PostgresStorage implements Storage {
       refuseNewer(version, this.location);
       for (let v = version; v < PG_SCHEMA_VERSION; v++) await c.query(PG_MIGRATIONS[v]!);
       await c.query(`INSERT INTO tfsweep_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [PG_SCHEMA_VERSION]);
-    });
+    }, 'READ COMMITTED');
   }
 
   private async checkVersion(readonly: boolean): Promise<void> {
@@ -92,8 +93,17 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  /** Runs fn in one transaction on one connection; rolls back on any error. */
-  private async tx<T>(fn: (c: Client) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED'): Promise<T> {
+  /**
+   * Runs fn in one transaction on one connection; rolls back on any error. When the server cannot be
+   * reached (restarted, network cut) the whole transaction is tried again until it can, for up to
+   * TFSWEEP_DB_RETRY_MS (default 2 minutes): a sweep rides out a database restart. `attempt` > 0 tells fn
+   * that an earlier attempt may have committed before its connection dropped.
+   */
+  private async tx<T>(fn: (c: Client, attempt: number) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED'): Promise<T> {
+    return retrying((attempt) => this.txOnce((c) => fn(c, attempt), isolation));
+  }
+
+  private async txOnce<T>(fn: (c: Client) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ'): Promise<T> {
     const c = await this.pool.connect();
     let broken = false;
     try {
@@ -112,7 +122,12 @@ export class PostgresStorage implements Storage {
   }
 
   private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
-    return (await this.pool.query(sql, params)).rows[0] as Row | undefined;
+    return (await this.q(sql, params)).rows[0] as Row | undefined;
+  }
+
+  /** One statement (its own transaction), tried again while the server cannot be reached. */
+  private q(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+    return retrying(() => this.pool.query(sql, params));
   }
 
   async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
@@ -136,7 +151,7 @@ export class PostgresStorage implements Storage {
   }
 
   async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord> {
-    const r = await this.pool.query(
+    const r = await this.q(
       `INSERT INTO processes (sweep_id, host, pid, token, workers, state) VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id`,
       [sweepId, identity.host, identity.pid, identity.token, workers],
     );
@@ -144,7 +159,7 @@ export class PostgresStorage implements Storage {
   }
 
   async beat(processId: number): Promise<{ gone: boolean; stop: StopRequest | null }> {
-    const r = await this.pool.query(`UPDATE processes SET heartbeat_at = now() WHERE id = $1 AND state = 'running' RETURNING stop`, [processId]);
+    const r = await this.q(`UPDATE processes SET heartbeat_at = now() WHERE id = $1 AND state = 'running' RETURNING stop`, [processId]);
     if (!r.rows.length) return { gone: true, stop: 'now' };
     return { gone: false, stop: (r.rows[0]!.stop as StopRequest | null) ?? null };
   }
@@ -192,12 +207,12 @@ export class PostgresStorage implements Storage {
   }
 
   async listProcesses(sweepId: number): Promise<ProcessRecord[]> {
-    const rows = (await this.pool.query(`SELECT ${PROCESS_COLUMNS} FROM processes p WHERE sweep_id = $1 ORDER BY id`, [sweepId])).rows as Row[];
+    const rows = (await this.q(`SELECT ${PROCESS_COLUMNS} FROM processes p WHERE sweep_id = $1 ORDER BY id`, [sweepId])).rows as Row[];
     return rows.map(toProcess);
   }
 
   async requestStop(sweepId: number, mode: StopRequest): Promise<number> {
-    const r = await this.pool.query(
+    const r = await this.q(
       `UPDATE processes SET stop = CASE WHEN stop = 'now' THEN 'now' ELSE $2 END WHERE sweep_id = $1 AND state = 'running'`,
       [sweepId, mode],
     );
@@ -215,7 +230,7 @@ export class PostgresStorage implements Storage {
   }
 
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
-    const r = await this.pool.query(
+    const r = await this.q(
       `UPDATE sweeps SET state = 'finished', message = $2, updated_at = now(), finished_at = now() WHERE id = $1 AND state = 'running'`,
       [sweepId, message],
     );
@@ -228,11 +243,11 @@ export class PostgresStorage implements Storage {
   }
 
   async listSweeps(): Promise<SweepRecord[]> {
-    return (await this.pool.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map((r) => toSweep(r as Row));
+    return (await this.q(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map((r) => toSweep(r as Row));
   }
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
-    await this.pool.query(
+    await this.q(
       `UPDATE sweeps SET state = $2, message = $3, updated_at = now(),
          finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END WHERE id = $1`,
       [sweepId, state, message],
@@ -240,7 +255,7 @@ export class PostgresStorage implements Storage {
   }
 
   async interruptActiveTrials(sweepId: number): Promise<number> {
-    const r = await this.pool.query(
+    const r = await this.q(
       `UPDATE trials SET state = 'interrupted', ended_at = now(), error = COALESCE(error, 'interrupted before it finished')
        WHERE sweep_id = $1 AND state IN ('queued', 'running')`,
       [sweepId],
@@ -260,13 +275,13 @@ export class PostgresStorage implements Storage {
   }
 
   async setTrialBackend(trialId: number, backend: string): Promise<void> {
-    const r = await this.pool.query(`UPDATE trials SET backend = $2 WHERE id = $1 AND state = 'running'`, [trialId, backend]);
-    if (!r.rowCount) await this.refuse(this.pool, trialId, 'its backend');
+    const r = await this.q(`UPDATE trials SET backend = $2 WHERE id = $1 AND state = 'running'`, [trialId, backend]);
+    if (!r.rowCount) await this.refuse(trialId, 'its backend');
   }
 
   async recordEpoch(trialId: number, epoch: EpochRecord): Promise<void> {
     // One statement, so one transaction: the epoch is written only while the trial runs.
-    const r = await this.pool.query(
+    const r = await this.q(
       `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
        SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM trials WHERE id = $1 AND state = 'running')
        ON CONFLICT (trial_id, execution, epoch) DO NOTHING RETURNING 1`,
@@ -295,9 +310,11 @@ export class PostgresStorage implements Storage {
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
   ): Promise<void> {
-    await this.tx(async (c) => {
+    await this.tx(async (c, attempt) => {
       const locked = await c.query(`SELECT state FROM trials WHERE id = $1 FOR UPDATE`, [trialId]);
       const current = locked.rows[0]?.state as TrialState | undefined;
+      // A retry after a lost connection finds the result of the attempt that did commit: done already.
+      if (attempt > 0 && current === state) return;
       if (current !== 'running') throw new FinishedTrialError(trialId, current ?? null, `its ${state} result`);
       for (const epoch of epochs) {
         await c.query(
@@ -325,11 +342,11 @@ export class PostgresStorage implements Storage {
   }
 
   async setTestMetrics(trialId: number, metrics: Metrics): Promise<void> {
-    await this.pool.query('UPDATE trials SET test_metrics_json = $2 WHERE id = $1', [trialId, JSON.stringify(metrics)]);
+    await this.q('UPDATE trials SET test_metrics_json = $2 WHERE id = $1', [trialId, JSON.stringify(metrics)]);
   }
 
   async setModelPath(trialId: number, path: string | null): Promise<void> {
-    await this.pool.query('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, path]);
+    await this.q('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, path]);
   }
 
   async getTrial(trialId: number): Promise<TrialRecord | undefined> {
@@ -346,8 +363,8 @@ export class PostgresStorage implements Storage {
     return this.tx((c) => readTrials(c, sweepId, options), 'REPEATABLE READ');
   }
 
-  private async refuse(q: pg.Pool | Client, trialId: number, what: string): Promise<never> {
-    const state = (await q.query('SELECT state FROM trials WHERE id = $1', [trialId])).rows[0]?.state as TrialState | undefined;
+  private async refuse(trialId: number, what: string): Promise<never> {
+    const state = (await this.q('SELECT state FROM trials WHERE id = $1', [trialId])).rows[0]?.state as TrialState | undefined;
     throw new FinishedTrialError(trialId, state ?? null, what);
   }
 
@@ -543,6 +560,33 @@ function toEpoch(row: Row): EpochRecord {
     durationMs: (row.duration_ms as number | null) ?? null,
     samples: (row.samples as number | null) ?? null,
   };
+}
+
+/** Errors that mean the server is (for now) out of reach, not that the request was wrong. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P01|57P02|57P03|08\d\d\d)$/.test(code)) return true;
+  return typeof e.message === 'string' && /Connection terminated|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message);
+}
+
+function retryBudgetMs(): number {
+  const n = Number(process.env.TFSWEEP_DB_RETRY_MS);
+  return Number.isFinite(n) && n >= 0 && process.env.TFSWEEP_DB_RETRY_MS !== '' && process.env.TFSWEEP_DB_RETRY_MS !== undefined ? n : 120_000;
+}
+
+/** Calls fn until it succeeds or fails for a reason other than the server being out of reach. */
+async function retrying<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+  const until = Date.now() + retryBudgetMs();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (!isTransient(err) || Date.now() >= until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+    }
+  }
 }
 
 function redact(url: string): string {
