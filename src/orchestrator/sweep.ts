@@ -182,7 +182,7 @@ export class Sweep {
         seed: deriveSeed(this.spec.seed, 'trial', choice.configIndex),
       };
       return next;
-    });
+    }, { light: this.spec.method !== 'bayes' });
     if (!trial) return null;
     this.history.push(trial);
     return { ...trial, rerun };

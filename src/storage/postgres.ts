@@ -219,14 +219,33 @@ export class PostgresStorage implements Storage {
     return r.rowCount ?? 0;
   }
 
-  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null): Promise<TrialRecord | null> {
-    const id = await this.tx(async (c) => {
+  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null, options: { light?: boolean } = {}): Promise<TrialRecord | null> {
+    return this.tx(async (c) => {
       // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
       await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
-      const trial = choose(await readTrials(c, sweepId, {}));
-      return trial ? insertTrial(c, sweepId, trial, processId) : null;
+      const trial = choose(options.light ? await readLight(c, sweepId) : await readTrials(c, sweepId, {}));
+      if (!trial) return null;
+      const inserted = await insertTrialRow(c, sweepId, trial, processId);
+      return {
+        id: inserted.id as number,
+        sweepId,
+        number: inserted.number as number,
+        configIndex: trial.configIndex,
+        state: 'running',
+        params: trial.params,
+        distributions: trial.distributions,
+        value: null,
+        metrics: null,
+        seed: trial.seed,
+        backend: null,
+        startedAt: inserted.started_at as string,
+        endedAt: null,
+        error: null,
+        testMetrics: null,
+        modelPath: null,
+        processId,
+      } satisfies TrialRecord;
     });
-    return id === null ? null : (await this.getTrial(id))!;
   }
 
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
@@ -316,11 +335,13 @@ export class PostgresStorage implements Storage {
       // A retry after a lost connection finds the result of the attempt that did commit: done already.
       if (attempt > 0 && current === state) return;
       if (current !== 'running') throw new FinishedTrialError(trialId, current ?? null, `its ${state} result`);
-      for (const epoch of epochs) {
+      if (epochs.length) {
+        // One statement for all: the result repeats the epochs its messages already wrote (kept as they are).
         await c.query(
-          `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples) VALUES ($1, $2, $3, $4, $5, $6)
+          `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
+           SELECT $1, x, e, m, d, s FROM unnest($2::integer[], $3::integer[], $4::jsonb[], $5::double precision[], $6::integer[]) AS u(x, e, m, d, s)
            ON CONFLICT (trial_id, execution, epoch) DO NOTHING`,
-          [trialId, epoch.execution ?? 0, epoch.epoch, JSON.stringify(epoch.metrics), epoch.durationMs, epoch.samples],
+          [trialId, epochs.map((e) => e.execution ?? 0), epochs.map((e) => e.epoch), epochs.map((e) => JSON.stringify(e.metrics)), epochs.map((e) => e.durationMs), epochs.map((e) => e.samples)],
         );
       }
       for (const x of executions) {
@@ -349,14 +370,24 @@ export class PostgresStorage implements Storage {
     await this.q('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, path]);
   }
 
+  /** One statement: the trial with its params; the sweep's distributions, which never change, are cached. */
   async getTrial(trialId: number): Promise<TrialRecord | undefined> {
-    return this.tx(async (c) => {
-      const row = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1`, [trialId])).rows[0] as Row | undefined;
-      if (!row) return undefined;
-      const params = (await c.query('SELECT trial_id, name, value_json FROM trial_params WHERE trial_id = $1 ORDER BY position', [trialId])).rows as Row[];
-      return toTrial(row, params, await distributionsOf(c, row.sweep_id as number));
-    }, 'REPEATABLE READ');
+    const row = await this.one(
+      `SELECT ${TRIAL_COLUMNS}, (SELECT COALESCE(json_agg(json_build_object('name', p.name, 'value_json', p.value_json) ORDER BY p.position), '[]')
+         FROM trial_params p WHERE p.trial_id = trials.id) AS params FROM trials WHERE id = $1`,
+      [trialId],
+    );
+    if (!row) return undefined;
+    const sweepId = row.sweep_id as number;
+    let dists = this.distributions.get(sweepId);
+    if (!dists) {
+      dists = await this.tx((c) => distributionsOf(c, sweepId));
+      this.distributions.set(sweepId, dists);
+    }
+    return toTrial(row, row.params as Row[], dists);
   }
+
+  private readonly distributions = new Map<number, Map<string, Distribution>>();
 
   /** One REPEATABLE READ transaction: trials, params, epochs and executions are one snapshot. */
   async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
@@ -384,15 +415,21 @@ const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics
 
 /** Inside a transaction holding the sweep's row lock: the next-numbered trial, running, with its values. */
 async function insertTrial(c: Client, sweepId: number, trial: NewTrial, processId: number | null): Promise<number> {
+  return (await insertTrialRow(c, sweepId, trial, processId)).id as number;
+}
+
+async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null): Promise<Row> {
   for (const [name, value] of Object.entries(trial.params)) {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
   }
   const inserted = await c.query(
     `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
-     VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now()) RETURNING id`,
+     VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now())
+     RETURNING id, number, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at`,
     [sweepId, trial.configIndex, trial.seed, processId],
   );
-  const trialId = inserted.rows[0]!.id as number;
+  const row = inserted.rows[0] as Row;
+  const trialId = row.id as number;
   const names = Object.keys(trial.params);
   if (names.length) {
     await c.query(
@@ -400,7 +437,20 @@ async function insertTrial(c: Client, sweepId: number, trial: NewTrial, processI
       [trialId, names, names.map((n) => JSON.stringify(trial.params[n]))],
     );
   }
-  return trialId;
+  return row;
+}
+
+/** The sweep's trials without params (but those of interrupted trials) and without distributions. */
+async function readLight(c: Client, sweepId: number): Promise<TrialRecord[]> {
+  const params = groupBy(
+    (await c.query(
+      `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
+       WHERE t.sweep_id = $1 AND t.state = 'interrupted' ORDER BY p.trial_id, p.position`,
+      [sweepId],
+    )).rows as Row[],
+  );
+  const rows = (await c.query('SELECT id, sweep_id, number, config_index, state, seed, process_id FROM trials WHERE sweep_id = $1 ORDER BY number', [sweepId])).rows as Row[];
+  return rows.map((row) => toTrial(row, params.get(row.id as number) ?? [], new Map()));
 }
 
 /** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */

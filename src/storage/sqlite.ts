@@ -259,6 +259,13 @@ export class SqliteStorage implements Storage {
       trialById: db.prepare('SELECT * FROM trials WHERE id = ?'),
       isRunning: db.prepare("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
       trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
+      lightTrialsOfSweep: db.prepare(
+        'SELECT id, sweep_id, number, config_index, state, seed, process_id, NULL AS value, NULL AS metrics_json FROM trials WHERE sweep_id = ? ORDER BY number',
+      ),
+      paramsOfInterrupted: db.prepare(
+        `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
+         WHERE t.sweep_id = ? AND t.state = 'interrupted' ORDER BY p.rowid`,
+      ),
       paramsOfSweep: db.prepare(
         `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
          JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = ? ORDER BY p.rowid`,
@@ -382,10 +389,10 @@ export class SqliteStorage implements Storage {
     return this.stmts.requestStop.run({ id: sweepId, mode }).changes;
   }
 
-  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null): Promise<TrialRecord | null> {
+  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null, options: { light?: boolean } = {}): Promise<TrialRecord | null> {
     const id = this.db
       .transaction((): number | null => {
-        const trial = choose(this.readTrials(sweepId, {}));
+        const trial = choose(options.light ? this.readLight(sweepId) : this.readTrials(sweepId, {}));
         return trial ? this.insertTrial(sweepId, trial, processId) : null;
       })
       .immediate();
@@ -504,6 +511,17 @@ export class SqliteStorage implements Storage {
   /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */
   async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
     return this.db.transaction(() => this.readTrials(sweepId, options))();
+  }
+
+  /** The sweep's trials without params (but those of interrupted trials) and without distributions. */
+  private readLight(sweepId: number): TrialRecord[] {
+    const params = new Map<number, Row[]>();
+    for (const row of this.stmts.paramsOfInterrupted.all(sweepId) as Row[]) {
+      const id = row.trial_id as number;
+      if (!params.has(id)) params.set(id, []);
+      params.get(id)!.push(row);
+    }
+    return (this.stmts.lightTrialsOfSweep.all(sweepId) as Row[]).map((row) => toTrial(row, params.get(row.id as number) ?? [], new Map()));
   }
 
   private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {

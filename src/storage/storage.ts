@@ -48,9 +48,11 @@ export interface Storage {
   /**
    * Atomically: reads the sweep's whole history, lets `choose` pick the next trial from it (or none), and
    * records that trial as running for `processId`. Two processes never get the same trial number, and a
-   * choice made from the history is never made twice.
+   * choice made from the history is never made twice. With `light`, the history's trials carry their
+   * params only when interrupted (enough to count, number and re-run; a sampler that ignores history needs
+   * no more), which keeps a claim cheap in a long sweep.
    */
-  claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null): Promise<TrialRecord | null>;
+  claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null, options?: { light?: boolean }): Promise<TrialRecord | null>;
   /** Marks a running sweep finished; true only for the one call that did (whoever finishes it finalizes it). */
   finishSweep(sweepId: number, message: string): Promise<boolean>;
   getSweep(name: string): Promise<SweepRecord | undefined>;
