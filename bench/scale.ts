@@ -6,7 +6,7 @@
  * objective costs nothing). Each configuration runs in a fresh database; wall time includes starting the
  * processes.
  *
- *   npm run bench:scale       (BENCH_TRIALS, BENCH_PROCESSES=1,2,4, BENCH_METHODS=random,bayes)
+ *   npm run bench:scale       (BENCH_TRIALS, BENCH_PROCESSES=1,2,4, BENCH_METHODS=random,bayes, BENCH_BACKENDS=sqlite,postgres)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -94,7 +94,7 @@ async function one(backend: 'sqlite' | 'postgres', method: string, processes: nu
 }
 
 const rows: Row[] = [];
-const backends: Array<'sqlite' | 'postgres'> = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+const backends = (PG_URL ? ['sqlite', 'postgres'] : ['sqlite']).filter((b) => !process.env.BENCH_BACKENDS || process.env.BENCH_BACKENDS.split(',').includes(b)) as Array<'sqlite' | 'postgres'>;
 if (!PG_URL) console.error('PostgreSQL: skipped (set TFSWEEP_BENCH_POSTGRES=postgres://… to include it)');
 for (const backend of backends) {
   for (const method of METHODS) {
