@@ -178,3 +178,26 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('a PostgreSQL server restarted while a sweep runs', {
+  skip: PG && process.env.TFSWEEP_TEST_POSTGRES_RESTART ? false : 'needs TFSWEEP_TEST_POSTGRES and TFSWEEP_TEST_POSTGRES_RESTART (.ci/run sets both)',
+}, () => {
+  it('the processes ride out two restarts: every trial completes with every epoch, nothing fails', async () => {
+    const dir = tempDir();
+    const db = backends[1]!.db();
+    slowObjective(dir, 450);
+    writeFile(dir, 's.yaml', sweepFile('outage', 16));
+    const a = start(['run', 's.yaml', '--db', db], dir);
+    const b = start(['run', 's.yaml', '--db', db], dir);
+    for (let cut = 0; cut < 2; cut++) {
+      await waitFor(`trial ${4 * (cut + 1)} to complete`, async () => (await trialsOf(db, 'outage').catch(() => [])).filter((t) => t.state === 'complete').length >= 4 * (cut + 1));
+      const restarted = spawnSync('sh', ['-c', process.env.TFSWEEP_TEST_POSTGRES_RESTART!], { encoding: 'utf8' });
+      assert.equal(restarted.status, 0, restarted.stderr);
+    }
+    const results = await Promise.all([a.done, b.done]);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const trials = await trialsOf(db, 'outage');
+    assert.equal(trials.filter((t) => t.state === 'failed').length, 0);
+    assertExactlyOnce(trials, 16);
+  });
+});
