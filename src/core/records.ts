@@ -118,3 +118,37 @@ export function bestFirst(goal: Goal, trials: readonly TrialRecord[]): TrialReco
   const sign = goal === 'maximize' ? -1 : 1;
   return trials.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
 }
+
+/**
+ * What a claim decides from: how many trials are complete, which configurations run now, which
+ * configurations to run again (every trial of them interrupted, none running: lowest index first), and the
+ * next new configuration index. `history` is the whole history when the sampler needs it (TPE), else null.
+ */
+export interface ClaimView {
+  completed: number;
+  runningConfigs: number[];
+  reruns: Array<{ configIndex: number; params: Params }>;
+  nextIndex: number;
+  history: TrialRecord[] | null;
+}
+
+/** The claim view of a full history (what the database computes in SQL when the history is not needed). */
+export function claimViewOf(history: TrialRecord[]): ClaimView {
+  const busy = new Set<number>();
+  for (const t of history) if (t.state === 'complete' || t.state === 'failed' || t.state === 'running') busy.add(t.configIndex);
+  const reruns: ClaimView['reruns'] = [];
+  const seen = new Set<number>();
+  for (const t of [...history].sort((a, b) => a.configIndex - b.configIndex || a.number - b.number)) {
+    if (t.state === 'interrupted' && !busy.has(t.configIndex) && !seen.has(t.configIndex)) {
+      seen.add(t.configIndex);
+      reruns.push({ configIndex: t.configIndex, params: t.params });
+    }
+  }
+  return {
+    completed: history.filter((t) => t.state === 'complete').length,
+    runningConfigs: history.filter((t) => t.state === 'running').map((t) => t.configIndex),
+    reruns,
+    nextIndex: history.reduce((max, t) => Math.max(max, t.configIndex + 1), 0),
+    history,
+  };
+}

@@ -18,6 +18,8 @@ import { deriveSeed } from '../space/rng.js';
 import type { LoadedSpec, SweepSpec } from '../spec/types.js';
 import {
   bestFirst,
+  claimViewOf,
+  type ClaimView,
   type EpochRecord,
   type ExecutionRecord,
   type Metrics,
@@ -30,7 +32,7 @@ import {
 } from '../core/records.js';
 import type { Storage } from '../storage/storage.js';
 import { deadLocally, heartbeatMs, leaseGraceMs, processIdentity } from './ownership.js';
-import { planFromHistory, resumableSpec } from './resume.js';
+import { resumableSpec } from './resume.js';
 
 export interface SweepOpenResult {
   sweep: Sweep | null;
@@ -52,7 +54,11 @@ export class Sweep {
   /** Trials of processes found gone when this one joined, marked interrupted (they run again). */
   readonly interruptedOnOpen: number;
   private readonly sampler: Sampler;
-  private history: TrialRecord[];
+  /** The sweep's state as of the last read (every process's trials). */
+  private completedCount = 0;
+  private runningCount = 0;
+  private rerunsPending = 0;
+  private failedCount = 0;
   private consecutive = 0;
   private exhausted = false;
   private stop: string | null = null;
@@ -71,7 +77,7 @@ export class Sweep {
     history: TrialRecord[],
   ) {
     this.interruptedOnOpen = interrupted;
-    this.history = history;
+    this.absorb(history);
     this.sampler = createSampler(spec);
     this.planned = plannedTrialCount(spec);
     this.heartbeat = setInterval(() => void this.beat(), heartbeatMs());
@@ -121,12 +127,21 @@ export class Sweep {
 
   /** Completed trials of the whole sweep, as of the last read. */
   get completed(): number {
-    return this.history.filter((t) => t.state === 'complete').length;
+    return this.completedCount;
   }
 
   /** Running trials of the whole sweep (every process), as of the last read. */
-  get running(): TrialRecord[] {
-    return this.history.filter((t) => t.state === 'running');
+  get runningTrials(): number {
+    return this.runningCount;
+  }
+
+  /** Takes in the sweep's state from a full history or a claim view. */
+  private absorb(from: TrialRecord[] | ClaimView): void {
+    const view = Array.isArray(from) ? claimViewOf(from) : from;
+    this.completedCount = view.completed;
+    this.runningCount = view.runningConfigs.length;
+    this.rerunsPending = view.reruns.length;
+    if (Array.isArray(from)) this.failedCount = from.filter((t) => t.state === 'failed').length;
   }
 
   /** Why this process stopped asking for trials (failure policy, stop request), or null. */
@@ -141,8 +156,8 @@ export class Sweep {
 
   /** True when no trial is left to run anywhere: the cap is met, or the space is exhausted and nothing runs. */
   get done(): boolean {
-    if (this.completed >= (this.planned ?? Infinity)) return true;
-    return this.exhausted && this.running.length === 0 && planFromHistory(this.history).reruns.length === 0;
+    if (this.completedCount >= (this.planned ?? Infinity)) return true;
+    return this.exhausted && this.runningCount === 0 && this.rerunsPending === 0;
   }
 
   /**
@@ -152,28 +167,24 @@ export class Sweep {
   async ask(): Promise<(TrialRecord & { rerun: boolean }) | null> {
     if (this.stop !== null) return null;
     let rerun = false;
-    const trial = await this.storage.claimTrial(this.record.id, this.process.id, (history) => {
-      this.history = history;
+    const trial = await this.storage.claimTrial(this.record.id, this.process.id, (view) => {
+      this.absorb(view);
       rerun = false;
-      const running = history.filter((t) => t.state === 'running');
-      const completed = history.filter((t) => t.state === 'complete').length;
-      if (completed + running.length >= (this.planned ?? Infinity)) return null;
-      const plan = planFromHistory(history);
+      if (view.completed + view.runningConfigs.length >= (this.planned ?? Infinity)) return null;
       // A configuration whose every trial was interrupted runs again, once: not while a re-run of it runs.
-      const busy = new Set(running.map((t) => t.configIndex));
-      const again = plan.reruns.find((r) => !busy.has(r.configIndex));
+      const again = view.reruns[0];
       let choice: { configIndex: number; params: TrialRecord['params'] };
       if (again) {
         rerun = true;
         choice = again;
       } else {
         if (this.exhausted) return null;
-        const params = this.sampler.sample(plan.nextIndex, history);
+        const params = this.sampler.sample(view.nextIndex, view.history ?? []);
         if (params === null) {
           this.exhausted = true;
           return null;
         }
-        choice = { configIndex: plan.nextIndex, params };
+        choice = { configIndex: view.nextIndex, params };
       }
       const next: NewTrial = {
         configIndex: choice.configIndex,
@@ -182,9 +193,10 @@ export class Sweep {
         seed: deriveSeed(this.spec.seed, 'trial', choice.configIndex),
       };
       return next;
-    }, { light: this.spec.method !== 'bayes' });
+    }, { history: this.spec.method === 'bayes' });
     if (!trial) return null;
-    this.history.push(trial);
+    this.runningCount++;
+    if (rerun) this.rerunsPending--;
     return { ...trial, rerun };
   }
 
@@ -196,9 +208,9 @@ export class Sweep {
   async settle(): Promise<'done' | 'wait' | 'leave'> {
     if (this.stop !== null) return 'leave';
     await this.storage.reap(this.record.id, leaseGraceMs(), deadLocally);
-    this.history = await this.storage.listTrials(this.record.id);
+    this.absorb(await this.storage.listTrials(this.record.id));
     if (this.done) return 'done';
-    return this.running.length > 0 || planFromHistory(this.history).reruns.length > 0 ? 'wait' : 'done';
+    return this.runningCount > 0 || this.rerunsPending > 0 ? 'wait' : 'done';
   }
 
   /** Records one step (an epoch, or a program's `report`) of a running trial. */
@@ -268,14 +280,13 @@ export class Sweep {
    * then finalizes it (the test-split evaluation happens once per sweep).
    */
   async finishIfDone(): Promise<boolean> {
-    this.history = await this.storage.listTrials(this.record.id);
+    this.absorb(await this.storage.listTrials(this.record.id));
     if (this.stop !== null || !this.done) return false;
     return this.storage.finishSweep(this.record.id, this.finishedMessage());
   }
 
   private finishedMessage(): string {
-    const failed = this.history.filter((t) => t.state === 'failed').length;
-    return `${this.completed} trial(s) complete${failed ? `, ${failed} failed` : ''}`;
+    return `${this.completedCount} trial(s) complete${this.failedCount ? `, ${this.failedCount} failed` : ''}`;
   }
 
   /**
@@ -286,8 +297,8 @@ export class Sweep {
   async close(interrupted = false, cause: string | null = null): Promise<{ status: CloseStatus; message: string; failed: number }> {
     clearInterval(this.heartbeat);
     const count = await this.storage.endProcess(this.process.id);
-    this.history = await this.storage.listTrials(this.record.id);
-    const failed = this.history.filter((t) => t.state === 'failed').length;
+    this.absorb(await this.storage.listTrials(this.record.id));
+    const failed = this.failedCount;
     const others = (await this.storage.listProcesses(this.record.id)).filter((p) => p.state === 'running' && p.id !== this.process.id);
     let status: CloseStatus;
     let message: string;
@@ -317,8 +328,9 @@ export class Sweep {
 
   private async refresh(trial: TrialRecord): Promise<TrialRecord> {
     const fresh = (await this.storage.getTrial(trial.id))!;
-    const i = this.history.findIndex((t) => t.id === trial.id);
-    if (i >= 0) this.history[i] = fresh;
+    this.runningCount = Math.max(0, this.runningCount - 1);
+    if (fresh.state === 'complete') this.completedCount++;
+    if (fresh.state === 'failed') this.failedCount++;
     return fresh;
   }
 }

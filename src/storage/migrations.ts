@@ -127,6 +127,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX processes_by_sweep_state ON processes (sweep_id, state);
   ALTER TABLE trials ADD COLUMN process_id INTEGER REFERENCES processes(id);
+  CREATE INDEX trials_by_sweep_config ON trials (sweep_id, config_index);
   UPDATE sweeps SET owner = NULL, heartbeat_at = NULL;
   `,
 ];

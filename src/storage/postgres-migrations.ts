@@ -92,6 +92,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX processes_by_sweep_state ON processes (sweep_id, state);
   ALTER TABLE trials ADD COLUMN process_id integer REFERENCES processes(id);
+  CREATE INDEX trials_by_sweep_config ON trials (sweep_id, config_index);
   `,
 ];
 

@@ -12,6 +12,7 @@ import { StorageError, UsageError } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
+import { claimViewOf, type ClaimView } from '../core/records.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Row = Record<string, unknown>;
@@ -219,11 +220,11 @@ export class PostgresStorage implements Storage {
     return r.rowCount ?? 0;
   }
 
-  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null, options: { light?: boolean } = {}): Promise<TrialRecord | null> {
+  async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options: { history?: boolean } = {}): Promise<TrialRecord | null> {
     return this.tx(async (c) => {
       // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
       await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
-      const trial = choose(options.light ? await readLight(c, sweepId) : await readTrials(c, sweepId, {}));
+      const trial = choose(options.history ? claimViewOf(await readTrials(c, sweepId, {})) : await claimView(c, sweepId));
       if (!trial) return null;
       const inserted = await insertTrialRow(c, sweepId, trial, processId);
       return {
@@ -440,17 +441,29 @@ async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, proce
   return row;
 }
 
-/** The sweep's trials without params (but those of interrupted trials) and without distributions. */
-async function readLight(c: Client, sweepId: number): Promise<TrialRecord[]> {
-  const params = groupBy(
-    (await c.query(
-      `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
-       WHERE t.sweep_id = $1 AND t.state = 'interrupted' ORDER BY p.trial_id, p.position`,
-      [sweepId],
-    )).rows as Row[],
-  );
-  const rows = (await c.query('SELECT id, sweep_id, number, config_index, state, seed, process_id FROM trials WHERE sweep_id = $1 ORDER BY number', [sweepId])).rows as Row[];
-  return rows.map((row) => toTrial(row, params.get(row.id as number) ?? [], new Map()));
+/** The claim view computed by the database in one statement: counts, running configurations, re-runs. */
+async function claimView(c: Client, sweepId: number): Promise<ClaimView> {
+  const row = (await c.query(
+    `SELECT
+       (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS completed,
+       (SELECT COALESCE(MAX(config_index), -1) + 1 FROM trials WHERE sweep_id = $1) AS next_index,
+       (SELECT COALESCE(json_agg(config_index), '[]') FROM trials WHERE sweep_id = $1 AND state = 'running') AS running,
+       (SELECT COALESCE(json_agg(json_build_object('configIndex', r.config_index, 'params', r.params) ORDER BY r.config_index), '[]') FROM (
+          SELECT DISTINCT ON (t.config_index) t.config_index,
+            (SELECT COALESCE(json_object_agg(p.name, p.value_json), '{}') FROM trial_params p WHERE p.trial_id = t.id) AS params
+          FROM trials t WHERE t.sweep_id = $1 AND t.state = 'interrupted'
+            AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = $1 AND u.config_index = t.config_index
+                            AND u.state IN ('complete', 'failed', 'running'))
+          ORDER BY t.config_index, t.id) r) AS reruns`,
+    [sweepId],
+  )).rows[0] as Row;
+  return {
+    completed: Number(row.completed),
+    nextIndex: Number(row.next_index),
+    runningConfigs: row.running as number[],
+    reruns: row.reruns as ClaimView['reruns'],
+    history: null,
+  };
 }
 
 /** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */

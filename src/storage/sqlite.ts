@@ -12,6 +12,7 @@ import { UsageError, errnoCode } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { claimViewOf, type ClaimView } from '../core/records.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Row = Record<string, unknown>;
@@ -259,12 +260,17 @@ export class SqliteStorage implements Storage {
       trialById: db.prepare('SELECT * FROM trials WHERE id = ?'),
       isRunning: db.prepare("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
       trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
-      lightTrialsOfSweep: db.prepare(
-        'SELECT id, sweep_id, number, config_index, state, seed, process_id, NULL AS value, NULL AS metrics_json FROM trials WHERE sweep_id = ? ORDER BY number',
+      claimCounts: db.prepare(
+        `SELECT COUNT(*) FILTER (WHERE state = 'complete') AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index
+         FROM trials WHERE sweep_id = ?`,
       ),
-      paramsOfInterrupted: db.prepare(
-        `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
-         WHERE t.sweep_id = ? AND t.state = 'interrupted' ORDER BY p.rowid`,
+      runningConfigs: db.prepare(`SELECT config_index FROM trials WHERE sweep_id = ? AND state = 'running'`),
+      // The first interrupted trial of each configuration that nothing else has settled or is running.
+      rerunCandidates: db.prepare(
+        `SELECT MIN(t.id) AS id, t.config_index FROM trials t WHERE t.sweep_id = @id AND t.state = 'interrupted'
+           AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
+                           AND u.state IN ('complete', 'failed', 'running'))
+         GROUP BY t.config_index ORDER BY t.config_index`,
       ),
       paramsOfSweep: db.prepare(
         `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
@@ -389,10 +395,10 @@ export class SqliteStorage implements Storage {
     return this.stmts.requestStop.run({ id: sweepId, mode }).changes;
   }
 
-  async claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null, options: { light?: boolean } = {}): Promise<TrialRecord | null> {
+  async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options: { history?: boolean } = {}): Promise<TrialRecord | null> {
     const id = this.db
       .transaction((): number | null => {
-        const trial = choose(options.light ? this.readLight(sweepId) : this.readTrials(sweepId, {}));
+        const trial = choose(options.history ? claimViewOf(this.readTrials(sweepId, {})) : this.claimView(sweepId));
         return trial ? this.insertTrial(sweepId, trial, processId) : null;
       })
       .immediate();
@@ -513,15 +519,16 @@ export class SqliteStorage implements Storage {
     return this.db.transaction(() => this.readTrials(sweepId, options))();
   }
 
-  /** The sweep's trials without params (but those of interrupted trials) and without distributions. */
-  private readLight(sweepId: number): TrialRecord[] {
-    const params = new Map<number, Row[]>();
-    for (const row of this.stmts.paramsOfInterrupted.all(sweepId) as Row[]) {
-      const id = row.trial_id as number;
-      if (!params.has(id)) params.set(id, []);
-      params.get(id)!.push(row);
-    }
-    return (this.stmts.lightTrialsOfSweep.all(sweepId) as Row[]).map((row) => toTrial(row, params.get(row.id as number) ?? [], new Map()));
+  /** The claim view computed by the database: counts and re-run candidates, not the rows of every trial. */
+  private claimView(sweepId: number): ClaimView {
+    const { completed, next_index } = this.stmts.claimCounts.get(sweepId) as { completed: number; next_index: number };
+    const runningConfigs = (this.stmts.runningConfigs.all(sweepId) as Row[]).map((r) => r.config_index as number);
+    const reruns = (this.stmts.rerunCandidates.all({ id: sweepId }) as Row[]).map((r) => {
+      const params: Params = {};
+      for (const p of this.stmts.paramsOfTrial.all(r.id) as Row[]) params[p.name as string] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
+      return { configIndex: r.config_index as number, params };
+    });
+    return { completed, runningConfigs, reruns, nextIndex: next_index, history: null };
   }
 
   private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {

@@ -1,7 +1,7 @@
 import type { SweepSpec } from '../spec/types.js';
-import type { EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+import type { ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
-export type { EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+export type { ClaimView, EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
 /**
  * Everything tfsweep persists. Within a process only the orchestrator's thread calls the mutating methods;
@@ -46,13 +46,13 @@ export interface Storage {
   /** Asks every running process of the sweep to stop; returns how many were asked. */
   requestStop(sweepId: number, mode: StopRequest): Promise<number>;
   /**
-   * Atomically: reads the sweep's whole history, lets `choose` pick the next trial from it (or none), and
-   * records that trial as running for `processId`. Two processes never get the same trial number, and a
-   * choice made from the history is never made twice. With `light`, the history's trials carry their
-   * params only when interrupted (enough to count, number and re-run; a sampler that ignores history needs
-   * no more), which keeps a claim cheap in a long sweep.
+   * Atomically: reads the sweep's state, lets `choose` pick the next trial from it (or none), and records
+   * that trial as running for `processId`. Two processes never get the same trial number, and a choice made
+   * from that state is never made twice. The view carries the whole history only with `history: true` (a
+   * sampler that learns from it); otherwise the database computes the counts and re-runs itself, so that a
+   * claim stays cheap however long the sweep.
    */
-  claimTrial(sweepId: number, processId: number, choose: (history: TrialRecord[]) => NewTrial | null, options?: { light?: boolean }): Promise<TrialRecord | null>;
+  claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options?: { history?: boolean }): Promise<TrialRecord | null>;
   /** Marks a running sweep finished; true only for the one call that did (whoever finishes it finalizes it). */
   finishSweep(sweepId: number, message: string): Promise<boolean>;
   getSweep(name: string): Promise<SweepRecord | undefined>;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSpecText } from '../../src/spec/load.js';
-import { FinishedTrialError, type Storage } from '../../src/storage/storage.js';
+import { FinishedTrialError, type ClaimView, type Storage } from '../../src/storage/storage.js';
+import { claimViewOf } from '../../src/core/records.js';
 
 export interface ContractDatabase {
   /** A new connection to this test's database (migrating it if new). */
@@ -214,7 +215,7 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
           const procs = await Promise.all(conns.map((c, i) => c.registerProcess(sweepId, { host: 'h', pid: i, token: String(i) }, 1)));
           // Each claim chooses the next configuration index from the history it reads: only atomic claims
           // make 30 concurrent claims choose 30 different indices.
-          const next = (history: { configIndex: number }[]) => newTrial(history.reduce((m, t) => Math.max(m, t.configIndex + 1), 0));
+          const next = (view: ClaimView) => newTrial(view.nextIndex);
           const claimed = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 5 }, () => c.claimTrial(sweepId, procs[i]!.id, next))));
           assert.deepEqual(claimed.map((t) => t!.configIndex).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
           assert.deepEqual(claimed.map((t) => t!.number).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
@@ -223,6 +224,40 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         } finally {
           await Promise.all(conns.map((c) => c.close()));
         }
+      });
+    });
+
+    it('the claim view the database computes equals the one computed from the whole history', async () => {
+      await withDb(async (s) => {
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        const proc = await s.registerProcess(sweep.id, { host: 'h', pid: 1, token: 't' }, 1);
+        const claim = (i: number) => s.claimTrial(sweep.id, proc.id, () => newTrial(i));
+        // Configurations: 0 complete; 1 failed; 2 interrupted then complete; 3 interrupted twice (a re-run
+        // candidate, with its params); 4 running; 5 interrupted and now re-running; 6 interrupted.
+        const t0 = (await claim(0))!; await s.completeTrial(t0.id, 1, { val_accuracy: 1 }, []);
+        const t1 = (await claim(1))!; await s.failTrial(t1.id, 'x', []);
+        await claim(2); await claim(3); await claim(3); await claim(5); await claim(6);
+        assert.equal(await s.interruptActiveTrials(sweep.id), 5);
+        const t2 = (await claim(2))!; await s.completeTrial(t2.id, 2, { val_accuracy: 2 }, []);
+        await claim(4); await claim(5);
+        let light: ClaimView | null = null;
+        let full: ClaimView | null = null;
+        await s.claimTrial(sweep.id, proc.id, (v) => ((light = v), null));
+        await s.claimTrial(sweep.id, proc.id, (v) => ((full = v), null), { history: true });
+        assert.ok(light && full);
+        const l = light as ClaimView;
+        const f = full as ClaimView;
+        assert.equal(l.history, null);
+        assert.equal(f.history!.length, 10);
+        assert.deepEqual({ ...f, history: null }, { ...claimViewOf(f.history!), history: null });
+        assert.equal(l.completed, 2);
+        assert.equal(l.nextIndex, 7);
+        assert.deepEqual([...l.runningConfigs].sort(), [4, 5]);
+        assert.deepEqual(l.reruns, [
+          { configIndex: 3, params: newTrial(3).params },
+          { configIndex: 6, params: newTrial(6).params },
+        ]);
+        assert.deepEqual({ ...l, runningConfigs: [...l.runningConfigs].sort() }, { ...f, runningConfigs: [...f.runningConfigs].sort(), history: null });
       });
     });
 
