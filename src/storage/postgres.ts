@@ -100,16 +100,25 @@ export class PostgresStorage implements Storage {
    * TFSWEEP_DB_RETRY_MS (default 2 minutes): a sweep rides out a database restart. `attempt` > 0 tells fn
    * that an earlier attempt may have committed before its connection dropped.
    */
-  private async tx<T>(fn: (c: Client, attempt: number) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED'): Promise<T> {
-    return retrying((attempt) => this.txOnce((c) => fn(c, attempt), isolation));
+  private async tx<T>(
+    fn: (c: Client, attempt: number, first: pg.QueryResult | undefined) => Promise<T>,
+    isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
+    /** Statements without parameters sent with BEGIN in one round trip; fn gets the last one's result. */
+    prelude?: string,
+  ): Promise<T> {
+    return retrying((attempt) => this.txOnce((c, first) => fn(c, attempt, first), isolation, prelude));
   }
 
-  private async txOnce<T>(fn: (c: Client) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ'): Promise<T> {
+  private async txOnce<T>(fn: (c: Client, first: pg.QueryResult | undefined) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ', prelude?: string): Promise<T> {
     const c = await this.pool.connect();
     let broken = false;
     try {
-      await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
-      const out = await fn(c);
+      let first: pg.QueryResult | undefined;
+      if (prelude) {
+        const results = (await c.query(`BEGIN ISOLATION LEVEL ${isolation}; ${prelude}`)) as unknown as pg.QueryResult[];
+        first = results[results.length - 1];
+      } else await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+      const out = await fn(c, first);
       await c.query('COMMIT');
       return out;
     } catch (err) {
@@ -221,10 +230,13 @@ export class PostgresStorage implements Storage {
   }
 
   async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options: { history?: boolean } = {}): Promise<TrialRecord | null> {
-    return this.tx(async (c) => {
-      // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
-      await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
-      const trial = choose(options.history ? claimViewOf(await readTrials(c, sweepId, {})) : await claimView(c, sweepId));
+    if (!Number.isSafeInteger(sweepId)) throw new Error(`sweep id ${sweepId} is not an integer`);
+    // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
+    // Without the history, the transaction's start, the lock and the view go in one round trip (a
+    // multi-statement query takes no parameters: the id, an integer, is written into it).
+    const prelude = options.history ? `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE` : `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE; ${CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId))}`;
+    return this.tx(async (c, _attempt, first) => {
+      const trial = choose(options.history ? claimViewOf(await readTrials(c, sweepId, {})) : toClaimView(first!.rows[0] as Row));
       if (!trial) return null;
       const inserted = await insertTrialRow(c, sweepId, trial, processId);
       return {
@@ -246,7 +258,7 @@ export class PostgresStorage implements Storage {
         modelPath: null,
         processId,
       } satisfies TrialRecord;
-    });
+    }, 'READ COMMITTED', prelude);
   }
 
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
@@ -330,36 +342,50 @@ export class PostgresStorage implements Storage {
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
   ): Promise<void> {
-    await this.tx(async (c, attempt) => {
-      const locked = await c.query(`SELECT state FROM trials WHERE id = $1 FOR UPDATE`, [trialId]);
-      const current = locked.rows[0]?.state as TrialState | undefined;
+    // One statement, so one round trip and one transaction: the trial's row is locked, and the epochs, the
+    // executions and the final state are written only if it is still running.
+    await retrying(async (attempt) => {
+      const r = await this.pool.query(
+        `WITH t AS (SELECT id FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE),
+         e AS (
+           INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
+           SELECT t.id, u.x, u.e, u.m, u.d, u.s FROM t, unnest($2::integer[], $3::integer[], $4::jsonb[], $5::double precision[], $6::integer[]) AS u(x, e, m, d, s)
+           ON CONFLICT (trial_id, execution, epoch) DO NOTHING),
+         x AS (
+           INSERT INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch)
+           SELECT t.id, v.n, v.seed, v.value, v.m, v.stopped, v.best FROM t,
+             unnest($7::integer[], $8::bigint[], $9::double precision[], $10::jsonb[], $11::integer[], $12::integer[]) AS v(n, seed, value, m, stopped, best)
+           ON CONFLICT (trial_id, execution) DO UPDATE SET seed = EXCLUDED.seed, value = EXCLUDED.value, metrics_json = EXCLUDED.metrics_json,
+             stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch),
+         done AS (
+           UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now()
+           WHERE id IN (SELECT id FROM t) RETURNING id)
+         SELECT (SELECT COUNT(*) FROM done) AS updated, (SELECT state FROM trials WHERE id = $1) AS before`,
+        [
+          trialId,
+          epochs.map((e) => e.execution ?? 0),
+          epochs.map((e) => e.epoch),
+          epochs.map((e) => JSON.stringify(e.metrics)),
+          epochs.map((e) => e.durationMs),
+          epochs.map((e) => e.samples),
+          executions.map((x) => x.execution),
+          executions.map((x) => x.seed),
+          executions.map((x) => x.value),
+          executions.map((x) => JSON.stringify(x.metrics)),
+          executions.map((x) => x.stoppedEpoch),
+          executions.map((x) => x.bestEpoch),
+          state,
+          value,
+          metrics ? JSON.stringify(metrics) : null,
+          error,
+        ],
+      );
+      const row = r.rows[0] as Row;
+      if (Number(row.updated) > 0) return;
+      const current = (row.before as TrialState | null) ?? null;
       // A retry after a lost connection finds the result of the attempt that did commit: done already.
       if (attempt > 0 && current === state) return;
-      if (current !== 'running') throw new FinishedTrialError(trialId, current ?? null, `its ${state} result`);
-      if (epochs.length) {
-        // One statement for all: the result repeats the epochs its messages already wrote (kept as they are).
-        await c.query(
-          `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
-           SELECT $1, x, e, m, d, s FROM unnest($2::integer[], $3::integer[], $4::jsonb[], $5::double precision[], $6::integer[]) AS u(x, e, m, d, s)
-           ON CONFLICT (trial_id, execution, epoch) DO NOTHING`,
-          [trialId, epochs.map((e) => e.execution ?? 0), epochs.map((e) => e.epoch), epochs.map((e) => JSON.stringify(e.metrics)), epochs.map((e) => e.durationMs), epochs.map((e) => e.samples)],
-        );
-      }
-      for (const x of executions) {
-        await c.query(
-          `INSERT INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (trial_id, execution) DO UPDATE SET seed = EXCLUDED.seed, value = EXCLUDED.value, metrics_json = EXCLUDED.metrics_json,
-             stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch`,
-          [trialId, x.execution, x.seed, x.value, JSON.stringify(x.metrics), x.stoppedEpoch, x.bestEpoch],
-        );
-      }
-      await c.query(`UPDATE trials SET state = $2, value = $3, metrics_json = $4, error = $5, ended_at = now() WHERE id = $1`, [
-        trialId,
-        state,
-        value,
-        metrics ? JSON.stringify(metrics) : null,
-        error,
-      ]);
+      throw new FinishedTrialError(trialId, current, `its ${state} result`);
     });
   }
 
@@ -423,28 +449,25 @@ async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, proce
   for (const [name, value] of Object.entries(trial.params)) {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
   }
-  const inserted = await c.query(
-    `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
-     VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now())
-     RETURNING id, number, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at`,
-    [sweepId, trial.configIndex, trial.seed, processId],
-  );
-  const row = inserted.rows[0] as Row;
-  const trialId = row.id as number;
+  // The trial and its parameter values in one statement.
   const names = Object.keys(trial.params);
-  if (names.length) {
-    await c.query(
-      'INSERT INTO trial_params (trial_id, name, position, value_json) SELECT $1, n, o::integer, v FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS p(n, v, o)',
-      [trialId, names, names.map((n) => JSON.stringify(trial.params[n]))],
-    );
-  }
-  return row;
+  const inserted = await c.query(
+    `WITH t AS (
+       INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
+       VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now())
+       RETURNING id, number, started_at),
+     p AS (
+       INSERT INTO trial_params (trial_id, name, position, value_json)
+       SELECT t.id, n, o::integer, v FROM t, unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS p(n, v, o))
+     SELECT id, number, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at FROM t`,
+    [sweepId, trial.configIndex, trial.seed, processId, names, names.map((n) => JSON.stringify(trial.params[n]))],
+  );
+  return inserted.rows[0] as Row;
 }
 
 /** The claim view computed by the database in one statement: counts, running configurations, re-runs. */
-async function claimView(c: Client, sweepId: number): Promise<ClaimView> {
-  const row = (await c.query(
-    `SELECT
+/** The claim view's query, for a sweep id given as $1 (or inlined: see claimTrial). */
+const CLAIM_VIEW_SQL = `SELECT
        (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS completed,
        (SELECT COALESCE(MAX(config_index), -1) + 1 FROM trials WHERE sweep_id = $1) AS next_index,
        (SELECT COALESCE(json_agg(config_index), '[]') FROM trials WHERE sweep_id = $1 AND state = 'running') AS running,
@@ -454,9 +477,9 @@ async function claimView(c: Client, sweepId: number): Promise<ClaimView> {
           FROM trials t WHERE t.sweep_id = $1 AND t.state = 'interrupted'
             AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = $1 AND u.config_index = t.config_index
                             AND u.state IN ('complete', 'failed', 'running'))
-          ORDER BY t.config_index, t.id) r) AS reruns`,
-    [sweepId],
-  )).rows[0] as Row;
+          ORDER BY t.config_index, t.id) r) AS reruns`;
+
+function toClaimView(row: Row): ClaimView {
   return {
     completed: Number(row.completed),
     nextIndex: Number(row.next_index),
