@@ -138,9 +138,17 @@ for (const backend of backends) {
       slowObjective(dir, 600);
       writeFile(dir, 's.yaml', sweepFile('kill', 10));
       const victim = start(['run', 's.yaml', '--db', db], dir);
-      await waitFor('the victim to run a trial', async () => (await trialsOf(db, 'kill').catch(() => [])).some((t) => t.state === 'running' && (t.epochs?.length ?? 0) >= 1));
+      await waitFor('the sweep to exist', async () => (await trialsOf(db, 'kill').catch(() => [])).length > 0);
       const others = [start(['run', 's.yaml', '--db', db], dir), start(['agent', 'kill', '--db', db], dir)];
-      await new Promise((r) => setTimeout(r, 300));
+      // Killed while one of its trials has just reported its first step (two more to go: 400 ms).
+      const storage = await openStorage(db);
+      const sweep = (await storage.getSweep('kill'))!;
+      await waitFor('the victim to be one step into a trial', async () => {
+        const mine = (await storage.listProcesses(sweep.id)).find((p) => p.pid === victim.child.pid);
+        const trials = await storage.listTrials(sweep.id, { withEpochs: true });
+        return Boolean(mine) && trials.some((t) => t.processId === mine!.id && t.state === 'running' && t.epochs!.length === 1);
+      });
+      await storage.close();
       victim.child.kill('SIGKILL');
       assert.equal((await victim.done).signal, 'SIGKILL');
       const results = await Promise.all(others.map((o) => o.done));
