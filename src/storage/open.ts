@@ -27,13 +27,17 @@ export function parseLocation(value: string, cwd: string = process.cwd()): Stora
 
 /** A location as it may be printed: a URL's password is never shown. */
 export function displayLocation(location: StorageLocation): string {
-  if (location.kind === 'sqlite') return location.file;
+  return location.kind === 'sqlite' ? location.file : redactUrl(location.url);
+}
+
+/** A URL with its password, if any, shown as `***` (also in a URL that does not parse). */
+export function redactUrl(url: string): string {
   try {
-    const url = new URL(location.url);
-    if (url.password) url.password = '***';
-    return url.toString();
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
   } catch {
-    return location.url.replace(/:[^:@/]*@/, ':***@');
+    return url.replace(/:[^:@/]*@/, ':***@');
   }
 }
 

@@ -9,13 +9,14 @@
  */
 import pg from 'pg';
 import { StorageError, UsageError } from '../errors.js';
-import type { Distribution, ParamValue, Params } from '../space/distributions.js';
+import type { Distribution } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
+import { redactUrl } from './open.js';
+import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Row } from './rows.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
-type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
 
 // int8 (bigint) columns come back as strings by default; tfsweep's seeds and counts fit a double exactly.
@@ -38,12 +39,12 @@ export class PostgresStorage implements Storage {
     try {
       parsed = new URL(url);
     } catch {
-      throw new UsageError(`--db ${redact(url)}: not a valid postgres:// URL`);
+      throw new UsageError(`--db ${redactUrl(url)}: not a valid postgres:// URL`);
     }
     const schema = parsed.searchParams.get('schema') ?? 'public';
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new UsageError(`--db: ?schema=${schema}: expected a plain identifier (letters, digits, _)`);
     parsed.searchParams.delete('schema');
-    const shown = redact(url);
+    const shown = redactUrl(url);
     const pool = new pg.Pool({ connectionString: parsed.toString(), max: 4, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
     // An idle client losing its connection (server restarted) must not crash the process: the pool drops it.
     pool.on('error', () => {});
@@ -141,7 +142,7 @@ export class PostgresStorage implements Storage {
   }
 
   async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
-    return this.tx(async (c) => toSweep(await insertSweep(c, spec, source)));
+    return this.tx(async (c) => sweepRow(await insertSweep(c, spec, source)));
   }
 
   async joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
@@ -156,7 +157,7 @@ export class PostgresStorage implements Storage {
       if (created) await insertParameters(c, inserted.rows[0].id as number, spec);
       else await c.query(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = now(), finished_at = NULL WHERE name = $1 AND state = 'stopped'`, [spec.name]);
       const row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [spec.name])).rows[0] as Row;
-      return { sweep: toSweep(row), created };
+      return { sweep: sweepRow(row), created };
     });
   }
 
@@ -271,11 +272,11 @@ export class PostgresStorage implements Storage {
 
   async getSweep(name: string): Promise<SweepRecord | undefined> {
     const row = await this.one(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [name]);
-    return row ? toSweep(row) : undefined;
+    return row ? sweepRow(row) : undefined;
   }
 
   async listSweeps(): Promise<SweepRecord[]> {
-    return (await this.q(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map((r) => toSweep(r as Row));
+    return (await this.q(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map((r) => sweepRow(r as Row));
   }
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
@@ -411,7 +412,7 @@ export class PostgresStorage implements Storage {
       dists = await this.tx((c) => distributionsOf(c, sweepId));
       this.distributions.set(sweepId, dists);
     }
-    return toTrial(row, row.params as Row[], dists);
+    return toTrial(row, row.params as Row[], dists, parsed);
   }
 
   private readonly distributions = new Map<number, Map<string, Distribution>>();
@@ -491,31 +492,23 @@ function toClaimView(row: Row): ClaimView {
 
 /** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */
 async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }): Promise<TrialRecord[]> {
+  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, [sweepId])).rows as Row[];
   const dists = await distributionsOf(c, sweepId);
-  const params = groupBy((await c.query('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position', [sweepId])).rows as Row[]);
-  let epochs = new Map<number, Row[]>();
-  let executions = new Map<number, Row[]>();
-  if (options.withEpochs) {
-    epochs = groupBy((await c.query('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch', [sweepId])).rows as Row[]);
-    executions = groupBy((await c.query('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution', [sweepId])).rows as Row[]);
-  }
-  const rows = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows as Row[];
-  return rows.map((row) => {
-    const trial = toTrial(row, params.get(row.id as number) ?? [], dists);
-    if (options.withEpochs) {
-      trial.epochs = (epochs.get(trial.id) ?? []).map(toEpoch);
-      trial.executions = (executions.get(trial.id) ?? []).map((x) => ({
-        execution: x.execution as number,
-        seed: x.seed as number,
-        value: (x.value as number | null) ?? null,
-        metrics: x.metrics_json as Metrics,
-        stoppedEpoch: (x.stopped_epoch as number | null) ?? null,
-        bestEpoch: (x.best_epoch as number | null) ?? null,
-      }));
-    }
-    return trial;
-  });
+  const rows = {
+    params: await all('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position'),
+    ...(options.withEpochs
+      ? {
+          epochs: await all('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch'),
+          executions: await all('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution'),
+        }
+      : {}),
+    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`),
+  };
+  return assembleTrials(rows, dists, parsed);
 }
+
+/** jsonb arrives decoded. */
+const parsed: DecodeJson = <T>(value: unknown) => value as T;
 
 const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.state, p.stop,
   to_char(p.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
@@ -523,24 +516,6 @@ const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.
   to_char(p.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
   (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
   GREATEST(0, EXTRACT(EPOCH FROM now() - p.heartbeat_at) * 1000)::double precision AS silent_ms`;
-
-function toProcess(row: Row): ProcessRecord {
-  return {
-    id: row.id as number,
-    sweepId: row.sweep_id as number,
-    host: row.host as string,
-    pid: row.pid as number,
-    token: row.token as string,
-    workers: row.workers as number,
-    state: row.state as ProcessRecord['state'],
-    stop: (row.stop as StopRequest | null) ?? null,
-    startedAt: row.started_at as string,
-    heartbeatAt: row.heartbeat_at as string,
-    endedAt: (row.ended_at as string | null) ?? null,
-    runningTrials: Number(row.running_trials ?? 0),
-    silentMs: Number(row.silent_ms ?? 0),
-  };
-}
 
 async function insertSweep(c: Client, spec: SweepSpec, source: string): Promise<Row> {
   const r = await c.query(
@@ -578,74 +553,8 @@ function refuseNewer(version: number, location: string): void {
   }
 }
 
-function groupBy(rows: Row[]): Map<number, Row[]> {
-  const out = new Map<number, Row[]>();
-  for (const row of rows) {
-    const id = row.trial_id as number;
-    if (!out.has(id)) out.set(id, []);
-    out.get(id)!.push(row);
-  }
-  return out;
-}
-
-function toSweep(row: Row): SweepRecord {
-  const spec = row.spec_json as SweepSpec | null;
-  if (!spec || typeof spec !== 'object' || typeof spec.parameters !== 'object' || spec.parameters === null) {
-    throw new UsageError(`sweep ${JSON.stringify(row.name)} in this database has a damaged spec_json (not a sweep spec); the database was edited or corrupted`);
-  }
-  return {
-    id: row.id as number,
-    name: row.name as string,
-    method: row.method as string,
-    metric: { name: row.metric_name as string, goal: row.metric_goal as 'maximize' | 'minimize' },
-    state: row.state as SweepState,
-    source: row.spec_source as string,
-    spec,
-    message: (row.message as string | null) ?? null,
-    createdAt: row.created_at as string,
-    updatedAt: row.updated_at as string,
-    finishedAt: (row.finished_at as string | null) ?? null,
-  };
-}
-
-function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): TrialRecord {
-  const params: Params = {};
-  const distributions: Record<string, Distribution> = {};
-  for (const p of paramRows) {
-    const name = p.name as string;
-    params[name] = p.value_json as ParamValue;
-    const dist = dists.get(name);
-    if (dist) distributions[name] = dist;
-  }
-  return {
-    id: row.id as number,
-    sweepId: row.sweep_id as number,
-    number: row.number as number,
-    configIndex: row.config_index as number,
-    state: row.state as TrialState,
-    params,
-    distributions,
-    value: (row.value as number | null) ?? null,
-    metrics: (row.metrics_json as Metrics | null) ?? null,
-    seed: row.seed as number,
-    backend: (row.backend as string | null) ?? null,
-    startedAt: (row.started_at as string | null) ?? null,
-    endedAt: (row.ended_at as string | null) ?? null,
-    error: (row.error as string | null) ?? null,
-    testMetrics: (row.test_metrics_json as Metrics | null) ?? null,
-    modelPath: (row.model_path as string | null) ?? null,
-    processId: (row.process_id as number | null) ?? null,
-  };
-}
-
-function toEpoch(row: Row): EpochRecord {
-  return {
-    ...((row.execution as number) ? { execution: row.execution as number } : {}),
-    epoch: row.epoch as number,
-    metrics: row.metrics_json as Metrics,
-    durationMs: (row.duration_ms as number | null) ?? null,
-    samples: (row.samples as number | null) ?? null,
-  };
+function sweepRow(row: Row): SweepRecord {
+  return toSweep(row, row.spec_json);
 }
 
 /** Errors that mean the server is (for now) out of reach, not that the request was wrong. */
@@ -672,16 +581,6 @@ async function retrying<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
       if (!isTransient(err) || Date.now() >= until) throw err;
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
     }
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
   }
 }
 

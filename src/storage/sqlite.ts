@@ -13,9 +13,9 @@ import type { Distribution, ParamValue, Params } from '../space/distributions.js
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
+import { assembleTrials, toProcess, toSweep, toTrial, type Row } from './rows.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
-type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
 
 /** How long a write waits for another process's transaction before giving up. */
@@ -213,7 +213,8 @@ export class SqliteStorage implements Storage {
       ),
       processById: db.prepare('SELECT * FROM processes WHERE id = ?'),
       processesOfSweep: db.prepare(
-        `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials
+        `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
+           MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms
          FROM processes p WHERE p.sweep_id = ? ORDER BY p.id`,
       ),
       beat: db.prepare(`UPDATE processes SET heartbeat_at = @now WHERE id = @id AND state = 'running'`),
@@ -309,7 +310,7 @@ export class SqliteStorage implements Storage {
           now: now(),
         });
         Object.entries(spec.parameters).forEach(([name, dist], i) => this.stmts.insertSweepParam.run(info.lastInsertRowid, name, i, JSON.stringify(dist)));
-        return toSweep(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
+        return sweepRow(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
       }
     }
   }
@@ -328,7 +329,7 @@ export class SqliteStorage implements Storage {
         const existing = this.sweepNamed(spec.name);
         if (!existing) return { sweep: this.insertSweep(spec, source), created: true };
         if (existing.state === 'stopped') this.stmts.reopen.run({ id: existing.id, now: now() });
-        return { sweep: toSweep(this.stmts.sweepById.get(existing.id) as Row), created: false };
+        return { sweep: sweepRow(this.stmts.sweepById.get(existing.id) as Row), created: false };
       })
       .immediate();
   }
@@ -415,11 +416,11 @@ export class SqliteStorage implements Storage {
 
   private sweepNamed(name: string): SweepRecord | undefined {
     const row = this.stmts.sweepByName.get(name) as Row | undefined;
-    return row ? toSweep(row) : undefined;
+    return row ? sweepRow(row) : undefined;
   }
 
   async listSweeps(): Promise<SweepRecord[]> {
-    return (this.stmts.allSweeps.all() as Row[]).map(toSweep);
+    return (this.stmts.allSweeps.all() as Row[]).map(sweepRow);
   }
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
@@ -532,42 +533,12 @@ export class SqliteStorage implements Storage {
   }
 
   private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {
-    const dists = this.distributionsOf(sweepId);
-    const params = new Map<number, Row[]>();
-    for (const row of this.stmts.paramsOfSweep.all(sweepId) as Row[]) {
-      const id = row.trial_id as number;
-      if (!params.has(id)) params.set(id, []);
-      params.get(id)!.push(row);
-    }
-    const epochs = new Map<number, EpochRecord[]>();
-    const executions = new Map<number, ExecutionRecord[]>();
-    if (options.withEpochs) {
-      for (const row of this.stmts.epochsOfSweep.all(sweepId) as Row[]) {
-        const id = row.trial_id as number;
-        if (!epochs.has(id)) epochs.set(id, []);
-        epochs.get(id)!.push(toEpoch(row));
-      }
-      for (const row of this.stmts.executionsOfSweep.all(sweepId) as Row[]) {
-        const id = row.trial_id as number;
-        if (!executions.has(id)) executions.set(id, []);
-        executions.get(id)!.push({
-          execution: row.execution as number,
-          seed: row.seed as number,
-          value: (row.value as number | null) ?? null,
-          metrics: stored<Metrics>(row.metrics_json, 'executions.metrics_json'),
-          stoppedEpoch: (row.stopped_epoch as number | null) ?? null,
-          bestEpoch: (row.best_epoch as number | null) ?? null,
-        });
-      }
-    }
-    return (this.stmts.trialsOfSweep.all(sweepId) as Row[]).map((row) => {
-      const trial = toTrial(row, params.get(row.id as number) ?? [], dists);
-      if (options.withEpochs) {
-        trial.epochs = epochs.get(trial.id) ?? [];
-        trial.executions = executions.get(trial.id) ?? [];
-      }
-      return trial;
-    });
+    const rows = {
+      trials: this.stmts.trialsOfSweep.all(sweepId) as Row[],
+      params: this.stmts.paramsOfSweep.all(sweepId) as Row[],
+      ...(options.withEpochs ? { epochs: this.stmts.epochsOfSweep.all(sweepId) as Row[], executions: this.stmts.executionsOfSweep.all(sweepId) as Row[] } : {}),
+    };
+    return assembleTrials(rows, this.distributionsOf(sweepId), stored);
   }
 
   async getTrial(trialId: number): Promise<TrialRecord | undefined> {
@@ -576,7 +547,7 @@ export class SqliteStorage implements Storage {
 
   private trialWithId(trialId: number): TrialRecord | undefined {
     const row = this.stmts.trialById.get(trialId) as Row | undefined;
-    return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId) as Row[], this.distributionsOf(row.sweep_id as number)) : undefined;
+    return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId) as Row[], this.distributionsOf(row.sweep_id as number), stored) : undefined;
   }
 
   /** A write to a trial that is not running (finished, interrupted, or unknown) is refused, never dropped. */
@@ -589,24 +560,6 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function toProcess(row: Row): ProcessRecord {
-  return {
-    id: row.id as number,
-    sweepId: row.sweep_id as number,
-    host: row.host as string,
-    pid: row.pid as number,
-    token: row.token as string,
-    workers: row.workers as number,
-    state: row.state as ProcessRecord['state'],
-    stop: (row.stop as StopRequest | null) ?? null,
-    startedAt: row.started_at as string,
-    heartbeatAt: row.heartbeat_at as string,
-    endedAt: (row.ended_at as string | null) ?? null,
-    runningTrials: Number(row.running_trials ?? 0),
-    silentMs: Math.max(0, Date.now() - Date.parse(row.heartbeat_at as string)),
-  };
 }
 
 function epochRow(trialId: number, epoch: EpochRecord): Row {
@@ -630,72 +583,15 @@ function stored<T>(text: unknown, column: string): T {
   }
 }
 
-/** A spec_json that is not the JSON of a spec (a damaged or edited database) is said so, in one line. */
-function parseSpecJson(row: Row): SweepSpec {
-  let spec: unknown;
+/** A sweeps row to its record; a spec_json that is not JSON is said damaged like one that is not a spec. */
+function sweepRow(row: Row): SweepRecord {
+  return toSweep(row, specOf(row));
+}
+
+function specOf(row: Row): unknown {
   try {
-    spec = JSON.parse(row.spec_json as string);
+    return JSON.parse(row.spec_json as string);
   } catch {
-    spec = null;
+    return null;
   }
-  if (!spec || typeof spec !== 'object' || typeof (spec as SweepSpec).parameters !== 'object' || (spec as SweepSpec).parameters === null) {
-    throw new UsageError(`sweep ${JSON.stringify(row.name)} in this database has a damaged spec_json (not a sweep spec); the database was edited or corrupted`);
-  }
-  return spec as SweepSpec;
-}
-
-function toSweep(row: Row): SweepRecord {
-  return {
-    id: row.id as number,
-    name: row.name as string,
-    method: row.method as string,
-    metric: { name: row.metric_name as string, goal: row.metric_goal as 'maximize' | 'minimize' },
-    state: row.state as SweepState,
-    source: row.spec_source as string,
-    spec: parseSpecJson(row),
-    message: (row.message as string | null) ?? null,
-    createdAt: row.created_at as string,
-    updatedAt: row.updated_at as string,
-    finishedAt: (row.finished_at as string | null) ?? null,
-  };
-}
-
-function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribution>): TrialRecord {
-  const params: Params = {};
-  const distributions: Record<string, Distribution> = {};
-  for (const p of paramRows) {
-    const name = p.name as string;
-    params[name] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
-    const dist = dists.get(name);
-    if (dist) distributions[name] = dist;
-  }
-  return {
-    id: row.id as number,
-    sweepId: row.sweep_id as number,
-    number: row.number as number,
-    configIndex: row.config_index as number,
-    state: row.state as TrialState,
-    params,
-    distributions,
-    value: (row.value as number | null) ?? null,
-    metrics: row.metrics_json ? stored<Metrics>(row.metrics_json, 'trials.metrics_json') : null,
-    seed: row.seed as number,
-    backend: (row.backend as string | null) ?? null,
-    startedAt: (row.started_at as string | null) ?? null,
-    endedAt: (row.ended_at as string | null) ?? null,
-    error: (row.error as string | null) ?? null,
-    testMetrics: row.test_metrics_json ? stored<Metrics>(row.test_metrics_json, 'trials.test_metrics_json') : null,
-    modelPath: (row.model_path as string | null) ?? null,
-    processId: (row.process_id as number | null) ?? null,
-  };
-}
-
-function toEpoch(row: Row): EpochRecord {
-  return {
-    ...((row.execution as number) ? { execution: row.execution as number } : {}),
-    epoch: row.epoch as number,
-    metrics: stored<Metrics>(row.metrics_json, 'epochs.metrics_json'),
-    durationMs: (row.duration_ms as number | null) ?? null,
-    samples: (row.samples as number | null) ?? null,
-  };
 }
