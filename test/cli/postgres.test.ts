@@ -4,15 +4,13 @@
  * each test uses its own schema. Also: a URL of any other scheme is refused and creates nothing.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { cli, tempDir, writeFile } from '../helpers.js';
 import { objective, programSweep } from '../hardening/util.js';
+import { PG_SKIP, pgSchemas } from '../postgres.js';
 
-const base = process.env.TFSWEEP_TEST_POSTGRES;
 
 describe('a database given by URL', () => {
   it('refuses an unknown scheme as a URL (exit 2, one line), never as a file path', async () => {
@@ -40,21 +38,10 @@ describe('a database given by URL', () => {
   });
 });
 
-describe('the CLI on PostgreSQL', { skip: base ? false : 'no PostgreSQL server: set TFSWEEP_TEST_POSTGRES=postgres://… (.ci/run starts one and sets it)' }, () => {
-  const schemas: string[] = [];
-  const urlFor = (): string => {
-    const schema = `cli_${randomBytes(6).toString('hex')}`;
-    schemas.push(schema);
-    const u = new URL(base!);
-    u.searchParams.set('schema', schema);
-    return u.toString();
-  };
-  after(async () => {
-    const admin = new pg.Client({ connectionString: base! });
-    await admin.connect();
-    for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-    await admin.end();
-  });
+describe('the CLI on PostgreSQL', { skip: PG_SKIP }, () => {
+  const schemas = pgSchemas('cli');
+  const urlFor = (): string => schemas.url();
+  after(() => schemas.drop());
 
   it('runs a sweep, resumes it, and answers list, status, best, trials and export from the server', async () => {
     const dir = tempDir();

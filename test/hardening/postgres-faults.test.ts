@@ -4,24 +4,15 @@
  * starts a server and sets it).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { openStorage } from '../../src/storage/open.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
 import { objective, programSweep } from './util.js';
+import { PG_SKIP, pgSchemas } from '../postgres.js';
 
-const base = process.env.TFSWEEP_TEST_POSTGRES;
-const schemas: string[] = [];
-
-function freshUrl(): string {
-  const schema = `audit_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  const u = new URL(base!);
-  u.searchParams.set('schema', schema);
-  return u.toString();
-}
+const schemas = pgSchemas('audit');
+const freshUrl = (): string => schemas.url();
 
 async function counts(url: string, name: string): Promise<{ states: Record<string, number>; configs: number }> {
   const storage = await openStorage(url, { readonly: true });
@@ -36,13 +27,8 @@ async function counts(url: string, name: string): Promise<{ states: Record<strin
   }
 }
 
-describe('audit D1/D10/D11 on PostgreSQL', { skip: base ? false : 'no PostgreSQL server: set TFSWEEP_TEST_POSTGRES=postgres://… (.ci/run starts one and sets it)' }, () => {
-  after(async () => {
-    const admin = new pg.Client({ connectionString: base! });
-    await admin.connect();
-    for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-    await admin.end();
-  });
+describe('audit D1/D10/D11 on PostgreSQL', { skip: PG_SKIP }, () => {
+  after(() => schemas.drop());
 
   it('D1: two different sweeps on one database at once both finish, with no trial failed or lost', async () => {
     const dir = tempDir();

@@ -6,15 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { openStorage } from '../../src/storage/open.js';
 import type { TrialRecord } from '../../src/core/records.js';
 import { BIN, tempDir, writeFile } from '../helpers.js';
+import { PG_SKIP, PG_URL, pgSchemas } from '../postgres.js';
 
-const PG = process.env.TFSWEEP_TEST_POSTGRES;
+const schemas = pgSchemas('coop');
 const IS_ROOT = process.getuid?.() === 0;
 const HAS_UNSHARE = IS_ROOT && spawnSync('unshare', ['--uts', 'true']).status === 0;
 
@@ -86,26 +85,10 @@ function assertExactlyOnce(trials: TrialRecord[], runCap: number): void {
 
 const backends: Array<{ name: string; skip: string | false; db: () => string }> = [
   { name: 'SQLite', skip: false, db: () => path.join(tempDir(), 'shared.db') },
-  {
-    name: 'PostgreSQL',
-    skip: PG ? false : 'no PostgreSQL server: set TFSWEEP_TEST_POSTGRES=postgres://… (.ci/run starts one and sets it)',
-    db: () => {
-      const u = new URL(PG!);
-      u.searchParams.set('schema', `coop_${randomBytes(6).toString('hex')}`);
-      schemas.push(u.searchParams.get('schema')!);
-      return u.toString();
-    },
-  },
+  { name: 'PostgreSQL', skip: PG_SKIP, db: () => schemas.url() },
 ];
-const schemas: string[] = [];
 
-after(async () => {
-  if (!PG || !schemas.length) return;
-  const admin = new pg.Client({ connectionString: PG });
-  await admin.connect();
-  for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-  await admin.end();
-});
+after(() => schemas.drop());
 
 for (const backend of backends) {
   describe(`several tfsweep processes on one sweep: ${backend.name}`, { skip: backend.skip }, () => {
@@ -188,7 +171,7 @@ for (const backend of backends) {
 }
 
 describe('a PostgreSQL server restarted while a sweep runs', {
-  skip: PG && process.env.TFSWEEP_TEST_POSTGRES_RESTART ? false : 'needs TFSWEEP_TEST_POSTGRES and TFSWEEP_TEST_POSTGRES_RESTART (.ci/run sets both)',
+  skip: PG_URL && process.env.TFSWEEP_TEST_POSTGRES_RESTART ? false : 'needs TFSWEEP_TEST_POSTGRES and TFSWEEP_TEST_POSTGRES_RESTART (.ci/run sets both)',
 }, () => {
   it('the processes ride out two restarts: every trial completes with every epoch, nothing fails', async () => {
     const dir = tempDir();
