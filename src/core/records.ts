@@ -152,3 +152,12 @@ export function claimViewOf(history: TrialRecord[]): ClaimView {
     history,
   };
 }
+
+/** One file of a saved model (the tfjs layout: `model.json`, `weights.bin`). */
+export interface ModelFile {
+  name: string;
+  data: Buffer;
+}
+
+/** A file name a model may have: plain, no folders (a database is not trusted to name paths). */
+export const MODEL_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -3,9 +3,9 @@
  * the database is never trusted: a shared or edited database could name any folder. Only a `trial-NNNN`
  * folder directly inside the sweep's own models folder, checked after resolving symlinks, is touched.
  */
-import { existsSync, lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrialRecord } from '../core/records.js';
+import { MODEL_FILE_NAME, type ModelFile, type TrialRecord } from '../core/records.js';
 
 export const TRIAL_DIR_PATTERN = /^trial-\d{4,}$/;
 const UNFINISHED_SAVE_PATTERN = /^trial-\d{4,}\.tmp-\d+$/;
@@ -72,4 +72,24 @@ export function removeOrphanModels(modelsDir: string, trials: readonly TrialReco
     if (removeModelDir(modelsDir, full)) removed++;
   }
   return removed;
+}
+
+/** The regular files of a saved model's folder (no sub-folders, no links), for storing it elsewhere. */
+export function readModelFiles(dir: string): ModelFile[] {
+  const files: ModelFile[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    if (!MODEL_FILE_NAME.test(entry.name)) throw new Error(`${path.join(dir, entry.name)}: not a plain model file name`);
+    files.push({ name: entry.name, data: readFileSync(path.join(dir, entry.name)) });
+  }
+  return files;
+}
+
+/** Writes a model's files into a new folder `dir` (its parent must exist). */
+export function writeModelFiles(dir: string, files: readonly ModelFile[]): void {
+  mkdirSync(dir);
+  for (const f of files) {
+    if (!MODEL_FILE_NAME.test(f.name)) throw new Error(`a model file named ${JSON.stringify(f.name)}: not a plain file name`);
+    writeFileSync(path.join(dir, f.name), f.data, { flag: 'wx' });
+  }
 }

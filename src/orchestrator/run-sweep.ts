@@ -11,15 +11,16 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { StorageError, UsageError, errorMessage } from '../errors.js';
-import { modelsDirFor, ownedModelDir, removeModelDir, removeOrphanModels } from '../files/model-folders.js';
+import { modelsDirFor } from '../files/model-folders.js';
 import { MAX_WORKERS } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/types.js';
 import type { Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
 import { loadDataset } from '../trainer/datasets.js';
-import { trialModelDir } from '../trainer/model-io.js';
 import type { TaskRequest, TrialResult, WorkerMessage } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
+import { finalizeModels, needsFinalizing } from './finalize.js';
+import { DatabaseKeeper, FolderKeeper, type ModelKeeper } from './model-keeper.js';
 import { TrialPool } from './pool.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkDataset, checkProgram } from './preflight.js';
@@ -42,7 +43,8 @@ export interface RunSweepOptions {
   onEvent?: SweepListener;
   /**
    * Where trained models are saved (one `trial-NNNN` folder per trial), or null to save none. tfsweep only
-   * ever deletes `trial-NNNN` folders directly inside it. The CLI uses `modelsDirFor(db, sweep name)`.
+   * ever deletes `trial-NNNN` folders directly inside it. The CLI uses `modelsDirFor(db, sweep name)` for a
+   * SQLite file. Not given: a database that keeps models itself (PostgreSQL) keeps them; otherwise none.
    */
   modelsDir?: string | null;
 }
@@ -67,6 +69,40 @@ function asFatal(err: unknown): unknown {
   return err;
 }
 
+/** Finalizes a finished sweep whose finishing process was cut short; says what it did, if anything. */
+async function finalizeLate(loaded: LoadedSpec, storage: Storage, sweepId: number, keeper: ModelKeeper): Promise<string> {
+  const { spec } = loaded;
+  const dataset = spec.program ? null : loadDataset(spec.train.dataset);
+  const trials = await storage.listTrials(sweepId);
+  if (!needsFinalizing(trials, spec.metric.goal, spec.save_models, Boolean(dataset?.test))) return '';
+  const pool = dataset?.test ? new TrialPool(1, { dataset: { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test } }) : null;
+  try {
+    await finalizeModels({
+      storage,
+      sweepId,
+      goal: spec.metric.goal,
+      saveModels: spec.save_models,
+      keeper,
+      evaluate: pool
+        ? async (trial, modelDir) => {
+            const result = await pool.run({ kind: 'evaluate', trialId: trial.id, modelDir }, () => {}, new AbortController().signal);
+            return { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! };
+          }
+        : null,
+    });
+  } finally {
+    await pool?.destroy();
+  }
+  return '; its models were finalized now (test-split evaluation, save_models)';
+}
+
+/** Folders when given one; else the database's own model store, if it has one; else no models. */
+function keeperFor(storage: Storage, modelsDir: string | null | undefined): ModelKeeper | null {
+  if (modelsDir) return new FolderKeeper(storage, modelsDir);
+  if (modelsDir === undefined && storage.models) return new DatabaseKeeper(storage.models);
+  return null;
+}
+
 export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> {
   const { storage } = options;
   const emit: SweepListener = options.onEvent ?? (() => {});
@@ -78,13 +114,22 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   await checkProgram(options.loaded);
   checkDataset(options.loaded);
   const { spec: loadedSpec } = options.loaded;
-  const modelsDir = loadedSpec.program || loadedSpec.save_models === 0 ? null : (options.modelsDir ?? null);
   const opened = await Sweep.open(storage, options.loaded, { workers: requested });
+  const models = loadedSpec.program || loadedSpec.save_models === 0 ? null : keeperFor(storage, options.modelsDir);
   if (!opened.sweep) {
     const sweep = opened.finished!;
-    // Leftovers of a run that was cut short are removed even when nothing is left to run.
-    if (modelsDir) removeOrphanModels(modelsDir, await storage.listTrials(sweep.id));
-    const outcome: SweepOutcome = { status: 'already-finished', sweep, message: `sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})` };
+    // Leftovers of a run that was cut short are removed even when nothing is left to run, and a finishing
+    // process that died before the test-split evaluation (or before deleting surplus models) is made good.
+    let note = '';
+    try {
+      if (models) {
+        await models.removeOrphans(sweep.id);
+        note = await finalizeLate(options.loaded, storage, sweep.id, models);
+      }
+    } finally {
+      models?.close();
+    }
+    const outcome: SweepOutcome = { status: 'already-finished', sweep, message: `sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})${note}` };
     emit({ type: 'sweep-end', outcome });
     return outcome;
   }
@@ -110,7 +155,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   let finalizeProblem = '';
   let savesFailed = 0;
   try {
-    if (modelsDir) removeOrphanModels(modelsDir, await storage.listTrials(sweep.record.id));
+    await models?.removeOrphans(sweep.record.id);
     emit({
       type: 'sweep-start',
       sweep: sweep.record,
@@ -137,7 +182,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
             config: resolveTrainConfig(spec.train, trial.params),
             sweepSeed: spec.seed,
             executions: spec.executions_per_trial,
-            modelDir: modelsDir ? trialModelDir(modelsDir, trial.number) : null,
+            modelDir: models ? models.saveDir(trial.number) : null,
           };
     };
 
@@ -169,7 +214,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
 
     const onResult = async (trial: TrialRecord, result: TrialResult): Promise<void> => {
       if (result.backend) await sweep.setBackend(trial, result.backend);
-      if (result.modelPath) await sweep.setModelPath(trial, result.modelPath);
+      if (result.modelPath && models) await models.keep(trial, result.modelPath);
       let note: string | null = null;
       if (result.saveError) {
         savesFailed++;
@@ -207,27 +252,12 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       running.set(trial.id, settled);
     };
 
-    /**
-     * After the last trial: the best model is evaluated once on the test split (stored, never used to
-     * select), and saved models beyond the best `save_models` are removed. Only this sweep's own model
-     * folders are read or removed, whatever the database says.
-     */
-    const finalizeModels = async (dir: string): Promise<void> => {
-      const ranked = await sweep.ranked();
-      const best = ranked[0];
-      const bestModel = ownedModelDir(dir, best?.modelPath);
-      if (dataset?.test && best && bestModel && !best.testMetrics) {
-        const result = await activePool.run({ kind: 'evaluate', trialId: best.id, modelDir: bestModel }, () => {}, abort.signal);
-        await sweep.setTestMetrics(best, { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! });
-      }
-      if (spec.save_models !== null) {
-        for (const trial of ranked.slice(spec.save_models)) {
-          if (!trial.modelPath) continue;
-          removeModelDir(dir, trial.modelPath);
-          await sweep.setModelPath(trial, null);
+    const evaluate = dataset?.test
+      ? async (trial: TrialRecord, modelDir: string) => {
+          const result = await activePool.run({ kind: 'evaluate', trialId: trial.id, modelDir }, () => {}, abort.signal);
+          return { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! };
         }
-      }
-    };
+      : null;
 
     for (;;) {
       while (!abort.signal.aborted && running.size < workers) {
@@ -246,10 +276,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       await Promise.race([...running.values(), delay(POLL_MS)]);
     }
     // Whichever process finishes the sweep evaluates its best model on the test split, once.
-    if (!abort.signal.aborted && (await sweep.finishIfDone()) && modelsDir) {
+    if (!abort.signal.aborted && (await sweep.finishIfDone()) && models) {
       // The trials are all recorded by now: a failure here is reported, not allowed to undo the sweep.
       try {
-        await finalizeModels(modelsDir);
+        await finalizeModels({ storage, sweepId: sweep.record.id, goal: spec.metric.goal, saveModels: spec.save_models, keeper: models, evaluate });
       } catch (err) {
         if (err instanceof Database.SqliteError || isPostgresFailure(err)) throw err;
         finalizeProblem = `; the test-split evaluation failed: ${errorMessage(err)}`;
@@ -267,11 +297,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   let closed: Awaited<ReturnType<Sweep['close']>>;
   try {
     closed = await sweep.close(abort.signal.aborted, fatal === null ? null : errorMessage(fatal));
-    if (modelsDir) removeOrphanModels(modelsDir, await storage.listTrials(sweep.record.id));
+    await models?.removeOrphans(sweep.record.id);
   } catch (err) {
     // The database cannot even record the stop: the next run finds this process gone and recovers.
     sweep.abandon();
     throw asFatal(fatal ?? err);
+  } finally {
+    models?.close();
   }
   if (fatal !== null) throw asFatal(fatal);
   const saves = savesFailed ? `; ${savesFailed} model(s) could not be saved` : '';

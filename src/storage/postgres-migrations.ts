@@ -94,6 +94,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN process_id integer REFERENCES processes(id);
   CREATE INDEX trials_by_sweep_config ON trials (sweep_id, config_index);
   `,
+  `
+  CREATE TABLE model_files (
+    trial_id  integer NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+    name      text NOT NULL,
+    data      bytea NOT NULL,
+    PRIMARY KEY (trial_id, name)
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -15,7 +15,7 @@ import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { redactUrl } from './open.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Row } from './rows.js';
-import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
+import { FinishedTrialError, MODEL_FILE_NAME, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Client = pg.PoolClient;
 
@@ -27,6 +27,13 @@ const MIGRATION_LOCK = 0x7f5e_e701;
 
 export class PostgresStorage implements Storage {
   readonly localFile = null;
+  /** Models live in the database: every machine that reaches it reaches them. */
+  readonly models: ModelStore = {
+    save: (trialId, files) => this.saveModel(trialId, files),
+    load: (trialId) => this.loadModel(trialId),
+    remove: (trialId) => this.removeModel(trialId),
+    removeOrphans: (sweepId) => this.removeOrphanModels(sweepId),
+  };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -396,6 +403,46 @@ export class PostgresStorage implements Storage {
 
   async setModelPath(trialId: number, path: string | null): Promise<void> {
     await this.q('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, path]);
+  }
+
+  private async saveModel(trialId: number, files: readonly ModelFile[]): Promise<string | null> {
+    for (const f of files) if (!MODEL_FILE_NAME.test(f.name)) throw new Error(`model file name ${JSON.stringify(f.name)} is not a plain file name`);
+    // Tried again as a whole after a lost connection: the files are replaced, so a repeat stores the same.
+    return this.tx(async (c) => {
+      const row = (await c.query(`SELECT number FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE`, [trialId])).rows[0] as Row | undefined;
+      if (!row) return null;
+      const modelPath = `db:trial-${String(row.number).padStart(4, '0')}`;
+      await c.query('DELETE FROM model_files WHERE trial_id = $1', [trialId]);
+      for (const f of files) await c.query('INSERT INTO model_files (trial_id, name, data) VALUES ($1, $2, $3)', [trialId, f.name, f.data]);
+      await c.query('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, modelPath]);
+      return modelPath;
+    });
+  }
+
+  private async loadModel(trialId: number): Promise<ModelFile[] | null> {
+    const rows = (await this.q('SELECT name, data FROM model_files WHERE trial_id = $1 ORDER BY name', [trialId])).rows as Array<{ name: string; data: Buffer }>;
+    if (rows.length === 0) return null;
+    // The names come from a database that others write: only plain file names are ever used as paths.
+    for (const r of rows) if (!MODEL_FILE_NAME.test(r.name)) throw new StorageError(`${this.location}: trial id ${trialId}'s stored model has a file named ${JSON.stringify(r.name)}; refusing it`);
+    return rows.map((r) => ({ name: r.name, data: r.data }));
+  }
+
+  private async removeModel(trialId: number): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('DELETE FROM model_files WHERE trial_id = $1', [trialId]);
+      await c.query('UPDATE trials SET model_path = NULL WHERE id = $1', [trialId]);
+    });
+  }
+
+  private async removeOrphanModels(sweepId: number): Promise<number> {
+    const row = await this.one(
+      `WITH gone AS (SELECT id FROM trials WHERE sweep_id = $1 AND state IN ('failed', 'interrupted')),
+            files AS (DELETE FROM model_files WHERE trial_id IN (SELECT id FROM gone) RETURNING trial_id),
+            paths AS (UPDATE trials SET model_path = NULL WHERE id IN (SELECT id FROM gone) AND model_path IS NOT NULL RETURNING id)
+       SELECT (SELECT count(DISTINCT trial_id) FROM files) + (SELECT count(*) FROM paths WHERE id NOT IN (SELECT trial_id FROM files)) AS n`,
+      [sweepId],
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** One statement: the trial with its params; the sweep's distributions, which never change, are cached. */

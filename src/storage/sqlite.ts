@@ -288,6 +288,9 @@ export class SqliteStorage implements Storage {
     return this.file;
   }
 
+  /** Models are folders beside the database file (see files/model-folders.ts), not rows. */
+  readonly models = null;
+
   get localFile(): string | null {
     return this.file === ':memory:' ? null : this.file;
   }

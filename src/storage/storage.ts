@@ -1,4 +1,6 @@
 import type { SweepSpec } from '../spec/types.js';
+import type { ModelFile } from '../core/records.js';
+export { MODEL_FILE_NAME, type ModelFile } from '../core/records.js';
 import type { ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
 export type { ClaimView, EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
@@ -20,7 +22,30 @@ export class FinishedTrialError extends Error {
   }
 }
 
+/**
+ * Saved models kept in the database itself, so that every machine that reaches the database reaches them
+ * (a store on a server). A trial whose model is stored this way has `model_path` = `db:trial-NNNN`.
+ */
+export interface ModelStore {
+  /**
+   * Stores the files of a running trial's model and sets its `model_path`, in one transaction; returns that
+   * path, or null when the trial is no longer running (its model is not kept).
+   */
+  save(trialId: number, files: readonly ModelFile[]): Promise<string | null>;
+  /** The model's files, or null when the trial has none stored. */
+  load(trialId: number): Promise<ModelFile[] | null>;
+  /** Deletes the trial's model and clears its `model_path`. */
+  remove(trialId: number): Promise<void>;
+  /** Deletes the models of the sweep's trials that did not complete; returns how many. */
+  removeOrphans(sweepId: number): Promise<number>;
+}
+
 export interface Storage {
+  /**
+   * Where saved models are kept in the database (PostgreSQL); null where they are folders beside the
+   * database file (SQLite).
+   */
+  readonly models: ModelStore | null;
   /** Where the data lives, as it may be printed (a file path, or a URL without its password). */
   readonly location: string;
   /** The SQLite file, whose folder also holds saved models; null for a database on a server. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import { cli, tempDir, writeFile } from '../helpers.js';
 import { objective, programSweep } from '../hardening/util.js';
 import { PG_SKIP, pgSchemas } from '../postgres.js';
@@ -72,6 +73,60 @@ describe('the CLI on PostgreSQL', { skip: PG_SKIP }, () => {
     assert.equal(exported.stdout.trim().split('\n').length, 7);
     const status = await cli(['status', 'pgs', '--db', url], dir);
     assert.match(status.stdout, /6\/6 complete/);
+  });
+
+  it('keeps saved models in the database: evaluated once, save_models kept, exported from anywhere, finalized late after a crash', async () => {
+    const url = urlFor();
+    const dir = tempDir();
+    writeFile(
+      dir,
+      'm.yaml',
+      'name: pgm\nmethod: grid\nseed: 3\nsave_models: 2\nparameters:\n  units: {values: [8, 16, 24]}\ntrain: {epochs: 1, train_size: 300, batch_size: 32}\n',
+    );
+    const run = await cli(['run', 'm.yaml', '--db', url, '--workers', '2'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    // Nothing beside the sweep file: the models are on the server too.
+    assert.deepEqual(readdirSync(dir), ['m.yaml']);
+    const best = JSON.parse((await cli(['best', 'pgm', '--db', url, '--json'], dir)).stdout) as Array<{ number: number; model_path?: string; test_metrics?: { test_accuracy: number } }>;
+    assert.equal(best.length, 3);
+    assert.deepEqual(best.map((t) => t.model_path), [`db:trial-000${best[0]!.number}`, `db:trial-000${best[1]!.number}`, undefined]);
+    assert.ok(best[0]!.test_metrics!.test_accuracy > 0.2, JSON.stringify(best[0]));
+    assert.equal(best[1]!.test_metrics, undefined);
+    const db = new pg.Client({ connectionString: url.replace(/\?schema=.*$/, '') });
+    await db.connect();
+    const schema = new URL(url).searchParams.get('schema')!;
+    try {
+      const stored = await db.query(`SELECT t.number, count(*)::int AS files FROM "${schema}".model_files f JOIN "${schema}".trials t ON t.id = f.trial_id GROUP BY t.number ORDER BY t.number`);
+      assert.deepEqual(stored.rows.map((r) => r.number), [best[0]!.number, best[1]!.number].sort());
+      assert.ok(stored.rows.every((r) => r.files === 2));
+
+      // Another machine: another folder, nothing but the URL.
+      const elsewhere = tempDir();
+      const exported = await cli(['export-model', 'pgm', '--db', url, '--out', 'best-model'], elsewhere);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.deepEqual(readdirSync(path.join(elsewhere, 'best-model')).sort(), ['model.json', 'weights.bin']);
+      // The exported model is the one evaluated: the same test-split accuracy.
+      const { evaluateSaved } = await import('../../src/trainer/train.js');
+      const { loadDataset } = await import('../../src/trainer/datasets.js');
+      const mnist = loadDataset('mnist');
+      const again = await evaluateSaved(path.join(elsewhere, 'best-model'), mnist.test!, mnist.classes);
+      assert.ok(Math.abs(again.accuracy! - best[0]!.test_metrics!.test_accuracy) < 1e-6, `${again.accuracy} vs ${best[0]!.test_metrics!.test_accuracy}`);
+      const third = await cli(['export-model', 'pgm', String(best[2]!.number), '--db', url, '--out', 'x'], elsewhere);
+      assert.equal(third.code, 2);
+      assert.match(third.stderr, /has no saved model/);
+
+      // The finishing process died before evaluating and pruning: the next run of the finished sweep does it.
+      await db.query(`UPDATE "${schema}".trials SET test_metrics_json = NULL`);
+      const late = await cli(['run', 'm.yaml', '--db', url], dir);
+      assert.equal(late.code, 0, late.stderr);
+      assert.match(late.stdout, /already finished.*finalized now/);
+      const after = JSON.parse((await cli(['best', 'pgm', '--db', url, '--json'], dir)).stdout) as typeof best;
+      assert.equal(after[0]!.test_metrics!.test_accuracy, best[0]!.test_metrics!.test_accuracy);
+      const quiet = await cli(['run', 'm.yaml', '--db', url], dir);
+      assert.doesNotMatch(quiet.stdout, /finalized/);
+    } finally {
+      await db.end();
+    }
   });
 
   it('says in one line (exit 1) when the server cannot be reached, naming it without its password', async () => {

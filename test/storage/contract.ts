@@ -304,6 +304,41 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       });
     });
 
+    it('a database that keeps models keeps them only for running trials, whole, and drops those of trials that did not complete', async (t) => {
+      await withDb(async (s) => {
+        if (!s.models) {
+          // SQLite keeps models in folders beside the file (tested with the model folders).
+          t.skip(`${backend} keeps models in folders`);
+          return;
+        }
+        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const [a, b, c] = [await s.startTrial(sweep.id, newTrial(0)), await s.startTrial(sweep.id, newTrial(1)), await s.startTrial(sweep.id, newTrial(2))];
+        const files = [
+          { name: 'model.json', data: Buffer.from('{"a":1}') },
+          { name: 'weights.bin', data: Buffer.from([0, 1, 2, 255, 0]) },
+        ];
+        assert.equal(await s.models.save(a.id, files), 'db:trial-0000');
+        assert.equal(await s.models.save(b.id, files), 'db:trial-0001');
+        // Saved twice (a retried save): replaced, not doubled.
+        assert.equal(await s.models.save(b.id, files.slice(1)), 'db:trial-0001');
+        await s.completeTrial(a.id, 0.5, { val_accuracy: 0.5 }, []);
+        assert.equal(await s.models.save(a.id, files), null, 'a complete trial does not change');
+        await assert.rejects(s.models.save(c.id, [{ name: '../x', data: Buffer.alloc(1) }]), /not a plain file name/);
+        assert.deepEqual(await s.models.load(a.id), files);
+        assert.deepEqual(await s.models.load(b.id), files.slice(1));
+        assert.equal(await s.models.load(c.id), null);
+        assert.equal((await s.getTrial(a.id))!.modelPath, 'db:trial-0000');
+        await s.interruptActiveTrials(sweep.id);
+        assert.equal(await s.models.removeOrphans(sweep.id), 1);
+        assert.equal(await s.models.load(b.id), null);
+        assert.equal((await s.getTrial(b.id))!.modelPath, null);
+        assert.deepEqual(await s.models.load(a.id), files);
+        await s.models.remove(a.id);
+        assert.equal(await s.models.load(a.id), null);
+        assert.equal((await s.getTrial(a.id))!.modelPath, null);
+      });
+    });
+
     it('opens read-only without writing: every write is refused', async () => {
       await withDb(async (s, db) => {
         await s.createSweep(loaded.spec, loaded.source);

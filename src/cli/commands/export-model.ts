@@ -1,11 +1,13 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UsageError, errnoCode } from '../../errors.js';
-import { modelsDirFor, ownedModelDir } from '../../files/model-folders.js';
+import { modelsDirFor, ownedModelDir, writeModelFiles } from '../../files/model-folders.js';
 import { bestFirst } from '../../report/leaderboard.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
+import type { Storage, SweepRecord, TrialRecord } from '../../storage/storage.js';
 
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -53,6 +55,35 @@ function copyModel(from: string, out: string, force: boolean): void {
   }
 }
 
+/** The trial's saved model as a folder to copy from: its own folder beside a SQLite file, or a private copy of what the database keeps. */
+async function modelFolder(storage: Storage, sweep: SweepRecord, trial: TrialRecord & { modelPath: string }): Promise<{ dir: string; release(): void }> {
+  if (storage.models) {
+    const files = await storage.models.load(trial.id);
+    if (!files) throw new UsageError(`trial ${trial.number} of "${sweep.name}": its saved model (${trial.modelPath}) is not in the database any more`);
+    const staging = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-export-'));
+    const release = (): void => rmSync(staging, { recursive: true, force: true });
+    try {
+      writeModelFiles(path.join(staging, 'model'), files);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { dir: path.join(staging, 'model'), release };
+  }
+  if (!storage.localFile) throw new UsageError(`${storage.location}: this database keeps no models`);
+  // The database names the folder, but only a trial folder of this sweep's own models folder is copied.
+  const modelsDir = modelsDirFor(storage.localFile, sweep.name);
+  const dir = ownedModelDir(modelsDir, trial.modelPath);
+  if (!dir) {
+    throw new UsageError(
+      existsSync(trial.modelPath)
+        ? `trial ${trial.number} of "${sweep.name}": its recorded model folder ${trial.modelPath} is not a trial folder inside ${modelsDir}; refusing to copy it`
+        : `trial ${trial.number} of "${sweep.name}": its saved model ${trial.modelPath} no longer exists`,
+    );
+  }
+  return { dir, release: () => {} };
+}
+
 export const exportModelCommand: Command<{ sweep: string; trial?: number; out: string; db?: string; force: boolean }> = {
   command: 'export-model <sweep> [trial]',
   describe: "copy a trial's saved model (tfjs format: model.json + weights.bin) to a folder (default: the best trial)",
@@ -74,19 +105,13 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
       if (!trial.modelPath) {
         throw new UsageError(`trial ${trial.number} of "${sweep.name}" has no saved model (only completed trials of the built-in trainer save one; save_models keeps the best K)`);
       }
-      // The database names the folder, but only a trial folder of this sweep's own models folder is copied.
-      if (!storage.localFile) throw new UsageError(`${storage.location}: models are saved beside a SQLite database only; a sweep on a database server saves none`);
-      const modelsDir = modelsDirFor(storage.localFile, sweep.name);
-      const from = ownedModelDir(modelsDir, trial.modelPath);
-      if (!from) {
-        throw new UsageError(
-          existsSync(trial.modelPath)
-            ? `trial ${trial.number} of "${sweep.name}": its recorded model folder ${trial.modelPath} is not a trial folder inside ${modelsDir}; refusing to copy it`
-            : `trial ${trial.number} of "${sweep.name}": its saved model ${trial.modelPath} no longer exists`,
-        );
-      }
       const out = path.resolve(io.cwd, args.out);
-      copyModel(from, out, args.force);
+      const source = await modelFolder(storage, sweep, trial as TrialRecord & { modelPath: string });
+      try {
+        copyModel(source.dir, out, args.force);
+      } finally {
+        source.release();
+      }
       println(io.stdout, `trial ${trial.number} → ${out} (load with tf.loadLayersModel; inputs normalized as model.json's userDefinedMetadata.tfsweep says)`);
       return 0;
     }),

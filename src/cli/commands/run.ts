@@ -90,7 +90,8 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
           progress.listener(event);
         },
         // Models go beside the database: results/<sweep>/trial-NNNN/ for the default database.
-        modelsDir: storage.localFile ? modelsDirFor(storage.localFile, loaded.spec.name) : null,
+        // A SQLite file keeps models in folders beside it; a server database keeps them itself.
+        ...(storage.localFile ? { modelsDir: modelsDirFor(storage.localFile, loaded.spec.name) } : {}),
       });
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
