@@ -31,7 +31,14 @@ export type SweepEvent =
   | { type: 'trial-start'; trial: TrialRecord; rerun: boolean; totalEpochs: number | null }
   | { type: 'trial-backend'; trial: TrialRecord; backend: string | null }
   | { type: 'epoch'; trial: TrialRecord; epoch: EpochRecord; totalEpochs: number | null }
-  | { type: 'trial-end'; trial: TrialRecord; result?: TrialResult }
+  | {
+      type: 'trial-end';
+      trial: TrialRecord;
+      result?: TrialResult;
+      /** Complete trials of the whole sweep (every process) and its best value, as this process last knew them. */
+      completed: number;
+      best: number | null;
+    }
   | { type: 'sweep-end'; outcome: SweepOutcome };
 
 export type SweepListener = (event: SweepEvent) => void;

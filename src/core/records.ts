@@ -126,10 +126,24 @@ export function bestFirst(goal: Goal, trials: readonly TrialRecord[]): TrialReco
  */
 export interface ClaimView {
   completed: number;
+  /** The lowest and highest value of a complete trial (the best is one of them, by the goal); null when none. */
+  minValue: number | null;
+  maxValue: number | null;
   runningConfigs: number[];
   reruns: Array<{ configIndex: number; params: Params }>;
   nextIndex: number;
   history: TrialRecord[] | null;
+}
+
+function valueRange(history: readonly TrialRecord[]): { minValue: number | null; maxValue: number | null } {
+  let minValue: number | null = null;
+  let maxValue: number | null = null;
+  for (const t of history) {
+    if (t.state !== 'complete' || t.value === null) continue;
+    if (minValue === null || t.value < minValue) minValue = t.value;
+    if (maxValue === null || t.value > maxValue) maxValue = t.value;
+  }
+  return { minValue, maxValue };
 }
 
 /** The claim view of a full history (what the database computes in SQL when the history is not needed). */
@@ -146,6 +160,7 @@ export function claimViewOf(history: TrialRecord[]): ClaimView {
   }
   return {
     completed: history.filter((t) => t.state === 'complete').length,
+    ...valueRange(history),
     runningConfigs: history.filter((t) => t.state === 'running').map((t) => t.configIndex),
     reruns,
     nextIndex: history.reduce((max, t) => Math.max(max, t.configIndex + 1), 0),

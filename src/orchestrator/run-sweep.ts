@@ -225,7 +225,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
           sweep.halt(`trial ${trial.number}'s model could not be saved (${result.saveError.message}); its result is kept. Free space or fix permissions, then run the same command again to go on`);
         }
       }
-      emit({ type: 'trial-end', trial: await sweep.tell(trial, result.metrics, result.epochs, result.executions, note), result });
+      const told = await sweep.tell(trial, result.metrics, result.epochs, result.executions, note);
+      emit({ type: 'trial-end', trial: told, result, completed: sweep.completed, best: sweep.best });
     };
 
     const launch = (trial: TrialRecord & { rerun: boolean }): void => {
@@ -241,7 +242,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
           (err: unknown) =>
             inOrder(trial, async () => {
               // Aborted trials are not failures: close() marks them interrupted.
-              if (!abort.signal.aborted) emit({ type: 'trial-end', trial: await sweep.fail(trial, err) });
+              if (!abort.signal.aborted) emit({ type: 'trial-end', trial: await sweep.fail(trial, err), completed: sweep.completed, best: sweep.best });
             }),
         )
         .catch(die)

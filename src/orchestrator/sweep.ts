@@ -56,6 +56,7 @@ export class Sweep {
   private readonly sampler: Sampler;
   /** The sweep's state as of the last read (every process's trials). */
   private completedCount = 0;
+  private range: { minValue: number | null; maxValue: number | null } = { minValue: null, maxValue: null };
   private runningCount = 0;
   private rerunsPending = 0;
   private failedCount = 0;
@@ -130,6 +131,11 @@ export class Sweep {
     return this.completedCount;
   }
 
+  /** The best value of the whole sweep's complete trials, as of the last read (and this process's own results since). */
+  get best(): number | null {
+    return this.spec.metric.goal === 'maximize' ? this.range.maxValue : this.range.minValue;
+  }
+
   /** Running trials of the whole sweep (every process), as of the last read. */
   get runningTrials(): number {
     return this.runningCount;
@@ -139,6 +145,7 @@ export class Sweep {
   private absorb(from: TrialRecord[] | ClaimView): void {
     const view = Array.isArray(from) ? claimViewOf(from) : from;
     this.completedCount = view.completed;
+    this.range = { minValue: view.minValue, maxValue: view.maxValue };
     this.runningCount = view.runningConfigs.length;
     this.rerunsPending = view.reruns.length;
     if (Array.isArray(from)) this.failedCount = from.filter((t) => t.state === 'failed').length;
@@ -240,6 +247,7 @@ export class Sweep {
     const withValues = executions.map((x) => ({ ...x, value: x.metrics[name] ?? null }));
     await this.storage.completeTrial(trial.id, value, metrics, epochs, withValues, note);
     this.consecutive = 0;
+
     return this.refresh(trial);
   }
 
@@ -329,7 +337,14 @@ export class Sweep {
   private async refresh(trial: TrialRecord): Promise<TrialRecord> {
     const fresh = (await this.storage.getTrial(trial.id))!;
     this.runningCount = Math.max(0, this.runningCount - 1);
-    if (fresh.state === 'complete') this.completedCount++;
+    // Counted now; the next read of the database brings in what other processes finished meanwhile.
+    if (fresh.state === 'complete' && fresh.value !== null) {
+      this.completedCount++;
+      this.range = {
+        minValue: this.range.minValue === null ? fresh.value : Math.min(this.range.minValue, fresh.value),
+        maxValue: this.range.maxValue === null ? fresh.value : Math.max(this.range.maxValue, fresh.value),
+      };
+    }
     if (fresh.state === 'failed') this.failedCount++;
     return fresh;
   }

@@ -55,10 +55,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       planned = e.planned;
       done = e.completed;
     } else if (e.type === 'trial-end') {
-      if (e.trial.state === 'complete') {
-        done++;
-        if (e.trial.value !== null && better(e.trial.value)) best = e.trial.value;
-      }
+      // The whole sweep's count and best (other processes' trials too), never less than this process saw.
+      done = Math.max(done, e.completed);
+      if (e.best !== null && better(e.best)) best = e.best;
     }
   };
 

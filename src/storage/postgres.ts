@@ -517,6 +517,8 @@ async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, proce
 /** The claim view's query, for a sweep id given as $1 (or inlined: see claimTrial). */
 const CLAIM_VIEW_SQL = `SELECT
        (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS completed,
+       (SELECT MIN(value) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS min_value,
+       (SELECT MAX(value) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS max_value,
        (SELECT COALESCE(MAX(config_index), -1) + 1 FROM trials WHERE sweep_id = $1) AS next_index,
        (SELECT COALESCE(json_agg(config_index), '[]') FROM trials WHERE sweep_id = $1 AND state = 'running') AS running,
        (SELECT COALESCE(json_agg(json_build_object('configIndex', r.config_index, 'params', r.params) ORDER BY r.config_index), '[]') FROM (
@@ -530,6 +532,8 @@ const CLAIM_VIEW_SQL = `SELECT
 function toClaimView(row: Row): ClaimView {
   return {
     completed: Number(row.completed),
+    minValue: row.min_value === null ? null : Number(row.min_value),
+    maxValue: row.max_value === null ? null : Number(row.max_value),
     nextIndex: Number(row.next_index),
     runningConfigs: row.running as number[],
     reruns: row.reruns as ClaimView['reruns'],

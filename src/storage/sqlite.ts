@@ -262,7 +262,8 @@ export class SqliteStorage implements Storage {
       isRunning: db.prepare("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
       trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
       claimCounts: db.prepare(
-        `SELECT COUNT(*) FILTER (WHERE state = 'complete') AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index
+        `SELECT COUNT(*) FILTER (WHERE state = 'complete') AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index,
+           MIN(value) FILTER (WHERE state = 'complete') AS min_value, MAX(value) FILTER (WHERE state = 'complete') AS max_value
          FROM trials WHERE sweep_id = ?`,
       ),
       runningConfigs: db.prepare(`SELECT config_index FROM trials WHERE sweep_id = ? AND state = 'running'`),
@@ -525,14 +526,14 @@ export class SqliteStorage implements Storage {
 
   /** The claim view computed by the database: counts and re-run candidates, not the rows of every trial. */
   private claimView(sweepId: number): ClaimView {
-    const { completed, next_index } = this.stmts.claimCounts.get(sweepId) as { completed: number; next_index: number };
+    const { completed, next_index, min_value, max_value } = this.stmts.claimCounts.get(sweepId) as { completed: number; next_index: number; min_value: number | null; max_value: number | null };
     const runningConfigs = (this.stmts.runningConfigs.all(sweepId) as Row[]).map((r) => r.config_index as number);
     const reruns = (this.stmts.rerunCandidates.all({ id: sweepId }) as Row[]).map((r) => {
       const params: Params = {};
       for (const p of this.stmts.paramsOfTrial.all(r.id) as Row[]) params[p.name as string] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
       return { configIndex: r.config_index as number, params };
     });
-    return { completed, runningConfigs, reruns, nextIndex: next_index, history: null };
+    return { completed, minValue: min_value, maxValue: max_value, runningConfigs, reruns, nextIndex: next_index, history: null };
   }
 
   private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {

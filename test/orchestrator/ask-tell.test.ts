@@ -38,6 +38,29 @@ describe('ask-and-tell', () => {
     assert.equal((await storage.getSweep('at'))!.state, 'finished');
   });
 
+  it('counts and ranks the whole sweep: completed and best include the other processes\' trials', async () => {
+    const storage = new SqliteStorage(`${tempDir()}/two.db`);
+    const a = await open(storage, 'two', 'test/1');
+    const b = await open(storage, 'two', 'test/2');
+    const values: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = (await a.ask())!;
+      values.push(f(t.params));
+      await a.tell(t, f(t.params));
+    }
+    assert.equal(a.completed, 3);
+    const t = (await b.ask())!;
+    // b's claim read a's three results; its own result makes four.
+    assert.equal(b.completed, 3);
+    assert.equal(b.best, Math.min(...values));
+    await b.tell(t, -1);
+    assert.equal(b.completed, 4);
+    assert.equal(b.best, -1);
+    assert.equal(a.completed, 3, 'a has not read since');
+    await a.close();
+    await b.close();
+  });
+
   it('a resumed bayes sweep continues the same search: same seed, one worker, same sequence', async () => {
     const straight = new SqliteStorage(':memory:');
     const s1 = await open(straight, 'seq', 'test/1');
