@@ -14,6 +14,7 @@ import type { SweepSpec } from '../spec/types.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { redactUrl } from './open.js';
+import { HistoryCache, type HistoryDelta } from './history-cache.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Row } from './rows.js';
 import { FinishedTrialError, MODEL_FILE_NAME, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
@@ -244,7 +245,7 @@ export class PostgresStorage implements Storage {
     // multi-statement query takes no parameters: the id, an integer, is written into it).
     const prelude = options.history ? `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE` : `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE; ${CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId))}`;
     return this.tx(async (c, _attempt, first) => {
-      const trial = choose(options.history ? claimViewOf(await readTrials(c, sweepId, {})) : toClaimView(first!.rows[0] as Row));
+      const trial = choose(options.history ? claimViewOf(await this.history(c, sweepId)) : toClaimView(first!.rows[0] as Row));
       if (!trial) return null;
       const inserted = await insertTrialRow(c, sweepId, trial, processId);
       return {
@@ -267,6 +268,14 @@ export class PostgresStorage implements Storage {
         processId,
       } satisfies TrialRecord;
     }, 'READ COMMITTED', prelude);
+  }
+
+  private readonly histories = new HistoryCache();
+
+  /** The sweep's whole history, read in part (see HistoryCache); inside the claim's transaction. */
+  private async history(c: Client, sweepId: number): Promise<TrialRecord[]> {
+    const delta = this.histories.delta(sweepId);
+    return this.histories.merge(sweepId, await readTrials(c, sweepId, {}, delta));
   }
 
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
@@ -542,18 +551,21 @@ function toClaimView(row: Row): ClaimView {
 }
 
 /** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */
-async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }): Promise<TrialRecord[]> {
-  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, [sweepId])).rows as Row[];
+async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }, only: HistoryDelta | null = null): Promise<TrialRecord[]> {
+  // Only some trials (the history cache's delta): those created since, and those not yet settled.
+  const filter = only ? ' AND (t.id > $2 OR t.id = ANY($3::integer[]))' : '';
+  const args = only ? [sweepId, only.since, only.unsettled] : [sweepId];
+  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, args)).rows as Row[];
   const dists = await distributionsOf(c, sweepId);
   const rows = {
-    params: await all('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position'),
+    params: await all(`SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1${filter} ORDER BY p.trial_id, p.position`),
     ...(options.withEpochs
       ? {
-          epochs: await all('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch'),
-          executions: await all('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution'),
+          epochs: await all(`SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1${filter} ORDER BY e.trial_id, e.execution, e.epoch`),
+          executions: await all(`SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1${filter} ORDER BY x.trial_id, x.execution`),
         }
       : {}),
-    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`),
+    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE sweep_id = $1${filter} ORDER BY number`),
   };
   return assembleTrials(rows, dists, parsed);
 }

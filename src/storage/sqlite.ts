@@ -13,6 +13,7 @@ import type { Distribution, ParamValue, Params } from '../space/distributions.js
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
+import { HistoryCache } from './history-cache.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type Row } from './rows.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
@@ -278,6 +279,14 @@ export class SqliteStorage implements Storage {
         `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
          JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = ? ORDER BY p.rowid`,
       ),
+      // The history cache's delta: trials created since, and those not yet settled then.
+      trialsSince: db.prepare(
+        `SELECT * FROM trials WHERE sweep_id = @id AND (id > @since OR id IN (SELECT value FROM json_each(@unsettled))) ORDER BY number`,
+      ),
+      paramsSince: db.prepare(
+        `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
+         WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY p.rowid`,
+      ),
       paramsOfTrial: db.prepare('SELECT trial_id, name, value_json FROM trial_params WHERE trial_id = ? ORDER BY rowid'),
       epochsOfSweep: db.prepare(
         `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.execution, e.epoch`,
@@ -403,7 +412,7 @@ export class SqliteStorage implements Storage {
   async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options: { history?: boolean } = {}): Promise<TrialRecord | null> {
     const id = this.db
       .transaction((): number | null => {
-        const trial = choose(options.history ? claimViewOf(this.readTrials(sweepId, {})) : this.claimView(sweepId));
+        const trial = choose(options.history ? claimViewOf(this.history(sweepId)) : this.claimView(sweepId));
         return trial ? this.insertTrial(sweepId, trial, processId) : null;
       })
       .immediate();
@@ -534,6 +543,17 @@ export class SqliteStorage implements Storage {
       return { configIndex: r.config_index as number, params };
     });
     return { completed, minValue: min_value, maxValue: max_value, runningConfigs, reruns, nextIndex: next_index, history: null };
+  }
+
+  private readonly histories = new HistoryCache();
+
+  /** The sweep's whole history, read in part (see HistoryCache); inside the claim's transaction. */
+  private history(sweepId: number): TrialRecord[] {
+    const delta = this.histories.delta(sweepId);
+    if (!delta) return this.histories.merge(sweepId, this.readTrials(sweepId, {}));
+    const args = { id: sweepId, since: delta.since, unsettled: JSON.stringify(delta.unsettled) };
+    const rows = { trials: this.stmts.trialsSince.all(args) as Row[], params: this.stmts.paramsSince.all(args) as Row[] };
+    return this.histories.merge(sweepId, assembleTrials(rows, this.distributionsOf(sweepId), stored));
   }
 
   private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSpecText } from '../../src/spec/load.js';
-import { FinishedTrialError, type ClaimView, type Storage } from '../../src/storage/storage.js';
+import { FinishedTrialError, type ClaimView, type Storage, type TrialRecord } from '../../src/storage/storage.js';
 import { claimViewOf } from '../../src/core/records.js';
 
 export interface ContractDatabase {
@@ -258,6 +258,41 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
           { configIndex: 6, params: newTrial(6).params },
         ]);
         assert.deepEqual({ ...l, runningConfigs: [...l.runningConfigs].sort() }, { ...f, runningConfigs: [...f.runningConfigs].sort(), history: null });
+      });
+    });
+
+    it('a history read in part at each claim equals the whole history while other connections change it', async () => {
+      await withDb(async (a, db) => {
+        const b = await db.open();
+        try {
+          const { sweep } = await a.joinSweep(loaded.spec, loaded.source);
+          const pa = await a.registerProcess(sweep.id, { host: 'h', pid: 1, token: 'a' }, 1);
+          const pb = await b.registerProcess(sweep.id, { host: 'h', pid: 2, token: 'b' }, 1);
+          let next = 0;
+          /** A claims with the history; what it is given must be what a full read gives just before. */
+          const claimA = async (): Promise<void> => {
+            const before = await b.listTrials(sweep.id);
+            let seen: TrialRecord[] | null = null;
+            await a.claimTrial(sweep.id, pa.id, (v) => ((seen = v.history), newTrial(next++)), { history: true });
+            assert.deepEqual(seen, before);
+          };
+          await claimA();
+          const b1 = (await b.claimTrial(sweep.id, pb.id, () => newTrial(next++)))!;
+          await claimA();
+          await b.completeTrial(b1.id, 0.7, { val_accuracy: 0.7 }, [epoch(1)]);
+          const b2 = (await b.claimTrial(sweep.id, pb.id, () => newTrial(next++)))!;
+          await claimA();
+          await b.failTrial(b2.id, 'boom', []);
+          await b.interruptActiveTrials(sweep.id);
+          await claimA();
+          const mine = (await a.listTrials(sweep.id)).find((t) => t.state === 'running')!;
+          await a.completeTrial(mine.id, 0.1, { val_accuracy: 0.1 }, []);
+          await claimA();
+          const states = (await a.listTrials(sweep.id)).map((t) => t.state);
+          assert.deepEqual(states, ['interrupted', 'complete', 'interrupted', 'failed', 'interrupted', 'complete', 'running']);
+        } finally {
+          await b.close();
+        }
       });
     });
 
