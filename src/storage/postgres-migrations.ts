@@ -101,6 +101,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     data      bytea NOT NULL,
     PRIMARY KEY (trial_id, name)
   );
+  ALTER TABLE trials ADD COLUMN claim_token text;
   `,
 ];
 

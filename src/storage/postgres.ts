@@ -7,6 +7,7 @@
  * The URL is libpq's (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, `?host=/socket/dir` for a unix
  * socket); `?schema=NAME` keeps tfsweep's tables in that schema (created when missing).
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { StorageError, UsageError } from '../errors.js';
 import type { Distribution } from '../space/distributions.js';
@@ -244,10 +245,17 @@ export class PostgresStorage implements Storage {
     // Without the history, the transaction's start, the lock and the view go in one round trip (a
     // multi-statement query takes no parameters: the id, an integer, is written into it).
     const prelude = options.history ? `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE` : `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE; ${CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId))}`;
-    return this.tx(async (c, _attempt, first) => {
+    // Names this claim: when the connection drops after COMMIT was sent, the retry finds the trial the first
+    // attempt recorded instead of claiming a second one that no worker would ever run.
+    const token = randomUUID();
+    return this.tx(async (c, attempt, first) => {
+      if (attempt > 0) {
+        const earlier = (await c.query(`${TRIAL_WITH_PARAMS_SQL.replace('WHERE id = $1', 'WHERE sweep_id = $1 AND claim_token = $2')}`, [sweepId, token])).rows[0] as Row | undefined;
+        if (earlier) return toTrial(earlier, earlier.params as Row[], await distributionsOf(c, sweepId), parsed);
+      }
       const trial = choose(options.history ? claimViewOf(await this.history(c, sweepId)) : toClaimView(first!.rows[0] as Row));
       if (!trial) return null;
-      const inserted = await insertTrialRow(c, sweepId, trial, processId);
+      const inserted = await insertTrialRow(c, sweepId, trial, processId, token);
       return {
         id: inserted.id as number,
         sweepId,
@@ -456,11 +464,7 @@ export class PostgresStorage implements Storage {
 
   /** One statement: the trial with its params; the sweep's distributions, which never change, are cached. */
   async getTrial(trialId: number): Promise<TrialRecord | undefined> {
-    const row = await this.one(
-      `SELECT ${TRIAL_COLUMNS}, (SELECT COALESCE(json_agg(json_build_object('name', p.name, 'value_json', p.value_json) ORDER BY p.position), '[]')
-         FROM trial_params p WHERE p.trial_id = trials.id) AS params FROM trials WHERE id = $1`,
-      [trialId],
-    );
+    const row = await this.one(TRIAL_WITH_PARAMS_SQL, [trialId]);
     if (!row) return undefined;
     const sweepId = row.sweep_id as number;
     let dists = this.distributions.get(sweepId);
@@ -497,12 +501,16 @@ const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`;
 
+/** One trial with its parameters (as a json array) in one row, by id. */
+const TRIAL_WITH_PARAMS_SQL = `SELECT ${TRIAL_COLUMNS}, (SELECT COALESCE(json_agg(json_build_object('name', p.name, 'value_json', p.value_json) ORDER BY p.position), '[]')
+  FROM trial_params p WHERE p.trial_id = trials.id) AS params FROM trials WHERE id = $1`;
+
 /** Inside a transaction holding the sweep's row lock: the next-numbered trial, running, with its values. */
 async function insertTrial(c: Client, sweepId: number, trial: NewTrial, processId: number | null): Promise<number> {
   return (await insertTrialRow(c, sweepId, trial, processId)).id as number;
 }
 
-async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null): Promise<Row> {
+async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null, claimToken: string | null = null): Promise<Row> {
   for (const [name, value] of Object.entries(trial.params)) {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
   }
@@ -510,14 +518,14 @@ async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, proce
   const names = Object.keys(trial.params);
   const inserted = await c.query(
     `WITH t AS (
-       INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
-       VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now())
+       INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at, claim_token)
+       VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now(), $7)
        RETURNING id, number, started_at),
      p AS (
        INSERT INTO trial_params (trial_id, name, position, value_json)
        SELECT t.id, n, o::integer, v FROM t, unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS p(n, v, o))
      SELECT id, number, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at FROM t`,
-    [sweepId, trial.configIndex, trial.seed, processId, names, names.map((n) => JSON.stringify(trial.params[n]))],
+    [sweepId, trial.configIndex, trial.seed, processId, names, names.map((n) => JSON.stringify(trial.params[n])), claimToken],
   );
   return inserted.rows[0] as Row;
 }
