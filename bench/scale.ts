@@ -4,9 +4,12 @@
  * PostgreSQL (when TFSWEEP_BENCH_POSTGRES or TFSWEEP_TEST_POSTGRES names a server). Reports trials/s and the
  * overhead per trial per process (wall time × processes / trials: everything tfsweep spends on a trial whose
  * objective costs nothing). Each configuration runs in a fresh database; wall time includes starting the
- * processes.
+ * processes. A second series gives the objective BENCH_WAIT_MS (default 20) of waiting that uses no CPU, as
+ * a trial that waits on a GPU or a remote service would, with 1 and 4 processes: on a machine with fewer
+ * cores than processes, the trivial objective measures the cores, this one measures the coordination.
  *
- *   npm run bench:scale       (BENCH_TRIALS, BENCH_PROCESSES=1,2,4, BENCH_METHODS=random,bayes, BENCH_BACKENDS=sqlite,postgres)
+ *   npm run bench:scale       (BENCH_TRIALS, BENCH_PROCESSES=1,2,4, BENCH_METHODS=random,bayes, BENCH_BACKENDS=sqlite,postgres,
+ *                              BENCH_WAIT_MS=20, 0 to skip the second series)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,10 +26,12 @@ const TRIALS = Number(process.env.BENCH_TRIALS ?? 2000);
 const PROCESSES = (process.env.BENCH_PROCESSES ?? '1,2,4').split(',').map(Number);
 const METHODS = (process.env.BENCH_METHODS ?? 'random,bayes').split(',');
 const PG_URL = process.env.TFSWEEP_BENCH_POSTGRES ?? process.env.TFSWEEP_TEST_POSTGRES;
+const WAIT_MS = Number(process.env.BENCH_WAIT_MS ?? 20);
 
 interface Row {
   backend: string;
   method: string;
+  wait_ms: number;
   processes: number;
   trials: number;
   seconds: number;
@@ -43,9 +48,10 @@ function run(args: string[], cwd: string): Promise<void> {
   });
 }
 
-async function one(backend: 'sqlite' | 'postgres', method: string, processes: number): Promise<Row> {
+async function one(backend: 'sqlite' | 'postgres', method: string, processes: number, waitMs: number): Promise<Row> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-scale-'));
-  writeFileSync(path.join(dir, 'obj.mjs'), 'export default (p, trial) => { trial.report(1, { value: p.x }); return p.x; };\n');
+  const wait = waitMs > 0 ? `await new Promise((r) => setTimeout(r, ${waitMs})); ` : '';
+  writeFileSync(path.join(dir, 'obj.mjs'), `export default async (p, trial) => { trial.report(1, { value: p.x }); ${wait}return p.x; };\n`);
   const name = `scale-${method}-${processes}`;
   writeFileSync(
     path.join(dir, 's.yaml'),
@@ -76,6 +82,7 @@ async function one(backend: 'sqlite' | 'postgres', method: string, processes: nu
     return {
       backend,
       method,
+      wait_ms: waitMs,
       processes,
       trials: TRIALS,
       seconds,
@@ -96,21 +103,27 @@ async function one(backend: 'sqlite' | 'postgres', method: string, processes: nu
 const rows: Row[] = [];
 const backends = (PG_URL ? ['sqlite', 'postgres'] : ['sqlite']).filter((b) => !process.env.BENCH_BACKENDS || process.env.BENCH_BACKENDS.split(',').includes(b)) as Array<'sqlite' | 'postgres'>;
 if (!PG_URL) console.error('PostgreSQL: skipped (set TFSWEEP_BENCH_POSTGRES=postgres://… to include it)');
-for (const backend of backends) {
-  for (const method of METHODS) {
-    for (const processes of PROCESSES) {
-      const row = await one(backend, method, processes);
-      rows.push(row);
-      console.error(`${backend} ${method} ×${processes}: ${row.seconds.toFixed(1)} s, ${row.trials_per_s.toFixed(0)} trials/s, ${row.ms_per_trial_per_process.toFixed(2)} ms per trial per process`);
+const series = [{ wait: 0, processes: PROCESSES }, ...(WAIT_MS > 0 ? [{ wait: WAIT_MS, processes: PROCESSES.filter((p) => p === 1 || p === Math.max(...PROCESSES)) }] : [])];
+for (const { wait, processes: counts } of series) {
+  for (const backend of backends) {
+    for (const method of METHODS) {
+      for (const processes of counts) {
+        const row = await one(backend, method, processes, wait);
+        rows.push(row);
+        console.error(`${backend} ${method} wait ${wait} ms ×${processes}: ${row.seconds.toFixed(1)} s, ${row.trials_per_s.toFixed(0)} trials/s, ${row.ms_per_trial_per_process.toFixed(2)} ms per trial per process`);
+      }
     }
   }
 }
-console.log(`\n${TRIALS} trials of a trivial objective, 1 worker per process, ${os.availableParallelism()} cores`);
-console.log('| database | method | processes | wall s | trials/s | vs 1 process | ms per trial per process |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) {
-  const base = rows.find((x) => x.backend === r.backend && x.method === r.method && x.processes === 1);
-  const speedup = base ? r.trials_per_s / base.trials_per_s : NaN;
-  console.log(`| ${r.backend} | ${r.method === 'bayes' ? 'TPE' : r.method} | ${r.processes} | ${r.seconds.toFixed(1)} | ${r.trials_per_s.toFixed(0)} | ${speedup.toFixed(2)}× | ${r.ms_per_trial_per_process.toFixed(2)} |`);
+for (const { wait } of series) {
+  const these = rows.filter((r) => r.wait_ms === wait);
+  console.log(`\n${TRIALS} trials of ${wait ? `an objective that waits ${wait} ms (no CPU)` : 'a trivial objective'}, 1 worker per process, ${os.availableParallelism()} cores`);
+  console.log(`| database | method | processes | wall s | trials/s | vs 1 process | ${wait ? 'overhead ms per trial per process (beyond the wait)' : 'ms per trial per process'} |`);
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of these) {
+    const base = these.find((x) => x.backend === r.backend && x.method === r.method && x.processes === 1);
+    const speedup = base ? r.trials_per_s / base.trials_per_s : NaN;
+    console.log(`| ${r.backend} | ${r.method === 'bayes' ? 'TPE' : r.method} | ${r.processes} | ${r.seconds.toFixed(1)} | ${r.trials_per_s.toFixed(0)} | ${speedup.toFixed(2)}× | ${(r.ms_per_trial_per_process - wait).toFixed(2)} |`);
+  }
 }
 console.log(`\nwrote ${writeResult('scale', rows)}`);
