@@ -4,7 +4,7 @@
  * every machine that reaches the database reaches every model. Workers always save to a local folder; the
  * database keeper then stores that folder's files and removes it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TrialRecord } from '../core/records.js';
@@ -65,12 +65,38 @@ export class FolderKeeper implements ModelKeeper {
   close(): void {}
 }
 
+const STAGING_PREFIX = 'tfsweep-models-';
+
+/** Staging folders of processes on this machine that died (kill -9) before removing theirs. */
+function removeDeadStaging(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^tfsweep-models-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive (or a reused pid: its folder is left alone)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
 /** Models stored in the database; a private temporary folder holds saves in progress and models being read. */
 export class DatabaseKeeper implements ModelKeeper {
-  private readonly staging = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-models-'));
+  private readonly staging: string;
   private opened = 0;
 
-  constructor(private readonly store: ModelStore) {}
+  constructor(private readonly store: ModelStore) {
+    removeDeadStaging(os.tmpdir());
+    this.staging = mkdtempSync(path.join(os.tmpdir(), `${STAGING_PREFIX}${process.pid}-`));
+  }
 
   saveDir(number: number): string {
     return trialModelDir(this.staging, number);

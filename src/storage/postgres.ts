@@ -111,24 +111,23 @@ export class PostgresStorage implements Storage {
    * that an earlier attempt may have committed before its connection dropped.
    */
   private async tx<T>(
-    fn: (c: Client, attempt: number, first: pg.QueryResult | undefined) => Promise<T>,
+    fn: (c: Client, attempt: number, prelude: pg.QueryResult[]) => Promise<T>,
     isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
-    /** Statements without parameters sent with BEGIN in one round trip; fn gets the last one's result. */
+    /** Statements without parameters sent with BEGIN in one round trip; fn gets their results. */
     prelude?: string,
   ): Promise<T> {
-    return retrying((attempt) => this.txOnce((c, first) => fn(c, attempt, first), isolation, prelude));
+    return retrying((attempt) => this.txOnce((c, results) => fn(c, attempt, results), isolation, prelude));
   }
 
-  private async txOnce<T>(fn: (c: Client, first: pg.QueryResult | undefined) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ', prelude?: string): Promise<T> {
+  private async txOnce<T>(fn: (c: Client, prelude: pg.QueryResult[]) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ', prelude?: string): Promise<T> {
     const c = await this.pool.connect();
     let broken = false;
     try {
-      let first: pg.QueryResult | undefined;
-      if (prelude) {
-        const results = (await c.query(`BEGIN ISOLATION LEVEL ${isolation}; ${prelude}`)) as unknown as pg.QueryResult[];
-        first = results[results.length - 1];
-      } else await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
-      const out = await fn(c, first);
+      let results: pg.QueryResult[] = [];
+      // Without the BEGIN's own result: the prelude's statements' results, in order.
+      if (prelude) results = ((await c.query(`BEGIN ISOLATION LEVEL ${isolation}; ${prelude}`)) as unknown as pg.QueryResult[]).slice(1);
+      else await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+      const out = await fn(c, results);
       await c.query('COMMIT');
       return out;
     } catch (err) {
@@ -244,16 +243,28 @@ export class PostgresStorage implements Storage {
     // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
     // Without the history, the transaction's start, the lock and the view go in one round trip (a
     // multi-statement query takes no parameters: the id, an integer, is written into it).
-    const prelude = options.history ? `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE` : `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE; ${CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId))}`;
+    // With the history, the trials created or unsettled since the last claim (see HistoryCache) come in the
+    // same round trip; the first claim reads them all.
+    const delta = options.history ? this.histories.delta(sweepId) : null;
+    const lock = `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE`;
+    const prelude = !options.history ? `${lock}; ${CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId))}` : delta ? `${lock}; ${historyDeltaSql(sweepId, delta)}` : lock;
     // Names this claim: when the connection drops after COMMIT was sent, the retry finds the trial the first
     // attempt recorded instead of claiming a second one that no worker would ever run.
     const token = randomUUID();
-    return this.tx(async (c, attempt, first) => {
+    return this.tx(async (c, attempt, results) => {
       if (attempt > 0) {
         const earlier = (await c.query(`${TRIAL_WITH_PARAMS_SQL.replace('WHERE id = $1', 'WHERE sweep_id = $1 AND claim_token = $2')}`, [sweepId, token])).rows[0] as Row | undefined;
-        if (earlier) return toTrial(earlier, earlier.params as Row[], await distributionsOf(c, sweepId), parsed);
+        if (earlier) return toTrial(earlier, earlier.params as Row[], await this.distributionsOf(c, sweepId), parsed);
       }
-      const trial = choose(options.history ? claimViewOf(await this.history(c, sweepId)) : toClaimView(first!.rows[0] as Row));
+      let view: ClaimView;
+      if (!options.history) view = toClaimView(results[1]!.rows[0] as Row);
+      else {
+        const read = delta
+          ? assembleTrials({ trials: results[1]!.rows as Row[], params: results[2]!.rows as Row[] }, await this.distributionsOf(c, sweepId), parsed)
+          : await readTrials(c, sweepId, {});
+        view = claimViewOf(this.histories.merge(sweepId, read));
+      }
+      const trial = choose(view);
       if (!trial) return null;
       const inserted = await insertTrialRow(c, sweepId, trial, processId, token);
       return {
@@ -279,12 +290,6 @@ export class PostgresStorage implements Storage {
   }
 
   private readonly histories = new HistoryCache();
-
-  /** The sweep's whole history, read in part (see HistoryCache); inside the claim's transaction. */
-  private async history(c: Client, sweepId: number): Promise<TrialRecord[]> {
-    const delta = this.histories.delta(sweepId);
-    return this.histories.merge(sweepId, await readTrials(c, sweepId, {}, delta));
-  }
 
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
     const r = await this.q(
@@ -467,15 +472,20 @@ export class PostgresStorage implements Storage {
     const row = await this.one(TRIAL_WITH_PARAMS_SQL, [trialId]);
     if (!row) return undefined;
     const sweepId = row.sweep_id as number;
-    let dists = this.distributions.get(sweepId);
-    if (!dists) {
-      dists = await this.tx((c) => distributionsOf(c, sweepId));
-      this.distributions.set(sweepId, dists);
-    }
-    return toTrial(row, row.params as Row[], dists, parsed);
+    return toTrial(row, row.params as Row[], await this.tx((c) => this.distributionsOf(c, sweepId)), parsed);
   }
 
   private readonly distributions = new Map<number, Map<string, Distribution>>();
+
+  /** A sweep's parameter distributions, which never change: read once per sweep. */
+  private async distributionsOf(c: Client, sweepId: number): Promise<Map<string, Distribution>> {
+    let dists = this.distributions.get(sweepId);
+    if (!dists) {
+      dists = await distributionsOf(c, sweepId);
+      this.distributions.set(sweepId, dists);
+    }
+    return dists;
+  }
 
   /** One REPEATABLE READ transaction: trials, params, epochs and executions are one snapshot. */
   async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
@@ -546,6 +556,14 @@ const CLAIM_VIEW_SQL = `SELECT
                             AND u.state IN ('complete', 'failed', 'running'))
           ORDER BY t.config_index, t.id) r) AS reruns`;
 
+/** The history cache's delta as two statements (trials, then their params) with the integers written in. */
+function historyDeltaSql(sweepId: number, delta: HistoryDelta): string {
+  for (const n of [sweepId, delta.since, ...delta.unsettled]) if (!Number.isSafeInteger(n)) throw new Error(`trial id ${n} is not an integer`);
+  const which = `t.sweep_id = ${sweepId} AND (t.id > ${delta.since}${delta.unsettled.length ? ` OR t.id IN (${delta.unsettled.join(', ')})` : ''})`;
+  return `SELECT ${TRIAL_COLUMNS} FROM trials t WHERE ${which} ORDER BY number;
+    SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE ${which} ORDER BY p.trial_id, p.position`;
+}
+
 function toClaimView(row: Row): ClaimView {
   return {
     completed: Number(row.completed),
@@ -559,21 +577,18 @@ function toClaimView(row: Row): ClaimView {
 }
 
 /** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */
-async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }, only: HistoryDelta | null = null): Promise<TrialRecord[]> {
-  // Only some trials (the history cache's delta): those created since, and those not yet settled.
-  const filter = only ? ' AND (t.id > $2 OR t.id = ANY($3::integer[]))' : '';
-  const args = only ? [sweepId, only.since, only.unsettled] : [sweepId];
-  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, args)).rows as Row[];
+async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }): Promise<TrialRecord[]> {
+  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, [sweepId])).rows as Row[];
   const dists = await distributionsOf(c, sweepId);
   const rows = {
-    params: await all(`SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1${filter} ORDER BY p.trial_id, p.position`),
+    params: await all('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position'),
     ...(options.withEpochs
       ? {
-          epochs: await all(`SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1${filter} ORDER BY e.trial_id, e.execution, e.epoch`),
-          executions: await all(`SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1${filter} ORDER BY x.trial_id, x.execution`),
+          epochs: await all('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch'),
+          executions: await all('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution'),
         }
       : {}),
-    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE sweep_id = $1${filter} ORDER BY number`),
+    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`),
   };
   return assembleTrials(rows, dists, parsed);
 }

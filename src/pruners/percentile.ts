@@ -1,0 +1,56 @@
+/**
+ * Optuna's PercentilePruner (and MedianPruner, its 50th percentile): stop a trial whose best value so far is
+ * worse than the given percentile of the complete trials' values at the same step. Defaults and edge cases
+ * as Optuna 3/4: nothing before n_startup_trials trials are complete or before step n_warmup_steps; checks
+ * every interval_steps after the warm-up (a check with no report at its step waits for the next report);
+ * a trial whose every value is NaN is stopped; fewer than n_min_trials values at the step never stop one.
+ */
+import { type Curve, type PruneContext, type Pruner, lastStepOf, nanPercentile, valueAt } from './pruner.js';
+
+export interface PercentileSettings {
+  percentile: number;
+  n_startup_trials: number;
+  n_warmup_steps: number;
+  interval_steps: number;
+  n_min_trials: number;
+}
+
+/**
+ * Optuna's `_is_first_in_interval_step`: whether `step` is the first reported step at or after the latest
+ * pruning point (warm-up + k · interval) not after it.
+ */
+export function isFirstInIntervalStep(step: number, steps: readonly number[], warmup: number, interval: number): boolean {
+  const nearestLowerPruningStep = Math.floor((step - warmup) / interval) * interval + warmup;
+  let secondLast = -1;
+  for (const s of steps) if (s > secondLast && s !== step) secondLast = s;
+  return secondLast < nearestLowerPruningStep;
+}
+
+export class PercentilePruner implements Pruner {
+  constructor(
+    private readonly settings: PercentileSettings,
+    private readonly context: PruneContext,
+  ) {}
+
+  prune(trial: Curve, all: readonly Curve[]): boolean {
+    const { percentile, n_startup_trials, n_warmup_steps, interval_steps, n_min_trials } = this.settings;
+    const completed = all.filter((t) => t.state === 'complete');
+    if (completed.length === 0 || completed.length < n_startup_trials) return false;
+    const step = lastStepOf(trial);
+    if (step === null || step < n_warmup_steps) return false;
+    if (!isFirstInIntervalStep(step, trial.steps, n_warmup_steps, interval_steps)) return false;
+    const maximize = this.context.goal === 'maximize';
+    const finite = trial.values.filter((v) => !Number.isNaN(v));
+    if (finite.length === 0) return true;
+    const best = maximize ? Math.max(...finite) : Math.min(...finite);
+    const atStep: number[] = [];
+    for (const t of completed) {
+      const v = valueAt(t, step);
+      if (v !== undefined) atStep.push(v);
+    }
+    if (atStep.length < n_min_trials) return false;
+    const p = nanPercentile(atStep, maximize ? 100 - percentile : percentile);
+    if (Number.isNaN(p)) return false;
+    return maximize ? best < p : best > p;
+  }
+}
