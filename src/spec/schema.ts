@@ -43,7 +43,22 @@ export const TOP_LEVEL_KEYS = [
   'bayes',
   'executions_per_trial',
   'save_models',
+  'pruner',
+  'early_terminate',
+  'max_time',
 ] as const;
+
+export const PRUNER_TYPES = ['median', 'percentile', 'successive_halving', 'hyperband', 'threshold', 'none'] as const;
+/** The keys each pruner type takes (besides `type`), with Optuna's names. */
+export const PRUNER_KEYS: Record<(typeof PRUNER_TYPES)[number], readonly string[]> = {
+  median: ['n_startup_trials', 'n_warmup_steps', 'interval_steps', 'n_min_trials'],
+  percentile: ['percentile', 'n_startup_trials', 'n_warmup_steps', 'interval_steps', 'n_min_trials'],
+  successive_halving: ['min_resource', 'reduction_factor', 'min_early_stopping_rate', 'bootstrap_count'],
+  hyperband: ['min_resource', 'max_resource', 'reduction_factor', 'bootstrap_count'],
+  threshold: ['lower', 'upper', 'n_warmup_steps', 'interval_steps'],
+  none: [],
+};
+export const EARLY_TERMINATE_KEYS = ['type', 'min_iter', 'max_iter', 's', 'eta', 'strict'] as const;
 
 export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'bandwidth_factor', 'magic_clip_exponent', 'seed'] as const;
 
@@ -59,8 +74,43 @@ export const sweepSchema = {
       type: 'object',
       required: ['name'],
       additionalProperties: false,
-      properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] } },
+      properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] }, target: { type: 'number' } },
     },
+    pruner: {
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: {
+        type: { enum: PRUNER_TYPES },
+        percentile: { type: 'number', minimum: 0, maximum: 100 },
+        n_startup_trials: count(0),
+        n_warmup_steps: count(0),
+        interval_steps: count(1),
+        n_min_trials: count(1),
+        // An integer or "auto": checked in validate.ts, whose message can name both.
+        min_resource: { type: ['integer', 'string'] },
+        max_resource: { type: ['integer', 'string'] },
+        reduction_factor: count(2, 1000),
+        min_early_stopping_rate: count(0, 100),
+        bootstrap_count: count(0),
+        lower: { type: 'number' },
+        upper: { type: 'number' },
+      },
+    },
+    early_terminate: {
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: {
+        type: { enum: ['hyperband'] },
+        min_iter: count(1),
+        max_iter: count(1),
+        s: count(1, 1000),
+        eta: { type: 'number', exclusiveMinimum: 1, maximum: 1000 },
+        strict: { type: 'boolean' },
+      },
+    },
+    max_time: { type: ['number', 'string'] },
     run_cap: count(1),
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
     workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },

@@ -1,6 +1,20 @@
 import type { Distribution } from '../space/distributions.js';
 import type { TrainConfig } from '../trainer/knobs.js';
 import type { TpeSettings } from '../samplers/tpe/tpe.js';
+import type { PercentileSettings } from '../pruners/percentile.js';
+import type { SuccessiveHalvingSettings } from '../pruners/successive-halving.js';
+import type { HyperbandSettings } from '../pruners/hyperband.js';
+import type { ThresholdSettings } from '../pruners/threshold.js';
+import type { WandbHyperbandSettings } from '../pruners/wandb-hyperband.js';
+
+/** A `pruner:` block with Optuna's defaults filled in; W&B's `early_terminate:` becomes `wandb_hyperband`. */
+export type PrunerSpec =
+  | { type: 'none' }
+  | ({ type: 'median' | 'percentile' } & PercentileSettings)
+  | ({ type: 'successive_halving' } & SuccessiveHalvingSettings)
+  | ({ type: 'hyperband' } & HyperbandSettings)
+  | ({ type: 'threshold' } & ThresholdSettings)
+  | ({ type: 'wandb_hyperband' } & WandbHyperbandSettings);
 
 export type Method = 'grid' | 'random' | 'bayes';
 export type Goal = 'maximize' | 'minimize';
@@ -10,7 +24,8 @@ export interface SweepSpec {
   name: string;
   description?: string;
   method: Method;
-  metric: { name: string; goal: Goal };
+  /** `target`: the sweep finishes once a trial's value reaches it (W&B's metric.target). */
+  metric: { name: string; goal: Goal; target?: number };
   /** Completed trials after which the sweep is finished; for grid also capped by the grid's size. */
   run_cap: number | null;
   seed: number;
@@ -30,6 +45,10 @@ export interface SweepSpec {
   program: string | null;
   /** TPE settings for method bayes (defaults filled in), else null. */
   bayes: TpeSettings | null;
+  /** Stops hopeless trials early; absent in sweeps stored before pruning existed (read as none). */
+  pruner?: PrunerSpec | null;
+  /** Seconds after which no new trial starts (running ones finish); null or absent: no limit. */
+  max_time?: number | null;
 }
 
 /** A sweep file as read: the text as given, and the parsed spec. */

@@ -7,7 +7,9 @@ import { closest, distance } from 'fastest-levenshtein';
 import { type Distribution, type ParamValue, axisOf, isDiscrete } from '../space/distributions.js';
 import { freshSeed } from '../space/rng.js';
 import { INDEXED_PATTERN, KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobDef, knobProblem, type TrainConfig } from '../trainer/knobs.js';
-import { BAYES_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import { BAYES_KEYS, EARLY_TERMINATE_KEYS, NAME_MAX_LENGTH, NAME_PATTERN, PARAMETER_KEYS, PRUNER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
+import { parseDuration } from './duration.js';
+import type { PrunerSpec } from './types.js';
 import { clip } from '../core/text.js';
 import { TPE_DEFAULTS, type TpeSettings } from '../samplers/tpe/tpe.js';
 import type { SweepSpec } from './types.js';
@@ -51,7 +53,9 @@ function valueAt(root: unknown, segments: readonly Segment[]): unknown {
 
 function keysAllowedAt(segments: readonly Segment[]): readonly string[] {
   if (segments.length === 0) return TOP_LEVEL_KEYS;
-  if (segments[0] === 'metric') return ['name', 'goal'];
+  if (segments[0] === 'metric') return ['name', 'goal', 'target'];
+  if (segments[0] === 'early_terminate') return EARLY_TERMINATE_KEYS;
+  if (segments[0] === 'pruner') return ['type', ...new Set(Object.values(PRUNER_KEYS).flat())];
   if (segments[0] === 'bayes') return BAYES_KEYS;
   if (segments[0] === 'train') return KNOB_NAMES;
   if (segments[0] === 'parameters' && segments.length === 2) return PARAMETER_KEYS;
@@ -366,12 +370,20 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   }
 
   if (doc.name === undefined) checkDefaultName(defaultName);
+  const pruner = toPruner(doc.pruner as Record<string, unknown> | undefined, doc.early_terminate as Record<string, unknown> | undefined);
+  let maxTime: number | null = null;
+  if (doc.max_time !== undefined) {
+    const parsed = parseDuration(doc.max_time);
+    if (typeof parsed === 'string') throw new SpecIssue(['max_time'], parsed);
+    maxTime = parsed;
+  }
+  const target = (doc.metric as { target?: number } | undefined)?.target;
 
   return {
     name: (doc.name as string | undefined) ?? defaultName,
     ...(doc.description !== undefined ? { description: doc.description as string } : {}),
     method,
-    metric,
+    metric: target === undefined ? metric : { ...metric, target },
     run_cap: (doc.run_cap as number | undefined) ?? null,
     // bayes.seed (Optuna's TPESampler(seed=…)) is the same thing as the sweep's seed.
     seed: (doc.seed as number | undefined) ?? ((doc.bayes as { seed?: number } | undefined)?.seed ?? freshSeed()),
@@ -384,6 +396,8 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     train,
     program,
     bayes: method === 'bayes' ? ({ ...TPE_DEFAULTS, ...(doc.bayes as Partial<TpeSettings> | undefined) } as TpeSettings) : null,
+    ...(pruner ? { pruner } : {}),
+    ...(maxTime !== null ? { max_time: maxTime } : {}),
   };
 }
 
@@ -461,5 +475,79 @@ function resolveProgramAt(program: string, context: ValidateContext): string {
     return context.resolveProgram(program);
   } catch (err) {
     throw new SpecIssue(['program'], (err as Error).message);
+  }
+}
+
+/**
+ * `pruner:` with Optuna's defaults filled in, or W&B's `early_terminate:` (never both). Each type takes only
+ * its own keys; a key of another type is named as such.
+ */
+function toPruner(raw: Record<string, unknown> | undefined, wandb: Record<string, unknown> | undefined): PrunerSpec | null {
+  if (raw && wandb) throw new SpecIssue(['early_terminate'], 'give "pruner" or W&B\'s "early_terminate", not both: they decide the same thing');
+  if (wandb) {
+    const has = (k: string): boolean => wandb[k] !== undefined;
+    if (!has('min_iter') && !has('max_iter')) throw new SpecIssue(['early_terminate'], 'expected "min_iter", or "max_iter" with "s" (W&B\'s hyperband bands)');
+    if (has('max_iter') && !has('s')) throw new SpecIssue(['early_terminate', 's'], 'is required with "max_iter" (the number of bands below max_iter)');
+    const eta = (wandb.eta as number | undefined) ?? 3;
+    const settings = {
+      ...(has('max_iter') ? { max_iter: wandb.max_iter as number, s: wandb.s as number } : { min_iter: wandb.min_iter as number }),
+      eta,
+      strict: (wandb.strict as boolean | undefined) ?? true,
+    };
+    if (has('max_iter') && (wandb.max_iter as number) / eta < 1) {
+      throw new SpecIssue(['early_terminate', 'max_iter'], `max_iter ${String(wandb.max_iter)} / eta ${eta} is below 1: no band; raise max_iter or lower eta`);
+    }
+    return { type: 'wandb_hyperband', ...settings };
+  }
+  if (!raw) return null;
+  const type = raw.type as keyof typeof PRUNER_KEYS;
+  const allowed = PRUNER_KEYS[type];
+  for (const key of Object.keys(raw)) {
+    if (key === 'type' || allowed.includes(key)) continue;
+    const owners = Object.entries(PRUNER_KEYS).filter(([, keys]) => keys.includes(key)).map(([t]) => t);
+    throw new SpecIssue(['pruner', key], `does not apply to the ${type} pruner (it is a setting of ${owners.join(', ')}); ${type} takes ${allowed.length ? allowed.join(', ') : 'no settings'}`);
+  }
+  const int = (key: string, fallback: number): number => (raw[key] as number | undefined) ?? fallback;
+  const autoOrInt = (key: string, fallback: number | 'auto'): number | 'auto' => {
+    const v = raw[key];
+    if (v === undefined) return fallback;
+    if (v === 'auto' || (typeof v === 'number' && Number.isInteger(v) && v >= 1)) return v;
+    throw new SpecIssue(['pruner', key], `expected an integer ≥ 1 or "auto", got ${typeName(v)}`);
+  };
+  switch (type) {
+    case 'none':
+      return { type };
+    case 'median':
+    case 'percentile': {
+      if (type === 'percentile' && raw.percentile === undefined) throw new SpecIssue(['pruner', 'percentile'], 'is required for the percentile pruner (e.g. 25: keep the top 25%)');
+      return {
+        type,
+        percentile: type === 'median' ? 50 : (raw.percentile as number),
+        n_startup_trials: int('n_startup_trials', 5),
+        n_warmup_steps: int('n_warmup_steps', 0),
+        interval_steps: int('interval_steps', 1),
+        n_min_trials: int('n_min_trials', 1),
+      };
+    }
+    case 'successive_halving': {
+      const min_resource = autoOrInt('min_resource', 'auto');
+      if (min_resource === 'auto' && int('bootstrap_count', 0) > 0) throw new SpecIssue(['pruner', 'bootstrap_count'], 'needs a numeric min_resource (Optuna refuses bootstrap_count with min_resource "auto")');
+      return { type, min_resource, reduction_factor: int('reduction_factor', 4), min_early_stopping_rate: int('min_early_stopping_rate', 0), bootstrap_count: int('bootstrap_count', 0) };
+    }
+    case 'hyperband': {
+      const min_resource = autoOrInt('min_resource', 1);
+      if (min_resource === 'auto') throw new SpecIssue(['pruner', 'min_resource'], 'expected an integer ≥ 1 for hyperband (its default is 1)');
+      const max_resource = autoOrInt('max_resource', 'auto');
+      if (max_resource === 'auto' && int('bootstrap_count', 0) > 0) throw new SpecIssue(['pruner', 'bootstrap_count'], 'needs a numeric max_resource (Optuna refuses bootstrap_count with max_resource "auto")');
+      if (max_resource !== 'auto' && max_resource < min_resource) throw new SpecIssue(['pruner', 'max_resource'], `expected max_resource ≥ min_resource (${min_resource}), got ${max_resource}`);
+      return { type, min_resource, max_resource, reduction_factor: int('reduction_factor', 3), bootstrap_count: int('bootstrap_count', 0) };
+    }
+    case 'threshold': {
+      const lower = (raw.lower as number | undefined) ?? null;
+      const upper = (raw.upper as number | undefined) ?? null;
+      if (lower === null && upper === null) throw new SpecIssue(['pruner'], 'the threshold pruner needs "lower", "upper" or both');
+      if (lower !== null && upper !== null && lower > upper) throw new SpecIssue(['pruner', 'lower'], `expected lower ≤ upper, got lower ${lower} > upper ${upper}`);
+      return { type, lower, upper, n_warmup_steps: int('n_warmup_steps', 0), interval_steps: int('interval_steps', 1) };
+    }
   }
 }
