@@ -8,6 +8,8 @@ export interface SweepOutcome {
   status: SweepOutcomeStatus;
   sweep: SweepRecord;
   message: string;
+  /** The budget that ended the sweep, if one did: a trial reached metric.target, or max_time ran out. */
+  budget?: 'target' | 'max_time' | null;
   /** Trials of the whole sweep that failed, and models of this run that could not be saved. */
   failed?: number;
   unsavedModels?: number;

@@ -6,7 +6,12 @@
 import type { Distribution, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 
-export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted';
+export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted' | 'pruned';
+
+/** Trials whose result is final and counts towards run_cap: complete ones and those the pruner stopped. */
+export function isFinished(state: TrialState): boolean {
+  return state === 'complete' || state === 'pruned';
+}
 export type SweepState = 'running' | 'finished' | 'stopped';
 export type Metrics = Record<string, number>;
 
@@ -58,6 +63,8 @@ export interface TrialRecord {
   processId?: number | null;
   /** Folder of the saved model (tfjs format), when one was saved. */
   modelPath?: string | null;
+  /** A pruned trial's last epoch (a program's last step), after which the pruner stopped it. */
+  prunedStep?: number | null;
   epochs?: EpochRecord[];
   executions?: ExecutionRecord[];
 }
@@ -149,7 +156,7 @@ function valueRange(history: readonly TrialRecord[]): { minValue: number | null;
 /** The claim view of a full history (what the database computes in SQL when the history is not needed). */
 export function claimViewOf(history: TrialRecord[]): ClaimView {
   const busy = new Set<number>();
-  for (const t of history) if (t.state === 'complete' || t.state === 'failed' || t.state === 'running') busy.add(t.configIndex);
+  for (const t of history) if (isFinished(t.state) || t.state === 'failed' || t.state === 'running') busy.add(t.configIndex);
   const reruns: ClaimView['reruns'] = [];
   const seen = new Set<number>();
   for (const t of [...history].sort((a, b) => a.configIndex - b.configIndex || a.number - b.number)) {
@@ -159,7 +166,7 @@ export function claimViewOf(history: TrialRecord[]): ClaimView {
     }
   }
   return {
-    completed: history.filter((t) => t.state === 'complete').length,
+    completed: history.filter((t) => isFinished(t.state)).length,
     ...valueRange(history),
     runningConfigs: history.filter((t) => t.state === 'running').map((t) => t.configIndex),
     reruns,

@@ -9,9 +9,14 @@ import type { Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { SweepRecord, TrialRecord } from '../core/records.js';
 
+/**
+ * Budgets (max_time, metric.target) may change between runs like workers; a sweep stored before pruners
+ * existed has no pruner, the same as `pruner: {type: none}`.
+ */
 function identity(spec: SweepSpec, seed: number): Record<string, unknown> {
-  const { workers: _workers, seed_given: _given, seed: _seed, description: _description, ...rest } = spec;
-  return { ...rest, seed };
+  const { workers: _workers, seed_given: _given, seed: _seed, description: _description, max_time: _maxTime, pruner, metric, ...rest } = spec;
+  const { target: _target, ...judged } = metric;
+  return { ...rest, metric: judged, pruner: pruner && pruner.type !== 'none' ? pruner : null, seed };
 }
 
 /** The spec to resume with (the stored seed when the file has none), or a UsageError saying what differs. */
@@ -39,7 +44,7 @@ export interface ResumePlan {
 
 export function planFromHistory(trials: readonly TrialRecord[]): ResumePlan {
   const settled = new Set<number>();
-  for (const t of trials) if (t.state === 'complete' || t.state === 'failed') settled.add(t.configIndex);
+  for (const t of trials) if (t.state === 'complete' || t.state === 'pruned' || t.state === 'failed') settled.add(t.configIndex);
   const reruns: ResumePlan['reruns'] = [];
   const seen = new Set<number>();
   for (const t of trials) {
@@ -49,7 +54,7 @@ export function planFromHistory(trials: readonly TrialRecord[]): ResumePlan {
     }
   }
   return {
-    completed: trials.filter((t) => t.state === 'complete').length,
+    completed: trials.filter((t) => t.state === 'complete' || t.state === 'pruned').length,
     reruns,
     nextIndex: trials.reduce((max, t) => Math.max(max, t.configIndex + 1), 0),
   };

@@ -22,6 +22,7 @@ import type { SweepListener, SweepOutcome } from './events.js';
 import { finalizeModels, needsFinalizing } from './finalize.js';
 import { DatabaseKeeper, FolderKeeper, type ModelKeeper } from './model-keeper.js';
 import { TrialPool } from './pool.js';
+import { CONTINUE, PRUNE, abortDecisions, answer, newDecisions } from '../worker/decisions.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkDataset, checkProgram } from './preflight.js';
 import { Sweep } from './sweep.js';
@@ -38,6 +39,8 @@ export interface RunSweepOptions {
   storage: Storage;
   /** Parallel trials (1–256); overrides the file's `workers`; default os.availableParallelism(). */
   workers?: number;
+  /** Seconds after which no new trial starts (overrides the file's max_time; null: no limit). */
+  maxTime?: number | null;
   /** Abort to stop: no new trials, running ones become interrupted. */
   signal?: AbortSignal;
   onEvent?: SweepListener;
@@ -114,7 +117,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   await checkProgram(options.loaded);
   checkDataset(options.loaded);
   const { spec: loadedSpec } = options.loaded;
-  const opened = await Sweep.open(storage, options.loaded, { workers: requested });
+  const opened = await Sweep.open(storage, options.loaded, { workers: requested, ...(options.maxTime !== undefined ? { maxTime: options.maxTime } : {}) });
   const models = loadedSpec.program || loadedSpec.save_models === 0 ? null : keeperFor(storage, options.modelsDir);
   if (!opened.sweep) {
     const sweep = opened.finished!;
@@ -172,8 +175,15 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test },
     }));
 
+    /** Each running trial's shared cell for pruning decisions (with a pruner). */
+    const decisions = new Map<number, SharedArrayBuffer>();
+    // However the sweep stops, a worker waiting for a decision is woken (its trial becomes interrupted).
+    abort.signal.addEventListener('abort', () => decisions.forEach(abortDecisions), { once: true });
+
     const taskFor = (trial: TrialRecord): TaskRequest => {
-      const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed };
+      const cell = sweep.prunes ? newDecisions() : undefined;
+      if (cell) decisions.set(trial.id, cell);
+      const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed, ...(cell ? { decisions: cell } : {}) };
       return programUrl
         ? { ...base, kind: 'program', programUrl, metricName: spec.metric.name }
         : {
@@ -208,12 +218,26 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
         } else if (message.type === 'epoch') {
           await sweep.report(trial, message.epoch);
           emit({ type: 'epoch', trial, epoch: message.epoch, totalEpochs: message.totalEpochs });
+          const cell = decisions.get(trial.id);
+          if (message.judged && cell) {
+            // Decided from the stored steps, this one included; the worker waits for the answer.
+            let verdict = CONTINUE;
+            try {
+              verdict = (await sweep.shouldPrune(trial)) ? PRUNE : CONTINUE;
+            } finally {
+              answer(cell, message.judged, verdict);
+            }
+          }
         }
       }).catch(die);
     };
 
     const onResult = async (trial: TrialRecord, result: TrialResult): Promise<void> => {
       if (result.backend) await sweep.setBackend(trial, result.backend);
+      if (result.pruned) {
+        emit({ type: 'trial-end', trial: await sweep.prune(trial, result.epochs), result, completed: sweep.completed, best: sweep.best });
+        return;
+      }
       if (result.modelPath && models) await models.keep(trial, result.modelPath);
       let note: string | null = null;
       if (result.saveError) {
@@ -249,6 +273,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
         .finally(() => {
           running.delete(trial.id);
           writes.delete(trial.id);
+          decisions.delete(trial.id);
         });
       running.set(trial.id, settled);
     };
@@ -314,6 +339,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     message: closed.message + saves + finalizeProblem,
     failed: closed.failed,
     unsavedModels: savesFailed,
+    budget: sweep.budgetSpent,
   };
   emit({ type: 'sweep-end', outcome });
   return outcome;

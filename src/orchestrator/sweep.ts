@@ -30,9 +30,11 @@ import {
   type SweepRecord,
   type TrialRecord,
 } from '../core/records.js';
-import type { Storage } from '../storage/storage.js';
+import { HistoryCache, type Storage } from '../storage/storage.js';
+import { createPruner, type Curve, type Pruner } from '../pruners/index.js';
 import { deadLocally, heartbeatMs, leaseGraceMs, processIdentity } from './ownership.js';
 import { resumableSpec } from './resume.js';
+import { formatDurationSpec } from '../spec/duration.js';
 
 export interface SweepOpenResult {
   sweep: Sweep | null;
@@ -45,6 +47,8 @@ export interface SweepOpenOptions {
   identity?: ProcessIdentity;
   /** Worker threads this process runs, as other processes see in `tfsweep status`. */
   workers?: number;
+  /** Seconds after the sweep's run began when no new trial starts (overrides the file's max_time). */
+  maxTime?: number | null;
 }
 
 export type CloseStatus = 'finished' | 'stopped' | 'interrupted';
@@ -54,12 +58,15 @@ export class Sweep {
   /** Trials of processes found gone when this one joined, marked interrupted (they run again). */
   readonly interruptedOnOpen: number;
   private readonly sampler: Sampler;
+  private readonly pruner: Pruner | null;
+  private readonly curves = new HistoryCache();
   /** The sweep's state as of the last read (every process's trials). */
   private completedCount = 0;
   private range: { minValue: number | null; maxValue: number | null } = { minValue: null, maxValue: null };
   private runningCount = 0;
   private rerunsPending = 0;
   private failedCount = 0;
+  private prunedCount = 0;
   private consecutive = 0;
   private exhausted = false;
   private stop: string | null = null;
@@ -76,10 +83,12 @@ export class Sweep {
     readonly process: ProcessRecord,
     interrupted: number,
     history: TrialRecord[],
+    private readonly deadline: { at: number; seconds: number } | null = null,
   ) {
     this.interruptedOnOpen = interrupted;
     this.absorb(history);
     this.sampler = createSampler(spec);
+    this.pruner = createPruner(spec.pruner ?? null, { goal: spec.metric.goal, sweepName: spec.name, lastStep: lastStepOf(spec) });
     this.planned = plannedTrialCount(spec);
     this.heartbeat = setInterval(() => void this.beat(), heartbeatMs());
     this.heartbeat.unref();
@@ -98,7 +107,13 @@ export class Sweep {
     const proc = await storage.registerProcess(record.id, options.identity ?? processIdentity(), options.workers ?? 1);
     const interrupted = await storage.reap(record.id, leaseGraceMs(), deadLocally);
     const history = await storage.listTrials(record.id);
-    return { sweep: new Sweep(storage, record, spec, !created, proc, interrupted, history) };
+    // max_time counts from when the sweep's run began: its creation, or its resumption by a process that
+    // found no other running it. A process joining a running sweep shares that start.
+    const alone = !(await storage.listProcesses(record.id)).some((p) => p.state === 'running' && p.id !== proc.id);
+    const elapsedMs = await storage.runClock(record.id, alone);
+    const maxTime = options.maxTime !== undefined ? options.maxTime : (spec.max_time ?? null);
+    const deadline = maxTime === null ? null : { at: Date.now() + maxTime * 1000 - elapsedMs, seconds: maxTime };
+    return { sweep: new Sweep(storage, record, spec, !created, proc, interrupted, history, deadline) };
   }
 
   /** Renews this process's lease, picks up stop requests, and declares silent processes gone. */
@@ -148,7 +163,10 @@ export class Sweep {
     this.range = { minValue: view.minValue, maxValue: view.maxValue };
     this.runningCount = view.runningConfigs.length;
     this.rerunsPending = view.reruns.length;
-    if (Array.isArray(from)) this.failedCount = from.filter((t) => t.state === 'failed').length;
+    if (Array.isArray(from)) {
+      this.failedCount = from.filter((t) => t.state === 'failed').length;
+      this.prunedCount = from.filter((t) => t.state === 'pruned').length;
+    }
   }
 
   /** Why this process stopped asking for trials (failure policy, stop request), or null. */
@@ -161,8 +179,35 @@ export class Sweep {
     return this.requested;
   }
 
+  /** The budget that ended (or is ending) the sweep: `target` (a trial reached metric.target) or `max_time`. */
+  get budgetSpent(): 'target' | 'max_time' | null {
+    if (this.targetReached()) return 'target';
+    return this.timeIsUp ? 'max_time' : null;
+  }
+
+  private timeIsUp = false;
+
+  /** W&B's metric.target: some complete trial's value reached it (at or above when maximizing, at or below when minimizing). */
+  private targetReached(): boolean {
+    const target = this.spec.metric.target;
+    const best = this.best;
+    if (target === undefined || best === null) return false;
+    return this.spec.metric.goal === 'maximize' ? best >= target : best <= target;
+  }
+
+  /** Past max_time: no new trial starts; this process ends once its running trials finish. */
+  private checkDeadline(): boolean {
+    if (this.deadline === null || Date.now() < this.deadline.at) return false;
+    if (!this.timeIsUp) {
+      this.timeIsUp = true;
+      this.halt(`max_time (${formatDurationSpec(this.deadline.seconds)}) reached: no new trial was started after it; run the same command again to go on`);
+    }
+    return true;
+  }
+
   /** True when no trial is left to run anywhere: the cap is met, or the space is exhausted and nothing runs. */
   get done(): boolean {
+    if (this.targetReached()) return true;
     if (this.completedCount >= (this.planned ?? Infinity)) return true;
     return this.exhausted && this.runningCount === 0 && this.rerunsPending === 0;
   }
@@ -172,11 +217,13 @@ export class Sweep {
    * reached counting every process's running trials, space exhausted, or this process stopped).
    */
   async ask(): Promise<(TrialRecord & { rerun: boolean }) | null> {
-    if (this.stop !== null) return null;
+    if (this.stop !== null || this.targetReached() || this.checkDeadline()) return null;
     let rerun = false;
     const trial = await this.storage.claimTrial(this.record.id, this.process.id, (view) => {
       this.absorb(view);
       rerun = false;
+      // Another process's trial may have reached the target since this one last looked.
+      if (this.targetReached()) return null;
       if (view.completed + view.runningConfigs.length >= (this.planned ?? Infinity)) return null;
       // A configuration whose every trial was interrupted runs again, once: not while a re-run of it runs.
       const again = view.reruns[0];
@@ -294,7 +341,9 @@ export class Sweep {
   }
 
   private finishedMessage(): string {
-    return `${this.completedCount} trial(s) complete${this.failedCount ? `, ${this.failedCount} failed` : ''}`;
+    const pruned = this.prunedCount ? `, ${this.prunedCount} pruned` : '';
+    const counts = `${this.completedCount - this.prunedCount} trial(s) complete${pruned}${this.failedCount ? `, ${this.failedCount} failed` : ''}`;
+    return this.targetReached() ? `metric.target ${this.spec.metric.target} reached (best ${this.best}); ${counts}` : counts;
   }
 
   /**
@@ -345,8 +394,74 @@ export class Sweep {
         maxValue: this.range.maxValue === null ? fresh.value : Math.max(this.range.maxValue, fresh.value),
       };
     }
+    if (fresh.state === 'pruned') {
+      this.completedCount++;
+      this.prunedCount++;
+    }
     if (fresh.state === 'failed') this.failedCount++;
     return fresh;
   }
+
+  /** Whether this sweep has a pruner: trials report each step and wait for `shouldPrune`. */
+  get prunes(): boolean {
+    return this.pruner !== null;
+  }
+
+  /**
+   * Should the running `trial` stop at the step it last reported? Decided from what the database holds (its
+   * own steps included, so report them first): a resumed sweep or another process decides the same way.
+   * Only the first execution's steps are judged (see README: executions_per_trial).
+   */
+  async shouldPrune(trial: TrialRecord): Promise<boolean> {
+    if (!this.pruner) return false;
+    const id = this.record.id;
+    // Finished trials' curves never change: each call reads only new and unfinished trials' steps.
+    const all = this.curves.merge(id, await this.storage.listTrials(id, { withEpochs: true, only: this.curves.delta(id) }));
+    const curves = all.map((t) => curveOf(t, this.spec));
+    const mine = curves.find((c) => c.number === trial.number);
+    if (!mine || mine.steps.length === 0) return false;
+    return this.pruner.prune({ ...mine, state: 'running' }, curves);
+  }
+
+  /**
+   * Records `trial` as stopped by the pruner after `epochs` (stored already or not): its value is the
+   * metric at its last step. It counts towards run_cap and is never ranked among the complete trials.
+   */
+  async prune(trial: TrialRecord, epochs: readonly EpochRecord[] = []): Promise<TrialRecord> {
+    const stored = (await this.storage.listTrials(this.record.id, { withEpochs: true, only: { since: 2 ** 31 - 1, unsettled: [trial.id] } }))[0];
+    const byKey = new Map<string, EpochRecord>();
+    for (const e of [...(stored?.epochs ?? []), ...epochs]) byKey.set(`${e.execution ?? 0}:${e.epoch}`, e);
+    const curve = curveOf({ ...trial, epochs: [...byKey.values()] }, this.spec);
+    const last = [...byKey.values()].filter((e) => !e.execution).sort((a, b) => a.epoch - b.epoch).pop();
+    const value = curve.values.length ? curve.values[curve.values.length - 1]! : NaN;
+    await this.storage.pruneTrial(trial.id, Number.isFinite(value) ? value : null, last?.metrics ?? null, epochs, last?.epoch ?? 0);
+    this.consecutive = 0;
+    return this.refresh(trial);
+  }
+}
+
+/**
+ * A trial's learning curve as the pruners read it: the first execution's steps, in order, with the sweep
+ * metric's value (NaN when missing or not finite). The built-in trainer's epoch e is step e − 1, as Optuna's
+ * Keras callback reports it; a program's steps are its own.
+ */
+export function curveOf(trial: TrialRecord, spec: SweepSpec): Curve {
+  const epochs = (trial.epochs ?? []).filter((e) => !e.execution).sort((a, b) => a.epoch - b.epoch);
+  const offset = spec.program ? 0 : 1;
+  return {
+    number: trial.number,
+    state: trial.state,
+    steps: epochs.map((e) => e.epoch - offset),
+    values: epochs.map((e) => {
+      const v = e.metrics[spec.metric.name];
+      return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
+    }),
+  };
+}
+
+/** The step after which a trial that is never stopped ends, when the spec fixes it (the trainer's epochs, not searched). */
+export function lastStepOf(spec: SweepSpec): number | null {
+  if (spec.program || 'epochs' in spec.parameters) return null;
+  return spec.train.epochs - 1;
 }
 

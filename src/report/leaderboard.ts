@@ -106,7 +106,7 @@ export interface SweepSummary {
 /** `live`: how many processes take part in the sweep now (the caller knows how to tell; a report does not). */
 export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], planned: number | null, live: number): SweepSummary {
   const alive = sweep.state === 'running' && live > 0;
-  const counts = { queued: 0, running: 0, complete: 0, failed: 0, interrupted: 0 };
+  const counts = { queued: 0, running: 0, complete: 0, pruned: 0, failed: 0, interrupted: 0 };
   // Trials a dead process left `running` are not running: the next run will mark them interrupted.
   for (const t of trials) counts[t.state === 'running' && !alive ? 'interrupted' : t.state]++;
   const top = rankTrials(sweep, trials)[0];

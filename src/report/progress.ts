@@ -26,6 +26,8 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   let metric = '';
   let done = 0;
   let planned: number | null = null;
+  /** The built-in trainer reports epochs; a program, its own steps. */
+  let stepWord = 'epoch';
   const out = options.out as NodeJS.WritableStream & { destroyed?: boolean };
   // Every line is made printable where it is written (here and in multibar.log below), once: trial errors
   // and parameter values may hold terminal escapes.
@@ -41,6 +43,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       const note = trial.error ? ` [${trial.error}]` : '';
       return `${progress} trial ${trial.number} complete ${metric}=${formatNumber(trial.value)} best=${formatNumber(best)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
     }
+    if (trial.state === 'pruned') {
+      return `${progress} trial ${trial.number} pruned after ${stepWord} ${trial.prunedStep ?? '?'} ${metric}=${formatNumber(trial.value)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}`;
+    }
     return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''} (${formatParams(trial.params)})`;
   };
 
@@ -54,6 +59,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       metric = e.sweep.metric.name;
       planned = e.planned;
       done = e.completed;
+      stepWord = e.sweep.spec.program ? 'step' : 'epoch';
     } else if (e.type === 'trial-end') {
       // The whole sweep's count and best (other processes' trials too), never less than this process saw.
       done = Math.max(done, e.completed);

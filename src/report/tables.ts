@@ -72,12 +72,14 @@ export function leaderboardTable(rows: readonly RankedTrial[], metric: string): 
 
 export function sweepsTable(rows: readonly SweepSummary[]): string {
   return render(
-    ['sweep', 'method', 'state', 'complete', 'failed', 'metric', 'best', 'updated'],
+    ['sweep', 'method', 'state', 'finished', 'pruned', 'failed', 'metric', 'best', 'updated'],
     rows.map((s) => [
       s.name,
       s.method,
       s.state,
-      `${s.counts.complete}/${s.planned ?? '∞'}`,
+      // run_cap counts finished trials: complete and pruned.
+      `${s.counts.complete + s.counts.pruned}/${s.planned ?? '∞'}`,
+      String(s.counts.pruned),
       String(s.counts.failed),
       `${s.metric} (${s.goal === 'maximize' ? 'max' : 'min'})`,
       formatNumber(s.best),

@@ -130,6 +130,41 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX trials_by_sweep_config ON trials (sweep_id, config_index);
   UPDATE sweeps SET owner = NULL, heartbeat_at = NULL;
   `,
+  // 5: the state "pruned" (SQLite cannot change a CHECK constraint in place: the table is rebuilt, with
+  // foreign keys off so that dropping the old table does not cascade to the epochs), and the time a sweep's
+  // current run began (max_time counts from it).
+  `
+  CREATE TABLE trials_v5 (
+    id                 INTEGER PRIMARY KEY,
+    sweep_id           INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    number             INTEGER NOT NULL,
+    config_index       INTEGER NOT NULL,
+    state              TEXT NOT NULL CHECK (state IN ('queued', 'running', 'complete', 'failed', 'interrupted', 'pruned')),
+    value              REAL,
+    metrics_json       TEXT,
+    seed               INTEGER NOT NULL,
+    backend            TEXT,
+    started_at         TEXT,
+    ended_at           TEXT,
+    error              TEXT,
+    test_metrics_json  TEXT,
+    model_path         TEXT,
+    process_id         INTEGER REFERENCES processes(id),
+    pruned_step        INTEGER,
+    UNIQUE (sweep_id, number)
+  );
+  INSERT INTO trials_v5 (id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, started_at, ended_at, error, test_metrics_json, model_path, process_id)
+    SELECT id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, started_at, ended_at, error, test_metrics_json, model_path, process_id FROM trials;
+  DROP TABLE trials;
+  ALTER TABLE trials_v5 RENAME TO trials;
+  CREATE INDEX trials_by_sweep_state ON trials (sweep_id, state);
+  CREATE INDEX trials_by_sweep_config ON trials (sweep_id, config_index);
+  ALTER TABLE sweeps ADD COLUMN run_started_at TEXT;
+  UPDATE sweeps SET run_started_at = updated_at;
+  `,
 ];
+
+/** Migrations that rebuild a table others refer to: they run with foreign keys off (checked before commit). */
+export const REBUILDS_PARENT: ReadonlySet<number> = new Set([5]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

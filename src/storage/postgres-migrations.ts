@@ -103,6 +103,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE trials ADD COLUMN claim_token text;
   `,
+  `
+  ALTER TABLE trials DROP CONSTRAINT trials_state_check;
+  ALTER TABLE trials ADD CONSTRAINT trials_state_check CHECK (state IN ('queued', 'running', 'complete', 'failed', 'interrupted', 'pruned'));
+  ALTER TABLE trials ADD COLUMN pruned_step integer;
+  ALTER TABLE sweeps ADD COLUMN run_started_at timestamptz;
+  UPDATE sweeps SET run_started_at = updated_at;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -291,6 +291,16 @@ export class PostgresStorage implements Storage {
 
   private readonly histories = new HistoryCache();
 
+  async runClock(sweepId: number, restart: boolean): Promise<number> {
+    // Measured on the server's clock: machines whose clocks differ agree on the deadline.
+    const row = await this.one(
+      `WITH r AS (UPDATE sweeps SET run_started_at = now() WHERE id = $1 AND $2 RETURNING run_started_at)
+       SELECT EXTRACT(EPOCH FROM now() - COALESCE((SELECT run_started_at FROM r), (SELECT run_started_at FROM sweeps WHERE id = $1), now())) * 1000 AS elapsed`,
+      [sweepId, restart],
+    );
+    return Math.max(0, Number(row?.elapsed ?? 0));
+  }
+
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
     const r = await this.q(
       `UPDATE sweeps SET state = 'finished', message = $2, updated_at = now(), finished_at = now() WHERE id = $1 AND state = 'running'`,
@@ -359,6 +369,10 @@ export class PostgresStorage implements Storage {
     await this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
   }
 
+  async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<void> {
+    await this.finish(trialId, 'pruned', value, metrics, null, epochs, [], step);
+  }
+
   async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void> {
     await this.finish(trialId, 'failed', null, null, error, epochs);
   }
@@ -371,6 +385,7 @@ export class PostgresStorage implements Storage {
     error: string | null,
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
+    prunedStep: number | null = null,
   ): Promise<void> {
     // One statement, so one round trip and one transaction: the trial's row is locked, and the epochs, the
     // executions and the final state are written only if it is still running.
@@ -388,7 +403,7 @@ export class PostgresStorage implements Storage {
            ON CONFLICT (trial_id, execution) DO UPDATE SET seed = EXCLUDED.seed, value = EXCLUDED.value, metrics_json = EXCLUDED.metrics_json,
              stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch),
          done AS (
-           UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now()
+           UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now(), pruned_step = $17
            WHERE id IN (SELECT id FROM t) RETURNING id)
          SELECT (SELECT COUNT(*) FROM done) AS updated, (SELECT state FROM trials WHERE id = $1) AS before`,
         [
@@ -408,6 +423,7 @@ export class PostgresStorage implements Storage {
           value,
           metrics ? JSON.stringify(metrics) : null,
           error,
+          prunedStep,
         ],
       );
       const row = r.rows[0] as Row;
@@ -488,7 +504,7 @@ export class PostgresStorage implements Storage {
   }
 
   /** One REPEATABLE READ transaction: trials, params, epochs and executions are one snapshot. */
-  async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
+  async listTrials(sweepId: number, options: { withEpochs?: boolean; only?: HistoryDelta | null } = {}): Promise<TrialRecord[]> {
     return this.tx((c) => readTrials(c, sweepId, options), 'REPEATABLE READ');
   }
 
@@ -507,7 +523,7 @@ const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_s
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
 
-const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, error, test_metrics_json, model_path, process_id,
+const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, error, test_metrics_json, model_path, process_id, pruned_step,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`;
 
@@ -543,7 +559,7 @@ async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, proce
 /** The claim view computed by the database in one statement: counts, running configurations, re-runs. */
 /** The claim view's query, for a sweep id given as $1 (or inlined: see claimTrial). */
 const CLAIM_VIEW_SQL = `SELECT
-       (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS completed,
+       (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND state IN ('complete', 'pruned')) AS completed,
        (SELECT MIN(value) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS min_value,
        (SELECT MAX(value) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS max_value,
        (SELECT COALESCE(MAX(config_index), -1) + 1 FROM trials WHERE sweep_id = $1) AS next_index,
@@ -553,7 +569,7 @@ const CLAIM_VIEW_SQL = `SELECT
             (SELECT COALESCE(json_object_agg(p.name, p.value_json), '{}') FROM trial_params p WHERE p.trial_id = t.id) AS params
           FROM trials t WHERE t.sweep_id = $1 AND t.state = 'interrupted'
             AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = $1 AND u.config_index = t.config_index
-                            AND u.state IN ('complete', 'failed', 'running'))
+                            AND u.state IN ('complete', 'pruned', 'failed', 'running'))
           ORDER BY t.config_index, t.id) r) AS reruns`;
 
 /** The history cache's delta as two statements (trials, then their params) with the integers written in. */
@@ -577,18 +593,22 @@ function toClaimView(row: Row): ClaimView {
 }
 
 /** The sweep's trials in one query each for trials, params and (optionally) epochs and executions. */
-async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean }): Promise<TrialRecord[]> {
-  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, [sweepId])).rows as Row[];
+async function readTrials(c: Client, sweepId: number, options: { withEpochs?: boolean; only?: HistoryDelta | null }): Promise<TrialRecord[]> {
+  const { only } = options;
+  // Only some trials (a HistoryCache's delta): those created since, and those not yet settled.
+  const filter = only ? ' AND (t.id > $2 OR t.id = ANY($3::integer[]))' : '';
+  const args = only ? [sweepId, only.since, only.unsettled] : [sweepId];
+  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, args)).rows as Row[];
   const dists = await distributionsOf(c, sweepId);
   const rows = {
-    params: await all('SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1 ORDER BY p.trial_id, p.position'),
+    params: await all(`SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1${filter} ORDER BY p.trial_id, p.position`),
     ...(options.withEpochs
       ? {
-          epochs: await all('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1 ORDER BY e.trial_id, e.execution, e.epoch'),
-          executions: await all('SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1 ORDER BY x.trial_id, x.execution'),
+          epochs: await all(`SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1${filter} ORDER BY e.trial_id, e.execution, e.epoch`),
+          executions: await all(`SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1${filter} ORDER BY x.trial_id, x.execution`),
         }
       : {}),
-    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`),
+    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE sweep_id = $1${filter} ORDER BY number`),
   };
   return assembleTrials(rows, dists, parsed);
 }

@@ -71,6 +71,7 @@ export function toTrial(row: Row, paramRows: Row[], dists: Map<string, Distribut
     testMetrics: row.test_metrics_json ? json<Metrics>(row.test_metrics_json, 'trials.test_metrics_json') : null,
     modelPath: (row.model_path as string | null) ?? null,
     processId: (row.process_id as number | null) ?? null,
+    ...(row.pruned_step !== null && row.pruned_step !== undefined ? { prunedStep: row.pruned_step as number } : {}),
   };
 }
 

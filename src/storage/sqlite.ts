@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import { UsageError, errnoCode } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
-import { HistoryCache } from './history-cache.js';
+import { HistoryCache, type HistoryDelta } from './history-cache.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type Row } from './rows.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
@@ -37,15 +37,27 @@ export function migrate(db: Database.Database): { from: number; to: number } {
   const first = version();
   refuseNewer(first, db.name);
   if (first === SCHEMA_VERSION) return { from: first, to: first };
-  return db
-    .transaction(() => {
-      const from = version();
-      refuseNewer(from, db.name);
-      for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      return { from, to: SCHEMA_VERSION };
-    })
-    .immediate();
+  // PRAGMA foreign_keys is ignored inside a transaction: switched off before it, on again after.
+  const rebuilds = [...REBUILDS_PARENT].some((v) => v > first);
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  if (rebuilds) db.pragma('foreign_keys = OFF');
+  try {
+    return db
+      .transaction(() => {
+        const from = version();
+        refuseNewer(from, db.name);
+        for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+        if (rebuilds) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length) throw new Error(`${db.name}: migrating to version ${SCHEMA_VERSION} would leave ${broken.length} row(s) referring to nothing; nothing was changed`);
+        }
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        return { from, to: SCHEMA_VERSION };
+      })
+      .immediate();
+  } finally {
+    if (rebuilds) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }
 
 /** A database written by a newer tfsweep is refused, for reading and writing alike, rather than guessed at. */
@@ -256,14 +268,14 @@ export class SqliteStorage implements Storage {
       setTestMetrics: db.prepare('UPDATE trials SET test_metrics_json = ? WHERE id = ?'),
       setModelPath: db.prepare('UPDATE trials SET model_path = ? WHERE id = ?'),
       finishTrial: db.prepare(
-        `UPDATE trials SET state = @state, value = @value, metrics_json = @metrics, error = @error, ended_at = @now
+        `UPDATE trials SET state = @state, value = @value, metrics_json = @metrics, error = @error, ended_at = @now, pruned_step = @pruned_step
          WHERE id = @id AND state = 'running'`,
       ),
       trialById: db.prepare('SELECT * FROM trials WHERE id = ?'),
       isRunning: db.prepare("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
       trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
       claimCounts: db.prepare(
-        `SELECT COUNT(*) FILTER (WHERE state = 'complete') AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index,
+        `SELECT COUNT(*) FILTER (WHERE state IN ('complete', 'pruned')) AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index,
            MIN(value) FILTER (WHERE state = 'complete') AS min_value, MAX(value) FILTER (WHERE state = 'complete') AS max_value
          FROM trials WHERE sweep_id = ?`,
       ),
@@ -272,7 +284,7 @@ export class SqliteStorage implements Storage {
       rerunCandidates: db.prepare(
         `SELECT MIN(t.id) AS id, t.config_index FROM trials t WHERE t.sweep_id = @id AND t.state = 'interrupted'
            AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
-                           AND u.state IN ('complete', 'failed', 'running'))
+                           AND u.state IN ('complete', 'pruned', 'failed', 'running'))
          GROUP BY t.config_index ORDER BY t.config_index`,
       ),
       paramsOfSweep: db.prepare(
@@ -282,6 +294,14 @@ export class SqliteStorage implements Storage {
       // The history cache's delta: trials created since, and those not yet settled then.
       trialsSince: db.prepare(
         `SELECT * FROM trials WHERE sweep_id = @id AND (id > @since OR id IN (SELECT value FROM json_each(@unsettled))) ORDER BY number`,
+      ),
+      epochsSince: db.prepare(
+        `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id
+         WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY e.trial_id, e.execution, e.epoch`,
+      ),
+      executionsSince: db.prepare(
+        `SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id
+         WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY x.trial_id, x.execution`,
       ),
       paramsSince: db.prepare(
         `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
@@ -419,6 +439,17 @@ export class SqliteStorage implements Storage {
     return id === null ? null : this.trialWithId(id)!;
   }
 
+  async runClock(sweepId: number, restart: boolean): Promise<number> {
+    // One machine, one clock: the elapsed time is measured against this process's.
+    const started = this.db
+      .transaction(() => {
+        if (restart) this.db.prepare('UPDATE sweeps SET run_started_at = ? WHERE id = ?').run(now(), sweepId);
+        return (this.db.prepare('SELECT run_started_at FROM sweeps WHERE id = ?').get(sweepId) as { run_started_at: string | null } | undefined)?.run_started_at ?? null;
+      })
+      .immediate();
+    return started === null ? 0 : Math.max(0, Date.now() - Date.parse(started));
+  }
+
   async finishSweep(sweepId: number, message: string): Promise<boolean> {
     return this.stmts.finishSweep.run({ id: sweepId, message, now: now() }).changes > 0;
   }
@@ -485,6 +516,10 @@ export class SqliteStorage implements Storage {
     this.stmts.setModelPath.run(path, trialId);
   }
 
+  async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<void> {
+    this.finish(trialId, 'pruned', value, metrics, null, epochs, [], step);
+  }
+
   async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void> {
     this.finish(trialId, 'failed', null, null, error, epochs);
   }
@@ -497,6 +532,7 @@ export class SqliteStorage implements Storage {
     error: string | null,
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
+    prunedStep: number | null = null,
   ): void {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
@@ -521,6 +557,7 @@ export class SqliteStorage implements Storage {
         metrics: metrics ? JSON.stringify(metrics) : null,
         error,
         now: now(),
+        pruned_step: prunedStep,
       });
       // Nothing else is written when the trial is not running: the transaction rolls back with the throw.
       this.mustBeRunning(trialId, changes, `its ${state} result`);
@@ -529,7 +566,7 @@ export class SqliteStorage implements Storage {
   }
 
   /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */
-  async listTrials(sweepId: number, options: { withEpochs?: boolean } = {}): Promise<TrialRecord[]> {
+  async listTrials(sweepId: number, options: { withEpochs?: boolean; only?: HistoryDelta | null } = {}): Promise<TrialRecord[]> {
     return this.db.transaction(() => this.readTrials(sweepId, options))();
   }
 
@@ -550,13 +587,21 @@ export class SqliteStorage implements Storage {
   /** The sweep's whole history, read in part (see HistoryCache); inside the claim's transaction. */
   private history(sweepId: number): TrialRecord[] {
     const delta = this.histories.delta(sweepId);
-    if (!delta) return this.histories.merge(sweepId, this.readTrials(sweepId, {}));
-    const args = { id: sweepId, since: delta.since, unsettled: JSON.stringify(delta.unsettled) };
-    const rows = { trials: this.stmts.trialsSince.all(args) as Row[], params: this.stmts.paramsSince.all(args) as Row[] };
-    return this.histories.merge(sweepId, assembleTrials(rows, this.distributionsOf(sweepId), stored));
+    return this.histories.merge(sweepId, this.readTrials(sweepId, { only: delta }));
   }
 
-  private readTrials(sweepId: number, options: { withEpochs?: boolean }): TrialRecord[] {
+  private readTrials(sweepId: number, options: { withEpochs?: boolean; only?: HistoryDelta | null }): TrialRecord[] {
+    const { only } = options;
+    if (only) {
+      // The history cache's delta: trials created since, and those not yet settled then.
+      const args = { id: sweepId, since: only.since, unsettled: JSON.stringify(only.unsettled) };
+      const rows = {
+        trials: this.stmts.trialsSince.all(args) as Row[],
+        params: this.stmts.paramsSince.all(args) as Row[],
+        ...(options.withEpochs ? { epochs: this.stmts.epochsSince.all(args) as Row[], executions: this.stmts.executionsSince.all(args) as Row[] } : {}),
+      };
+      return assembleTrials(rows, this.distributionsOf(sweepId), stored);
+    }
     const rows = {
       trials: this.stmts.trialsOfSweep.all(sweepId) as Row[],
       params: this.stmts.paramsOfSweep.all(sweepId) as Row[],
@@ -564,6 +609,7 @@ export class SqliteStorage implements Storage {
     };
     return assembleTrials(rows, this.distributionsOf(sweepId), stored);
   }
+
 
   async getTrial(trialId: number): Promise<TrialRecord | undefined> {
     return this.trialWithId(trialId);

@@ -1,5 +1,7 @@
 import type { SweepSpec } from '../spec/types.js';
 import type { ModelFile } from '../core/records.js';
+import type { HistoryDelta } from './history-cache.js';
+export { HistoryCache, type HistoryDelta } from './history-cache.js';
 export { MODEL_FILE_NAME, type ModelFile } from '../core/records.js';
 import type { ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
@@ -78,6 +80,11 @@ export interface Storage {
    * claim stays cheap however long the sweep.
    */
   claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options?: { history?: boolean }): Promise<TrialRecord | null>;
+  /**
+   * How long the sweep's current run has lasted, by the database's clock (max_time counts from its start);
+   * `restart` first starts a new run now (the sweep is resumed with no other process running it).
+   */
+  runClock(sweepId: number, restart: boolean): Promise<number>;
   /** Marks a running sweep finished; true only for the one call that did (whoever finishes it finalizes it). */
   finishSweep(sweepId: number, message: string): Promise<boolean>;
   getSweep(name: string): Promise<SweepRecord | undefined>;
@@ -92,11 +99,19 @@ export interface Storage {
   recordEpoch(trialId: number, epoch: EpochRecord): Promise<void>;
   /** `note` is kept in `error` although the trial completed (e.g. its model could not be saved). */
   completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): Promise<void>;
+  /**
+   * Records a trial stopped by the sweep's pruner: its epochs up to the stop, and its value and metrics at
+   * the last one. A pruned trial is finished (it counts towards run_cap) but never ranked among the complete.
+   */
+  pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<void>;
   setTestMetrics(trialId: number, metrics: Metrics): Promise<void>;
   setModelPath(trialId: number, path: string | null): Promise<void>;
   failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void>;
   getTrial(trialId: number): Promise<TrialRecord | undefined>;
-  /** withEpochs also loads every trial's epochs and executions. */
-  listTrials(sweepId: number, options?: { withEpochs?: boolean }): Promise<TrialRecord[]>;
+  /**
+   * withEpochs also loads every trial's epochs and executions. `only` reads part of the sweep (see
+   * HistoryCache): the trials with an id above `since` and those listed, for a reader that keeps the rest.
+   */
+  listTrials(sweepId: number, options?: { withEpochs?: boolean; only?: HistoryDelta | null }): Promise<TrialRecord[]>;
   close(): Promise<void>;
 }

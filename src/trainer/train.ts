@@ -21,6 +21,8 @@ export interface TrainInput {
   sweepSeed: number;
   trialSeed: number;
   onEpoch?: (epoch: EpochRecord) => void;
+  /** Asked after each epoch (after onEpoch): true stops the training there, as pruned (no model is saved). */
+  shouldPrune?: () => boolean;
   /** Folder to save the trained model to (tfjs layout), or none. */
   saveTo?: string | null;
 }
@@ -36,6 +38,8 @@ export interface TrainOutput {
   modelPath: string | null;
   /** Why the model could not be saved (after one retry); the training itself succeeded. */
   saveError?: { message: string; code: string | null };
+  /** The pruner stopped the training after the last epoch. */
+  pruned?: boolean;
 }
 
 /** tfjs names accuracy `acc`; tfsweep uses the Keras names. */
@@ -144,6 +148,8 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       // tfjs clips predictions inside its cross-entropy, so diverged (NaN/∞) weights can still report a finite
       // loss; check the weights themselves, as Keras' TerminateOnNaN would see the loss.
       if (!weightsFinite(model)) throw new TrialError(`training diverged: weights became NaN or infinite at epoch ${epoch} (loss reported ${metrics.loss})`);
+      // Stopped at the end of the epoch that was judged: no further epoch, no saved model.
+      if (input.shouldPrune?.()) return { metrics, epochs, stoppedEpoch: epoch, bestEpoch: stopper?.bestEpoch ?? null, modelPath: null, pruned: true };
       if (stopper) {
         const { stop, best } = stopper.update(epoch, metrics);
         if (best && config.restore_best_weights) {

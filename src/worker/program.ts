@@ -10,6 +10,7 @@ import { TrialError } from '../errors.js';
 import { quoteValue } from '../core/text.js';
 import type { Params } from '../space/distributions.js';
 import type { EpochRecord, Metrics } from '../core/records.js';
+import { awaitDecision } from './decisions.js';
 
 /** What an objective receives as its second argument. */
 export interface TrialHandle {
@@ -18,7 +19,11 @@ export interface TrialHandle {
   params: Params;
   /** Stores one step's metrics (like an epoch of the built-in trainer). */
   report(step: number, metrics: Record<string, number>): void;
-  /** Whether the sweep's pruner wants this trial stopped (always false: no pruner yet). */
+  /**
+   * Whether the sweep's pruner wants this trial stopped at the step last reported (false without a pruner or
+   * before any report). Synchronous, as Optuna's `should_prune()`: it waits until that step is stored and
+   * judged. Stop by returning (the trial is recorded pruned at its last step) or by throwing TrialPruned.
+   */
   shouldPrune(): boolean;
 }
 
@@ -94,15 +99,31 @@ function asMetrics(value: unknown, metricName: string): Metrics {
   throw new TrialError(`the objective returned ${quoteValue(value)}; expected a number or a record of numbers holding "${metricName}"`);
 }
 
+function lastMetrics(epochs: readonly EpochRecord[]): Metrics {
+  return epochs.length ? epochs[epochs.length - 1]!.metrics : {};
+}
+
+/** What an objective may throw to stop after `trial.shouldPrune()` (any Error named "TrialPruned" does). */
+export class TrialPruned extends Error {
+  override name = 'TrialPruned';
+}
+
 export async function runObjective(
   url: string,
   metricName: string,
   info: { number: number; seed: number; params: Params },
-  onStep: (epoch: EpochRecord) => void,
-): Promise<{ metrics: Metrics; epochs: EpochRecord[] }> {
+  onStep: (epoch: EpochRecord, judged: number | null) => void,
+  decisions?: SharedArrayBuffer,
+): Promise<{ metrics: Metrics; epochs: EpochRecord[]; pruned?: boolean }> {
   const objective = await loadObjective(url);
   const epochs: EpochRecord[] = [];
   const reported = new Set<number>();
+  let judged = 0;
+  /** The answer for report `judged`, once asked: the objective may ask more than once. */
+  let answered: { seq: number; prune: boolean } | null = null;
+  // Pruned when the objective ends right after being told to stop at its last report; one that reports on
+  // after a stop answer has ignored it, and its own result stands.
+  const stoppedHere = (): boolean => answered !== null && answered.prune && answered.seq === judged;
   const trial: TrialHandle = {
     ...info,
     // Checked as the final result is: what is stored must be what was meant (NaN would be stored as null).
@@ -118,10 +139,24 @@ export async function runObjective(
       reported.add(step);
       const record: EpochRecord = { epoch: step, metrics: values, durationMs: null, samples: null };
       epochs.push(record);
-      onStep(record);
+      onStep(record, decisions ? ++judged : null);
     },
-    shouldPrune: () => false,
+    shouldPrune() {
+      if (!decisions || judged === 0) return false;
+      if (answered?.seq !== judged) answered = { seq: judged, prune: awaitDecision(decisions, judged) };
+      return answered.prune;
+    },
   };
-  const metrics = asMetrics(await objective(info.params, trial), metricName);
+  let result: unknown;
+  try {
+    result = await objective(info.params, trial);
+  } catch (err) {
+    // Optuna's idiom: `throw new TrialPruned()` after shouldPrune() said so.
+    if (stoppedHere() && err instanceof Error && err.name === 'TrialPruned') return { metrics: lastMetrics(epochs), epochs, pruned: true };
+    throw err;
+  }
+  // Told to stop at its last step and it stopped: pruned there, whatever it returns.
+  if (stoppedHere()) return { metrics: lastMetrics(epochs), epochs, pruned: true };
+  const metrics = asMetrics(result, metricName);
   return { metrics, epochs };
 }

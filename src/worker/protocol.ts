@@ -17,6 +17,11 @@ interface TaskBase {
   trialSeed: number;
   /** Epoch and step reports travel here as they happen; the task's result comes back through piscina. */
   port: MessagePort;
+  /**
+   * With a pruner: where the orchestrator answers each judged report (see decisions.ts); the worker waits
+   * for the answer before it trains on. Absent: nothing is judged.
+   */
+  decisions?: SharedArrayBuffer;
 }
 
 /** One trial of the built-in trainer. */
@@ -52,7 +57,8 @@ export type TaskRequest = TrialTask extends infer T ? (T extends unknown ? Omit<
 
 export type WorkerMessage =
   | { type: 'started'; trialId: number; backend: string | null }
-  | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number | null }
+  /** `judged`: the report's sequence number when the worker waits for a pruning decision on it. */
+  | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number | null; judged?: number }
   /** The last message on a trial's port: once it arrives, every epoch message has too (a port keeps order). */
   | { type: 'done'; trialId: number };
 
@@ -68,4 +74,6 @@ export interface TrialResult {
   modelPath?: string | null;
   /** The model could not be saved (disk full, permissions): the trial's result stands without it. */
   saveError?: { message: string; code: string | null };
+  /** The pruner stopped the trial after its last epoch: `metrics` are that epoch's. */
+  pruned?: boolean;
 }

@@ -5,6 +5,7 @@
 import { workerData } from 'piscina';
 import type { BackendName } from '../trainer/backend.js';
 import { runObjective } from './program.js';
+import { awaitDecision } from './decisions.js';
 import { aggregateExecutions, executionSeed } from '../trainer/executions.js';
 import type { EvaluateTask, TrainTask, TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
 
@@ -26,8 +27,12 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Prom
   if (!init.dataset) throw new Error('the worker was started without a dataset');
   const tensorsBefore = tf.memory().numTensors;
   const runs = [];
+  // Only the first execution is judged by the pruner; once it has run to its end, the others run in full.
+  let judged = 0;
+  const decisions = task.decisions;
   for (let execution = 0; execution < task.executions; execution++) {
     const seed = executionSeed(task.trialSeed, execution);
+    const judging = execution === 0 && decisions !== undefined;
     const out = await train.trainTrial({
       config: task.config,
       data: init.dataset,
@@ -35,8 +40,18 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Prom
       trialSeed: seed,
       saveTo: execution === 0 ? task.modelDir : null,
       onEpoch: (epoch) =>
-        post({ type: 'epoch', trialId: task.trialId, epoch: { ...epoch, ...(execution ? { execution } : {}) }, totalEpochs: task.config.epochs * task.executions }),
+        post({
+          type: 'epoch',
+          trialId: task.trialId,
+          epoch: { ...epoch, ...(execution ? { execution } : {}) },
+          totalEpochs: task.config.epochs * task.executions,
+          ...(judging ? { judged: ++judged } : {}),
+        }),
+      ...(judging ? { shouldPrune: () => awaitDecision(decisions, judged) } : {}),
     });
+    if (out.pruned) {
+      return { metrics: out.metrics, epochs: out.epochs, backend, tensorsBefore, tensorsAfter: tf.memory().numTensors, pruned: true };
+    }
     runs.push({ ...out, seed, epochs: out.epochs.map((e) => ({ ...e, ...(execution ? { execution } : {}) })) });
   }
   const { metrics, executions } = aggregateExecutions(runs);
@@ -67,8 +82,12 @@ export default async function runTrial(task: TrialTask): Promise<TrialResult> {
     if (task.kind === 'train') return await runTrain(task, post);
     if (task.kind === 'evaluate') return await runEvaluate(task);
     post({ type: 'started', trialId: task.trialId, backend: null });
-    const out = await runObjective(task.programUrl, task.metricName, { number: task.number, seed: task.trialSeed, params: task.params }, (epoch) =>
-      post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null }),
+    const out = await runObjective(
+      task.programUrl,
+      task.metricName,
+      { number: task.number, seed: task.trialSeed, params: task.params },
+      (epoch, judged) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null, ...(judged ? { judged } : {}) }),
+      task.decisions,
     );
     return { ...out, backend: null, tensorsBefore: null, tensorsAfter: null };
   } finally {

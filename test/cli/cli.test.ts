@@ -80,7 +80,7 @@ describe('tfsweep CLI on a real 2×2 grid', () => {
     const list = JSON.parse((await runCli(['list', '--db', db, '--json'], { cwd: dir })).stdout) as Array<{ name: string; state: string; counts: { complete: number }; planned: number }>;
     assert.deepEqual(list.map((s) => [s.name, s.state, s.counts.complete, s.planned]), [['tiny-grid', 'finished', 4, 4]]);
     const status = await runCli(['status', 'tiny-grid', '--db', db], { cwd: dir });
-    assert.match(status.stdout, /trials {3}4\/4 complete, 0 running, 0 failed, 0 interrupted/);
+    assert.match(status.stdout, /trials {3}4\/4 finished: 4 complete, 0 pruned; 0 running, 0 failed, 0 interrupted/);
   });
 
   it('running a finished sweep again says so and changes nothing', async () => {

@@ -72,7 +72,7 @@ describe('the CLI on PostgreSQL', { skip: PG_SKIP }, () => {
     assert.equal(exported.code, 0, exported.stderr);
     assert.equal(exported.stdout.trim().split('\n').length, 7);
     const status = await cli(['status', 'pgs', '--db', url], dir);
-    assert.match(status.stdout, /6\/6 complete/);
+    assert.match(status.stdout, /6\/6 finished: 6 complete/);
   });
 
   it('keeps saved models in the database: evaluated once, save_models kept, exported from anywhere, finalized late after a crash', async () => {

@@ -34,7 +34,11 @@ const newTrial = (configIndex: number) => ({
 });
 const epoch = (n: number, execution = 0) => ({ ...(execution ? { execution } : {}), epoch: n, metrics: { loss: 1 / n, val_accuracy: n / 10 }, durationMs: 10 * n, samples: 100 });
 
-export function storageContract(backend: string, factory: ContractFactory, skip: string | false = false): void {
+/**
+ * `keepsModels`: the backend keeps saved models in the database (PostgreSQL); SQLite keeps them in folders
+ * beside the file, tested with the model folders, so its contract has no model-store test.
+ */
+export function storageContract(backend: string, factory: ContractFactory, skip: string | false = false, options: { keepsModels: boolean } = { keepsModels: false }): void {
   describe(`Storage contract: ${backend}`, { skip }, () => {
     /** Runs fn with a fresh database and one open connection; always cleans up. */
     async function withDb(fn: (s: Storage, db: ContractDatabase) => Promise<void>): Promise<void> {
@@ -339,13 +343,13 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       });
     });
 
-    it('a database that keeps models keeps them only for running trials, whole, and drops those of trials that did not complete', async (t) => {
+    it('keeps saved models in the database, or says it does not', async () => {
+      await withDb(async (s) => assert.equal(s.models !== null, options.keepsModels));
+    });
+
+    if (options.keepsModels) it('a database that keeps models keeps them only for running trials, whole, and drops those of trials that did not complete', async () => {
       await withDb(async (s) => {
-        if (!s.models) {
-          // SQLite keeps models in folders beside the file (tested with the model folders).
-          t.skip(`${backend} keeps models in folders`);
-          return;
-        }
+        if (!s.models) throw new Error('no model store');
         const sweep = await s.createSweep(loaded.spec, loaded.source);
         const [a, b, c] = [await s.startTrial(sweep.id, newTrial(0)), await s.startTrial(sweep.id, newTrial(1)), await s.startTrial(sweep.id, newTrial(2))];
         const files = [

@@ -30,4 +30,5 @@ storageContract(
     };
   },
   PG_SKIP,
+  { keepsModels: true },
 );

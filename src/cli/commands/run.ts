@@ -1,3 +1,4 @@
+import { parseDuration } from '../../spec/duration.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { leaderboardTable } from '../../report/tables.js';
 import { loadSpecFile } from '../../spec/load.js';
 import { openStorage } from '../../storage/open.js';
 import { shellQuote } from '../../core/text.js';
-import { dbOption, integerOption, positiveInteger, type Command } from '../command.js';
+import { ArgCheckError, dbOption, integerOption, positiveInteger, type Command } from '../command.js';
 import { dbLocation } from '../context.js';
 import { println, type CliIo } from '../io.js';
 import type { LoadedSpec } from '../../spec/types.js';
@@ -24,7 +25,21 @@ function defaultSweepFile(cwd: string): string {
 
 const EXIT = { finished: 0, 'already-finished': 0, stopped: 1, interrupted: 130 } as const;
 
-export const runCommand: Command<{ file?: string; workers?: number; db?: string; top: number }> = {
+/** `--max-time 8h`: seconds, or a message saying what was expected (exit 2). */
+export function maxTimeOption(args: { 'max-time'?: unknown }): true {
+  if (args['max-time'] === undefined) return true;
+  const parsed = parseDuration(args['max-time']);
+  if (typeof parsed === 'string') throw new ArgCheckError(`--max-time: ${parsed}`);
+  return true;
+}
+
+export const MAX_TIME_OPTION = {
+  describe: 'no new trial starts after this long (running ones finish): 3600 (seconds), 90m, 8h; overrides the file\'s max_time',
+  type: 'string',
+  requiresArg: true,
+} as const;
+
+export const runCommand: Command<{ file?: string; workers?: number; db?: string; top: number; 'max-time'?: string }> = {
   command: 'run [file]',
   describe: `start a sweep, or resume it if one of that name is unfinished (default file: ${DEFAULT_SWEEP})`,
   builder: (y) =>
@@ -34,7 +49,9 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
       .check(integerOption('workers', 1, MAX_WORKERS))
       .option('db', dbOption)
       .option('top', { describe: 'rows of the leaderboard printed at the end', type: 'number', default: 10, requiresArg: true })
-      .check(positiveInteger('top')),
+      .check(positiveInteger('top'))
+      .option('max-time', MAX_TIME_OPTION)
+      .check(maxTimeOption),
   handler: async (args, io) => {
     const file = args.file ? path.resolve(io.cwd, args.file) : defaultSweepFile(io.cwd);
     // The file is read and validated before the database is opened: a bad file writes nothing.
@@ -50,7 +67,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
  * and the leaderboard: `tfsweep run` with a sweep file, `tfsweep agent` with the definition stored in the
  * database.
  */
-export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: number; db?: string; top: number }, io: CliIo): Promise<number> {
+export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: number; db?: string; top: number; 'max-time'?: string }, io: CliIo): Promise<number> {
   {
     await checkProgram(loaded);
     checkDataset(loaded);
@@ -84,6 +101,7 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
         loaded,
         storage,
         ...(args.workers !== undefined ? { workers: args.workers } : {}),
+        ...(args['max-time'] !== undefined ? { maxTime: parseDuration(args['max-time']) as number } : {}),
         signal: controller.signal,
         onEvent: (event) => {
           if (event.type === 'sweep-start') processId = event.processId;
@@ -105,7 +123,9 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       if (outcome.status === 'finished' && (outcome.failed || outcome.unsavedModels)) {
         println(io.stderr, `warning: ${outcome.sweep.name}: ${outcome.message}; see \`tfsweep trials ${shellQuote(outcome.sweep.name)}\` for the errors`);
       }
-      return outcome.status === 'interrupted' && hangup ? 129 : EXIT[outcome.status];
+      if (outcome.status === 'interrupted' && hangup) return 129;
+      // A budget that ran out (max_time) ends the run as planned: not an error.
+      return outcome.budget ? 0 : EXIT[outcome.status];
     } finally {
       progress.stop();
       process.off('SIGINT', onSignal);

@@ -49,7 +49,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       const c = summary.counts;
       println(io.stdout, `sweep    ${printable(summary.name)} (${summary.method}, ${summary.state}${summary.processes ? `, ${summary.processes} process(es)` : ''})`);
       println(io.stdout, `metric   ${printable(summary.metric)} (${summary.goal})`);
-      println(io.stdout, `trials   ${c.complete}/${summary.planned ?? '∞'} complete, ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
+      println(io.stdout, `trials   ${c.complete + c.pruned}/${summary.planned ?? '∞'} finished: ${c.complete} complete, ${c.pruned} pruned; ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
       println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
       if (summary.message) println(io.stdout, `note     ${printable(summary.message)}`);
       for (const p of processViews) {

@@ -100,7 +100,7 @@ export class TpeSampler implements Sampler {
     const nBelow = defaultGamma(obs.length);
     // Best first by score; ties keep chronological order. Each side is then put back in chronological order,
     // which is what the weights' down-weighting of old observations refers to.
-    const ranked = obs.map((_, i) => i).sort((a, b) => obs[a]!.score - obs[b]!.score || a - b);
+    const ranked = obs.map((_, i) => i).sort((a, b) => compareScores(obs[a]!.score, obs[b]!.score) || a - b);
     const below = ranked.slice(0, nBelow).sort((a, b) => a - b);
     const above = ranked.slice(nBelow).sort((a, b) => a - b);
 
@@ -140,14 +140,20 @@ export class TpeSampler implements Sampler {
     );
   }
 
-  /** Complete trials (and running ones, as the worst value, under the constant liar) in the internal space. */
+  /**
+   * Complete trials, pruned ones, and running ones under the constant liar, in the internal space, each with
+   * its rank key. As Optuna's TPE: complete trials rank first by value; pruned trials after them, those that
+   * got further first, then by their value at their last step; running trials last (the worst value).
+   */
   private observations(history: readonly TrialRecord[]): Observation[] {
     const sign = this.goal === 'minimize' ? 1 : -1;
     const out: Observation[] = [];
     for (const t of history) {
-      let score: number;
-      if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) score = sign * t.value;
-      else if (this.settings.constant_liar && (t.state === 'running' || t.state === 'queued')) score = Infinity;
+      let score: Score;
+      if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) score = [0, sign * t.value, 0];
+      else if (t.state === 'pruned') {
+        score = t.prunedStep === null || t.prunedStep === undefined ? [1, 1, 0] : [1, -t.prunedStep, t.value !== null && Number.isFinite(t.value) ? sign * t.value : Infinity];
+      } else if (this.settings.constant_liar && (t.state === 'running' || t.state === 'queued')) score = [2, 0, 0];
       else continue;
       const values = this.dims.map((d) => d.toInternal(t.params[d.name] ?? null));
       if (values.some((v) => v === null)) continue; // drawn from another space: not comparable
@@ -157,8 +163,15 @@ export class TpeSampler implements Sampler {
   }
 }
 
+/** [tier (0 complete, 1 pruned, 2 running), then keys within the tier]: lower ranks better. */
+type Score = [number, number, number];
+
+function compareScores(a: Score, b: Score): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || 0;
+}
+
 interface Observation {
-  score: number;
+  score: Score;
   values: number[];
 }
 
