@@ -18,6 +18,10 @@ export { runSweep, checkProgram, checkDataset, modelsDirFor, MAX_WORKERS, type R
 export { writeFileSafely } from './files/atomic-write.js';
 export { Sweep, type SweepOpenResult, type SweepOpenOptions } from './orchestrator/sweep.js';
 export type { TrialHandle, Objective } from './worker/program.js';
+export { TrialPruned } from './worker/program.js';
+export { createPruner, type Curve, type PruneContext, type Pruner } from './pruners/index.js';
+export { parseDuration } from './spec/duration.js';
+export type { PrunerSpec } from './spec/types.js';
 export type { SweepEvent, SweepListener, SweepOutcome } from './orchestrator/events.js';
 export { KNOBS, TRAIN_METRICS, type TrainConfig } from './trainer/knobs.js';
 export { initBackend, type BackendName } from './trainer/backend.js';

@@ -31,6 +31,8 @@ export interface TrialView {
   /** Metrics on the test split, for the trial that was evaluated on it. */
   test_metrics?: Metrics | null;
   model_path?: string | null;
+  /** A pruned trial's last epoch (a program's last step): where the pruner stopped it. */
+  pruned_at?: number;
 }
 
 export interface RankedTrial extends TrialView {
@@ -73,6 +75,7 @@ export function trialView(trial: TrialRecord): TrialView {
   }
   if (trial.testMetrics) view.test_metrics = trial.testMetrics;
   if (trial.modelPath) view.model_path = trial.modelPath;
+  if (trial.state === 'pruned' && trial.prunedStep !== null && trial.prunedStep !== undefined) view.pruned_at = trial.prunedStep;
   return view;
 }
 

@@ -142,6 +142,39 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       });
     });
 
+    it('records a pruned trial with its steps, value and last step; it counts as finished and does not change again', async () => {
+      await withDb(async (s) => {
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        const proc = await s.registerProcess(sweep.id, { host: 'h', pid: 1, token: 't' }, 1);
+        const t = (await s.claimTrial(sweep.id, proc.id, () => newTrial(0)))!;
+        await s.recordEpoch(t.id, epoch(1));
+        await s.pruneTrial(t.id, 0.2, { val_accuracy: 0.2, loss: 1 }, [epoch(1), epoch(2)], 2);
+        const [stored] = await s.listTrials(sweep.id, { withEpochs: true });
+        assert.equal(stored!.state, 'pruned');
+        assert.equal(stored!.value, 0.2);
+        assert.equal(stored!.prunedStep, 2);
+        assert.deepEqual(stored!.epochs!.map((e) => e.epoch), [1, 2]);
+        await assert.rejects(s.pruneTrial(t.id, 0.3, null, [], 3), FinishedTrialError);
+        await assert.rejects(s.completeTrial(t.id, 0.3, { val_accuracy: 0.3 }, []), FinishedTrialError);
+        let view: ClaimView | null = null;
+        await s.claimTrial(sweep.id, proc.id, (v) => ((view = v), null));
+        assert.equal((view as ClaimView | null)!.completed, 1, 'run_cap counts it');
+        assert.equal((view as ClaimView | null)!.maxValue, null, 'but it is not a complete trial\'s value');
+        assert.deepEqual((view as ClaimView | null)!.reruns, []);
+      });
+    });
+
+    it('measures how long the sweep\'s run has lasted, and starts a new run when asked', async () => {
+      await withDb(async (s) => {
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        assert.ok((await s.runClock(sweep.id, true)) < 1000);
+        await new Promise((r) => setTimeout(r, 250));
+        const elapsed = await s.runClock(sweep.id, false);
+        assert.ok(elapsed >= 200 && elapsed < 5000, String(elapsed));
+        assert.ok((await s.runClock(sweep.id, true)) < 200);
+      });
+    });
+
     it('marks running trials interrupted, leaving finished ones alone; a stopped sweep is reopened by joining', async () => {
       await withDb(async (s) => {
         const { sweep, created } = await s.joinSweep(loaded.spec, loaded.source);

@@ -67,6 +67,37 @@ describe('SQLite storage', () => {
     await s.close();
   });
 
+  it('migrates a version-4 database to 5 (the pruned state): every trial, parameter, epoch and execution kept, foreign keys on', async () => {
+    const file = path.join(tempDir(), 'v4.db');
+    const v4 = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 4)) v4.exec(m);
+    v4.pragma('user_version = 4');
+    v4.prepare(`INSERT INTO sweeps (id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
+      VALUES (1, 'old', 'grid', 'val_accuracy', 'maximize', 'finished', '', ?, 1, 'now', '2026-01-01T00:00:00.000Z')`).run(JSON.stringify(loaded.spec));
+    v4.prepare(`INSERT INTO trials (id, sweep_id, number, config_index, state, value, seed, model_path) VALUES (7, 1, 0, 0, 'complete', 0.9, 7, '/m')`).run();
+    v4.prepare(`INSERT INTO trial_params (trial_id, name, value_json) VALUES (7, 'units', '8')`).run();
+    v4.prepare(`INSERT INTO epochs (trial_id, execution, epoch, metrics_json, created_at) VALUES (7, 0, 1, '{"val_accuracy":0.9}', 'now'), (7, 1, 1, '{"val_accuracy":0.8}', 'now')`).run();
+    v4.prepare(`INSERT INTO executions (trial_id, execution, seed, value, metrics_json) VALUES (7, 0, 1, 0.9, '{}'), (7, 1, 2, 0.8, '{}')`).run();
+    v4.close();
+    const s = new SqliteStorage(file);
+    assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
+    const [trial] = await s.listTrials(1, { withEpochs: true });
+    assert.equal(trial!.id, 7);
+    assert.equal(trial!.modelPath, '/m');
+    assert.deepEqual(trial!.params, { units: 8 });
+    assert.equal(trial!.epochs!.length, 2);
+    assert.equal(trial!.executions!.length, 2);
+    assert.deepEqual(s.db.pragma('foreign_key_check'), []);
+    assert.deepEqual(s.db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+    const indexes = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials' AND sql IS NOT NULL ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    assert.deepEqual(indexes, ['trials_by_sweep_config', 'trials_by_sweep_state']);
+    // Deleting the sweep still cascades to its trials' rows: the rebuilt table kept its references.
+    s.db.prepare('DELETE FROM sweeps WHERE id = 1').run();
+    assert.equal((s.db.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n, 0);
+    await s.close();
+  });
+
   it('stores the spec as given and as parsed', async () => {
     const s = new SqliteStorage(':memory:');
     const sweep = await s.createSweep(loaded.spec, loaded.source);
