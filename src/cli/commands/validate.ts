@@ -4,6 +4,7 @@ import { describe as describeDist } from '../../space/distributions.js';
 import { loadSpecFile } from '../../spec/load.js';
 import type { Command } from '../command.js';
 import { println } from '../io.js';
+import { formatDurationSpec } from '../../spec/duration.js';
 
 export const validateCommand: Command<{ file: string; json: boolean }> = {
   command: 'validate <file>',
@@ -39,6 +40,16 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
       const b = spec.bayes;
       println(io.stdout, `bayes     TPE: ${b.n_startup_trials} random trials first, ${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''}`);
     }
+    if (spec.pruner && spec.pruner.type !== 'none') {
+      const { type, ...settings } = spec.pruner;
+      const shown = Object.entries(settings).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
+      println(io.stdout, `pruner    ${type === 'wandb_hyperband' ? 'early_terminate hyperband (W&B)' : type} ${shown}`);
+    }
+    const budgets = [
+      ...(spec.max_time ? [`max_time ${formatDurationSpec(spec.max_time)}`] : []),
+      ...(spec.metric.target !== undefined ? [`metric.target ${spec.metric.target}`] : []),
+    ];
+    if (budgets.length) println(io.stdout, `budget    ${budgets.join(', ')}`);
     return 0;
   },
 };
