@@ -84,15 +84,17 @@ ${PRUNERS[pruner]}`;
 }
 
 /**
- * Synthetic curves: configuration x (in [0, 1]) ends at a ceiling that peaks at x = 0.7; its speed falls
- * with x, so the best configurations start slowly and cross the others late. Seeded noise per step.
+ * Synthetic curves: configuration x (in [0, 1]) rises towards a ceiling that peaks at x = 0.7, with a time
+ * constant tau. Two families: "independent" (tau drawn per configuration, unrelated to its ceiling, as for
+ * most learning-rate/width choices) and "crossing" (tau grows with x, so the best configurations start
+ * slowly and overtake the others late: the case that fools a pruner). Seeded noise per step.
  */
-const CURVES = `
+const CURVES = (family: 'independent' | 'crossing'): string => `
 function rng(seed) { let s = seed >>> 0; return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296); }
 export default async function (p, trial) {
   const ceiling = 0.9 - 0.6 * (p.x - 0.7) ** 2;
-  const tau = 0.5 + 6 * p.x;
   const noise = rng(Math.round(p.x * 1e9));
+  const tau = ${family === 'crossing' ? '0.5 + 6 * p.x' : '0.5 + 6 * noise()'};
   let v = 0;
   for (let step = 0; step < 16; step++) {
     v = ceiling * (1 - Math.exp(-(step + 1) / tau)) + 0.01 * (noise() - 0.5);
@@ -104,6 +106,7 @@ export default async function (p, trial) {
 `;
 
 const CURVE_PRUNERS: Record<string, string> = {
+  none: '',
   median: 'pruner: {type: median}\n',
   'median (warm-up 4)': 'pruner: {type: median, n_warmup_steps: 4}\n',
   asha: 'pruner: {type: successive_halving}\n',
@@ -112,16 +115,19 @@ const CURVE_PRUNERS: Record<string, string> = {
 };
 
 interface CurveRun {
+  family: string;
   pruner: string;
   seed: number;
   bestPruned: boolean;
   stepShare: number;
   bestFound: boolean;
+  /** Ceiling of the true best configuration minus that of the configuration the sweep ranks first, in points. */
+  regret: number;
 }
 
-async function curveRun(name: string, block: string, seed: number): Promise<CurveRun> {
+async function curveRun(family: 'independent' | 'crossing', name: string, block: string, seed: number): Promise<CurveRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-curves-'));
-  writeFileSync(path.join(dir, 'obj.mjs'), CURVES);
+  writeFileSync(path.join(dir, 'obj.mjs'), CURVES(family));
   const source = `name: curves\nmethod: random\nseed: ${seed}\nrun_cap: 30\nworkers: 2\nprogram: ./obj.mjs\nmetric: {name: value, goal: maximize}\nparameters:\n  x: {min: 0.0, max: 1.0}\n${block}`;
   const loaded = parseSpecText(source, path.join(dir, 's.yaml'), dir);
   const storage = new SqliteStorage(path.join(dir, 'r.db'));
@@ -134,7 +140,15 @@ async function curveRun(name: string, block: string, seed: number): Promise<Curv
     const truth = [...trials].sort((a, b) => ceiling(b.params.x as number) - ceiling(a.params.x as number))[0]!;
     const steps = trials.reduce((n, t) => n + (t.epochs?.length ?? 0), 0);
     const found = bestFirst('maximize', trials)[0];
-    return { pruner: name, seed, bestPruned: truth.state === 'pruned', stepShare: steps / (trials.length * 16), bestFound: found?.number === truth.number };
+    return {
+      family,
+      pruner: name,
+      seed,
+      bestPruned: truth.state === 'pruned',
+      stepShare: steps / (trials.length * 16),
+      bestFound: found?.number === truth.number,
+      regret: 100 * (ceiling(truth.params.x as number) - (found ? ceiling(found.params.x as number) : 0)),
+    };
   } finally {
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
@@ -177,18 +191,25 @@ if (PART !== '2') {
 
 if (PART !== '1') {
   const runs: CurveRun[] = [];
-  for (const [name, block] of Object.entries(CURVE_PRUNERS)) {
-    for (let seed = 1; seed <= CURVE_SEEDS; seed++) runs.push(await curveRun(name, block, seed));
-    const mine = runs.filter((r) => r.pruner === name);
-    console.error(`curves ${name}: best pruned in ${mine.filter((r) => r.bestPruned).length}/${mine.length}`);
+  for (const family of ['independent', 'crossing'] as const) {
+    for (const [name, block] of Object.entries(CURVE_PRUNERS)) {
+      for (let seed = 1; seed <= CURVE_SEEDS; seed++) runs.push(await curveRun(family, name, block, seed));
+      const mine = runs.filter((r) => r.pruner === name && r.family === family);
+      console.error(`curves ${family} ${name}: best pruned in ${mine.filter((r) => r.bestPruned).length}/${mine.length}`);
+    }
   }
   out.curves = runs;
-  console.log(`\nSynthetic learning curves (program objective), 30 configurations × 16 steps, ${CURVE_SEEDS} seeds; slow starters end best`);
-  console.log('| pruner | eventually-best configuration pruned | best configuration found | share of steps run |');
-  console.log('| --- | --- | --- | --- |');
-  for (const name of Object.keys(CURVE_PRUNERS)) {
-    const mine = runs.filter((r) => r.pruner === name);
-    console.log(`| ${name} | ${mine.filter((r) => r.bestPruned).length}/${mine.length} | ${mine.filter((r) => r.bestFound).length}/${mine.length} | ${(100 * mean(mine.map((r) => r.stepShare))).toFixed(0)}% |`);
+  console.log(`\nSynthetic learning curves (program objective), 30 random configurations × 16 steps, 2 workers, ${CURVE_SEEDS} seeds`);
+  console.log('| curves | pruner | eventually-best configuration pruned | ranked first | regret, points (mean / worst) | share of steps run |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const family of ['independent', 'crossing']) {
+    for (const name of Object.keys(CURVE_PRUNERS)) {
+      const mine = runs.filter((r) => r.pruner === name && r.family === family);
+      const regrets = mine.map((r) => r.regret);
+      console.log(
+        `| ${family} | ${name} | ${mine.filter((r) => r.bestPruned).length}/${mine.length} | ${mine.filter((r) => r.bestFound).length}/${mine.length} | ${mean(regrets).toFixed(2)} / ${Math.max(...regrets).toFixed(2)} | ${(100 * mean(mine.map((r) => r.stepShare))).toFixed(0)}% |`,
+      );
+    }
   }
 }
 console.log(`\nwrote ${writeResult('pruning', out)}`);
