@@ -6,6 +6,8 @@ export interface CliIo {
   tty: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Ends a long-running command (the dashboard) as Ctrl-C would: for programs that run the CLI in-process. */
+  signal?: AbortSignal;
 }
 
 export function processIo(): CliIo {

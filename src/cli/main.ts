@@ -17,6 +17,9 @@ import { agentCommand } from './commands/agent.js';
 import { bestCommand } from './commands/best.js';
 import { exportCommand } from './commands/export.js';
 import { exportModelCommand } from './commands/export-model.js';
+import { importanceCommand } from './commands/importance.js';
+import { reportCommand } from './commands/report.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -25,7 +28,7 @@ import { trialsCommand } from './commands/trials.js';
 import { validateCommand } from './commands/validate.js';
 import { guardStreams, processIo, println, type CliIo } from './io.js';
 
-const COMMANDS = [runCommand, agentCommand, validateCommand, listCommand, statusCommand, stopCommand, trialsCommand, bestCommand, exportCommand, exportModelCommand] as unknown as Command<never>[];
+const COMMANDS = [runCommand, agentCommand, validateCommand, listCommand, statusCommand, stopCommand, trialsCommand, bestCommand, importanceCommand, reportCommand, dashboardCommand, exportCommand, exportModelCommand] as unknown as Command<never>[];
 const COMMAND_NAMES = COMMANDS.map((c) => c.command.split(' ')[0]!);
 
 /** A first word that is no command: name the closest one rather than list it as an unknown argument. */

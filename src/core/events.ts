@@ -41,6 +41,8 @@ export type SweepEvent =
       completed: number;
       best: number | null;
     }
+  /** Every trial is done; the best trial's model is being evaluated on the test split (once per sweep). */
+  | { type: 'evaluating'; trial: TrialRecord }
   | { type: 'sweep-end'; outcome: SweepOutcome };
 
 export type SweepListener = (event: SweepEvent) => void;

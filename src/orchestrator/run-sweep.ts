@@ -280,6 +280,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
 
     const evaluate = dataset?.test
       ? async (trial: TrialRecord, modelDir: string) => {
+          emit({ type: 'evaluating', trial });
           const result = await activePool.run({ kind: 'evaluate', trialId: trial.id, modelDir }, () => {}, abort.signal);
           return { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! };
         }

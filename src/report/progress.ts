@@ -49,6 +49,8 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
     return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''} (${formatParams(trial.params)})`;
   };
 
+  const evaluatingLine = (trial: TrialRecord): string => `every trial is done; evaluating the best model (trial ${trial.number}) once on the test split…`;
+
   const startLine = (e: Extract<SweepEvent, { type: 'sweep-start' }>): string =>
     `sweep ${e.sweep.name}: ${e.sweep.method} search, ${planned ?? 'unbounded'} trials, ${e.workers} worker(s), ${metric} (${goal})` +
     (e.resumed ? `; resuming with ${e.completed} complete${e.interrupted ? `, ${e.interrupted} interrupted trial(s) will run again` : ''}` : '');
@@ -73,6 +75,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         onCommon(e);
         if (e.type === 'sweep-start') write(startLine(e));
         else if (e.type === 'trial-end') write(trialLine(e.trial));
+        else if (e.type === 'evaluating') write(evaluatingLine(e.trial));
       },
       stop: () => {},
     };
@@ -81,7 +84,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   const multibar = new cliProgress.MultiBar(
     {
       stream: options.out,
-      clearOnComplete: false,
+      // The bars go when the sweep ends (or its best model is evaluated): the final leaderboard is printed
+      // below the trial lines, whole, and nothing is redrawn over it.
+      clearOnComplete: true,
       hideCursor: true,
       // Logging a line above the bars shifts them down; unchanged bars must still be redrawn.
       forceRedraw: true,
@@ -163,6 +168,10 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           multibar.update();
           break;
         }
+        case 'evaluating':
+          stop();
+          write(evaluatingLine(e.trial));
+          break;
         case 'sweep-end':
           stop();
           break;

@@ -4,7 +4,7 @@ import { formatDuration, formatNumber, showValue } from './format.js';
 import { printable } from '../core/text.js';
 import type { RankedTrial, SweepSummary, TrialView } from './leaderboard.js';
 
-function render(head: string[], rows: string[][]): string {
+export function render(head: string[], rows: string[][]): string {
   const table = new Table({
     head: head.map(printable),
     style: { head: [], border: [] },

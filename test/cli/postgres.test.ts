@@ -129,6 +129,27 @@ describe('the CLI on PostgreSQL', { skip: PG_SKIP }, () => {
     }
   });
 
+  it('prunes on PostgreSQL as on SQLite: two processes, one median pruner, the same decisions from the stored steps', async () => {
+    const url = urlFor();
+    const dir = tempDir();
+    writeFile(
+      dir,
+      'obj.mjs',
+      'export default async (p, trial) => { let v = 0; for (let s = 0; s < 5; s++) { v = p.x * (s + 1) / 5; trial.report(s, { value: v }); await new Promise((r) => setTimeout(r, 5)); if (trial.shouldPrune()) return v; } return v; };\n',
+    );
+    writeFile(dir, 's.yaml', 'name: pgp\nmethod: random\nseed: 2\nrun_cap: 16\nworkers: 1\nprogram: ./obj.mjs\nmetric: {name: value, goal: maximize}\npruner: {type: median, n_startup_trials: 3}\nparameters:\n  x: {min: 0.0, max: 1.0}\n');
+    const [a, b] = await Promise.all([cli(['run', 's.yaml', '--db', url], dir), cli(['run', 's.yaml', '--db', url], dir)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const trials = JSON.parse((await cli(['trials', 'pgp', '--db', url, '--json'], dir)).stdout) as Array<{ state: string; epochs: unknown[]; pruned_at?: number }>;
+    assert.equal(trials.filter((t) => t.state === 'complete' || t.state === 'pruned').length, 16);
+    const pruned = trials.filter((t) => t.state === 'pruned');
+    assert.ok(pruned.length > 0, 'some trials were pruned');
+    for (const t of pruned) assert.equal(t.epochs.length, t.pruned_at! + 1, 'stopped at the step judged');
+    const status = await cli(['status', 'pgp', '--db', url], dir);
+    assert.match(status.stdout, new RegExp(`16/16 finished: ${16 - pruned.length} complete, ${pruned.length} pruned`));
+  });
+
   it('says in one line (exit 1) when the server cannot be reached, naming it without its password', async () => {
     const dir = tempDir();
     writeFile(dir, 's.yaml', programSweep('down', 2));

@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { writeFileSafely } from '../../files/atomic-write.js';
+import { loadReportData } from '../../report/report-data.js';
+import { reportHtml } from '../../report/page/html.js';
+import { dbOption, type Command } from '../command.js';
+import { dbLocation, findSweep, openForReading, plannedOrNull, withStorage } from '../context.js';
+import { println } from '../io.js';
+
+export const reportCommand: Command<{ sweep: string; out?: string; db?: string }> = {
+  command: 'report <sweep>',
+  describe: 'write a self-contained HTML report of a sweep (charts, leaderboard, importance; opens offline)',
+  builder: (y) =>
+    y
+      .positional('sweep', { describe: 'sweep name', type: 'string', demandOption: true })
+      .option('out', { alias: 'o', describe: 'the HTML file to write (default: <sweep>-report.html here); written whole or not at all', type: 'string', requiresArg: true })
+      .option('db', dbOption),
+  handler: (args, io) =>
+    withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
+      if (args.out !== undefined && args.out.trim() === '') throw new UsageError('--out: expected a file path, got an empty string');
+      const sweep = await findSweep(storage, args.sweep);
+      const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec));
+      const written = writeFileSafely(path.resolve(io.cwd, args.out ?? `${sweep.name}-report.html`), reportHtml(data));
+      println(io.stdout, `report of "${sweep.name}" (${data.trials.length} trials) written to ${written}; open it in a browser (it needs no network)`);
+      return 0;
+    }),
+};

@@ -1,0 +1,102 @@
+/**
+ * `tfsweep dashboard`: a local web server showing every sweep of a database with the report's views,
+ * refreshed while sweeps run (each page polls its sweep's data every 2 s and redraws when it changed). It
+ * opens the database read-only and listens on loopback unless told otherwise.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UsageError } from '../errors.js';
+import { plannedTrialCount } from '../samplers/index.js';
+import type { Storage } from '../storage/storage.js';
+import { loadReportData } from './report-data.js';
+import { reportHtml } from './page/html.js';
+import { STYLES } from './page/styles.js';
+import { summarize } from './leaderboard.js';
+import { formatNumber } from './format.js';
+
+export interface DashboardOptions {
+  storage: Storage;
+  host: string;
+  port: number;
+  pollMs?: number;
+}
+
+export interface Dashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function planned(spec: Parameters<typeof plannedTrialCount>[0]): number | null {
+  try {
+    return plannedTrialCount(spec);
+  } catch {
+    return null;
+  }
+}
+
+async function indexPage(storage: Storage): Promise<string> {
+  const sweeps = (await storage.listSweeps()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  const items = await Promise.all(
+    sweeps.map(async (s) => {
+      const summary = summarize(s, await storage.listTrials(s.id), planned(s.spec), (await storage.listProcesses(s.id)).filter((p) => p.state === 'running').length);
+      const c = summary.counts;
+      const best = summary.best === null ? '' : ` · best ${summary.metric} ${formatNumber(summary.best)}`;
+      return `<li><a href="/sweep/${encodeURIComponent(s.name)}">${escapeHtml(s.name)}</a> — ${escapeHtml(`${s.method}, ${summary.state}, ${c.complete + c.pruned}/${summary.planned ?? '∞'} finished (${c.pruned} pruned, ${c.failed} failed)${best}`)}</li>`;
+    }),
+  );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>tfsweep dashboard</title><style>${STYLES}</style></head>
+<body><main><h1>tfsweep dashboard</h1><p class="note">${escapeHtml(storage.location)} · ${sweeps.length} sweep(s) · this list refreshes every 5 s</p>
+<ul class="sweeps">${items.join('\n') || '<li>no sweep yet</li>'}</ul></main></body></html>`;
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { storage } = options;
+  const pollMs = options.pollMs ?? 2000;
+  const server = http.createServer((req, res) => {
+    const send = (status: number, type: string, body: string): void => {
+      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(body);
+    };
+    const url = new URL(req.url ?? '/', 'http://dashboard');
+    const route = /^\/(sweep|api\/sweep)\/([^/]+)$/.exec(url.pathname);
+    (async () => {
+      if (req.method !== 'GET') return send(405, 'text/plain', 'read-only: GET only');
+      if (url.pathname === '/') return send(200, 'text/html', await indexPage(storage));
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204);
+        return res.end();
+      }
+      if (route) {
+        const name = decodeURIComponent(route[2]!);
+        const sweep = await storage.getSweep(name);
+        if (!sweep) return send(404, 'text/plain', `no sweep named ${name}`);
+        const data = await loadReportData(storage, sweep, planned(sweep.spec));
+        if (route[1] === 'api/sweep') return send(200, 'application/json', JSON.stringify(data));
+        return send(200, 'text/html', reportHtml(data, { live: { url: `/api/sweep/${encodeURIComponent(name)}`, pollMs, home: '/' } }));
+      }
+      return send(404, 'text/plain', 'not found');
+    })().catch((err: unknown) => send(500, 'text/plain', `the database could not be read: ${(err as Error).message}`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new UsageError(`--port ${options.port}: the port is taken on ${options.host}; choose another (--port 0 picks a free one)`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UsageError(`--host ${options.host}: not an address of this machine`));
+      else if (err.code === 'EACCES') reject(new UsageError(`--port ${options.port}: not allowed (ports below 1024 need privileges)`));
+      else reject(err);
+    });
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

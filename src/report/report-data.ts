@@ -1,0 +1,111 @@
+/**
+ * Everything the HTML report and the dashboard show about one sweep, read from storage in one place: the
+ * sweep and its file, every trial with its epochs, importance, processes, failures grouped by message. Plain
+ * JSON, embedded in the report or served by the dashboard; the page renders it, escaping nothing itself
+ * because it writes text only as text.
+ */
+import { createRequire } from 'node:module';
+import type { ProcessRecord, SweepRecord, TrialRecord } from '../core/records.js';
+import type { Distribution } from '../space/distributions.js';
+import type { Storage } from '../storage/storage.js';
+import { parameterImportance, type Importance } from './importance.js';
+import { summarize, trialView, type SweepSummary, type TrialView } from './leaderboard.js';
+
+export interface ReportTrial extends TrialView {
+  process_id: number | null;
+}
+
+export interface ReportData {
+  generated_at: string;
+  tfsweep_version: string;
+  sweep: {
+    name: string;
+    method: string;
+    metric: string;
+    goal: 'maximize' | 'minimize';
+    seed: number;
+    state: string;
+    message: string | null;
+    created_at: string;
+    updated_at: string;
+    finished_at: string | null;
+    source: string;
+    parameters: Record<string, Distribution>;
+    planned: number | null;
+    /** TPE's random start-up trials (bayes), after which proposals come from the model. */
+    startup_trials: number | null;
+    pruner: string | null;
+    /** A program objective (its steps are its own), not the built-in trainer (epochs). */
+    program: boolean;
+    /** The command that runs (or resumes) this sweep again, as far as the database can tell. */
+    command: string;
+  };
+  summary: SweepSummary;
+  wall_s: number | null;
+  backends: string[];
+  trials: ReportTrial[];
+  importance: Importance;
+  processes: Array<{ id: number; host: string; pid: number; workers: number; state: string }>;
+  failures: Array<{ message: string; trials: number[] }>;
+}
+
+const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+function wallSeconds(trials: readonly TrialRecord[]): number | null {
+  const starts = trials.map((t) => (t.startedAt ? Date.parse(t.startedAt) : NaN)).filter(Number.isFinite);
+  const ends = trials.map((t) => (t.endedAt ? Date.parse(t.endedAt) : NaN)).filter(Number.isFinite);
+  if (!starts.length || !ends.length) return null;
+  return (Math.max(...ends) - Math.min(...starts)) / 1000;
+}
+
+/** Failed trials by error message (the same message once, with the trials that hit it), most frequent first. */
+export function groupFailures(trials: readonly TrialRecord[]): ReportData['failures'] {
+  const groups = new Map<string, number[]>();
+  for (const t of trials) {
+    if (t.state !== 'failed') continue;
+    const message = t.error ?? '(no message)';
+    groups.set(message, [...(groups.get(message) ?? []), t.number]);
+  }
+  return [...groups.entries()].map(([message, numbers]) => ({ message, trials: numbers })).sort((a, b) => b.trials.length - a.trials.length);
+}
+
+export function buildReportData(sweep: SweepRecord, trials: readonly TrialRecord[], processes: readonly ProcessRecord[], planned: number | null, location: string): ReportData {
+  const spec = sweep.spec;
+  const live = processes.filter((p) => p.state === 'running').length;
+  const pruner = spec.pruner && spec.pruner.type !== 'none' ? (spec.pruner.type === 'wandb_hyperband' ? 'W&B hyperband early_terminate' : spec.pruner.type) : null;
+  return {
+    generated_at: new Date().toISOString(),
+    tfsweep_version: VERSION,
+    sweep: {
+      name: sweep.name,
+      method: sweep.method,
+      metric: sweep.metric.name,
+      goal: sweep.metric.goal,
+      seed: spec.seed,
+      state: sweep.state,
+      message: sweep.message,
+      created_at: sweep.createdAt,
+      updated_at: sweep.updatedAt,
+      finished_at: sweep.finishedAt,
+      source: sweep.source,
+      parameters: spec.parameters,
+      planned,
+      startup_trials: spec.bayes ? spec.bayes.n_startup_trials : null,
+      pruner,
+      program: spec.program !== null,
+      command: `tfsweep run <the sweep file> --db '${location.replace(/'/g, `'\\''`)}'   (or: tfsweep agent ${sweep.name} --db …)`,
+    },
+    summary: summarize(sweep, trials, planned, live),
+    wall_s: wallSeconds(trials),
+    backends: [...new Set(trials.map((t) => t.backend).filter((b): b is string => !!b))],
+    trials: trials.map((t) => ({ ...trialView(t), process_id: t.processId ?? null })),
+    importance: parameterImportance(trials, spec.parameters, sweep.metric.goal),
+    processes: processes.map((p) => ({ id: p.id, host: p.host, pid: p.pid, workers: p.workers, state: p.state })),
+    failures: groupFailures(trials),
+  };
+}
+
+export async function loadReportData(storage: Storage, sweep: SweepRecord, planned: number | null): Promise<ReportData> {
+  const [trials, processes] = [await storage.listTrials(sweep.id, { withEpochs: true }), await storage.listProcesses(sweep.id)];
+  return buildReportData(sweep, trials, processes, planned, storage.location);
+}
