@@ -30,7 +30,7 @@ describe('runSweep (library API, real worker threads)', () => {
 
     assert.deepEqual(
       events.map((e) => e.type),
-      ['sweep-start', ...Array(3).fill(['trial-start', 'trial-backend', 'epoch', 'epoch', 'trial-end']).flat(), 'sweep-end'],
+      ['sweep-start', ...Array(3).fill(['trial-start', 'trial-backend', 'epoch', 'epoch', 'trial-end']).flat(), 'evaluating', 'sweep-end'],
     );
     const trials = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
     // The same seed gives the same configurations as the sampler alone.

@@ -54,3 +54,23 @@ describe('parameter importance (PED-ANOVA)', () => {
     assert.equal(parameterImportance(pruned, space, 'minimize').trials, 0);
   });
 });
+
+describe('tfsweep importance', () => {
+  it('on a real sweep: the parameter that decides the objective first, the irrelevant one last; --json for scripts', async () => {
+    const { cli, tempDir, writeFile } = await import('../helpers.js');
+    const dir = tempDir();
+    writeFile(dir, 'obj.mjs', 'export default async (p) => 10 * (p.x - 0.3) ** 2 + 0.01 * p.y;\n');
+    writeFile(dir, 's.yaml', 'name: imp\nmethod: random\nseed: 5\nrun_cap: 80\nworkers: 2\nprogram: ./obj.mjs\nparameters:\n  x: {min: 0.0, max: 1.0}\n  y: {min: 0.0, max: 1.0}\n  noise: {min: -1.0, max: 1.0}\n');
+    assert.equal((await cli(['run', 's.yaml', '--db', 'r.db'], dir)).code, 0);
+    const json = await cli(['importance', 'imp', '--db', 'r.db', '--json'], dir);
+    assert.equal(json.code, 0, json.stderr);
+    const result = JSON.parse(json.stdout) as { importances: Record<string, number>; trials: number; topTrials: number };
+    assert.deepEqual(Object.keys(result.importances)[0], 'x');
+    assert.ok(result.importances.x! > 0.6 && result.importances.noise! < 0.2, JSON.stringify(result));
+    assert.equal(result.trials, 80);
+    assert.equal(result.topTrials, 8);
+    const table = await cli(['importance', 'imp', '--db', 'r.db'], dir);
+    assert.match(table.stdout, /│ x +│ 0\.\d{3} +│ █+/);
+    assert.match(table.stdout, /PED-ANOVA over 80 complete trial\(s\), the top 8 against all/);
+  });
+});
