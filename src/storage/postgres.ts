@@ -54,14 +54,14 @@ export class PostgresStorage implements Storage {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new UsageError(`--db: ?schema=${schema}: expected a plain identifier (letters, digits, _)`);
     parsed.searchParams.delete('schema');
     const shown = redactUrl(url);
-    const pool = new pg.Pool({ connectionString: parsed.toString(), max: 4, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
+    // Every connection starts with tfsweep's schema on its search path, and a reader's cannot write: set in
+    // the connection's startup packet, before any query (the schema is a plain identifier, checked above).
+    const startup = `-c search_path="${schema}"${options.readonly ? ' -c default_transaction_read_only=on' : ''}`;
+    const pool = new pg.Pool({ connectionString: parsed.toString(), options: startup, max: 4, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
     // An idle client losing its connection (server restarted) must not crash the process: the pool drops it.
     pool.on('error', () => {});
     pool.on('connect', (client) => {
       client.on('error', () => {});
-      // Queued before any query of the pool's: every connection sees tfsweep's schema, and a reader cannot write.
-      void client.query(`SET search_path TO "${schema}"`).catch(() => {});
-      if (options.readonly) void client.query('SET default_transaction_read_only = on').catch(() => {});
     });
     const storage = new PostgresStorage(pool, shown, schema);
     try {

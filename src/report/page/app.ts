@@ -184,7 +184,8 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
       name: `trial ${t.number}`,
       type: 'line',
       showSymbol: true,
-      symbolSize: (_v: any, p: any) => (p.dataIndex === epochs.length - 1 && endSymbol !== 'none' ? 9 : 0),
+      // A curve of one step is a point; otherwise only a pruned or early-stopped end is marked.
+      symbolSize: (_v: any, p: any) => (epochs.length === 1 ? 5 : p.dataIndex === epochs.length - 1 && endSymbol !== 'none' ? 9 : 0),
       symbol: endSymbol === 'none' ? 'circle' : endSymbol,
       lineStyle: { color, width: 1.2, opacity: 0.8 },
       itemStyle: { color },

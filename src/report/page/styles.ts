@@ -16,7 +16,7 @@ section h2 { font-size: 16px; margin: 0 0 6px; }
 .note { color: var(--muted); margin: 0 0 8px; font-size: 13px; }
 .chart { width: 100%; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 8px; }
-table.leaderboard { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 13px; display: block; overflow-x: auto; }
+table.leaderboard { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 13px; display: block; overflow: auto; max-height: 560px; }
 table.leaderboard th, table.leaderboard td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 table.leaderboard th { cursor: pointer; user-select: none; background: #f0f3f8; position: sticky; top: 0; }
 table.leaderboard th[aria-sort="ascending"]::after { content: " ▲"; }
