@@ -239,9 +239,14 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   }
 
   // Importance, and a heat map over the two most important parameters.
-  const imp = section('Parameter importance', 'importance', `PED-ANOVA over ${data.importance.trials} complete trials (the top ${data.importance.topTrials} against all)`);
-  const impEntries = Object.entries(data.importance.importances as Record<string, number>).filter(([p]) => params.includes(p));
-  draw(chartBox(imp, 'importance-chart', Math.max(160, 40 * impEntries.length + 60)), {
+  const enough = data.importance.trials >= 3;
+  const imp = section(
+    'Parameter importance',
+    'importance',
+    enough ? `PED-ANOVA over ${data.importance.trials} complete trials (the top ${data.importance.topTrials} against all)` : `needs at least 3 complete trials (${data.importance.trials} so far)`,
+  );
+  const impEntries = enough ? Object.entries(data.importance.importances as Record<string, number>).filter(([p]) => params.includes(p)) : [];
+  if (enough) draw(chartBox(imp, 'importance-chart', Math.max(160, 40 * impEntries.length + 60)), {
     grid: { left: 140, right: 40, top: 10, bottom: 30 },
     xAxis: { type: 'value', max: 1 },
     yAxis: { type: 'category', data: impEntries.map(([p]) => p).reverse() },
