@@ -91,8 +91,10 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   const thead = el('thead');
   const headRow = el('tr');
   const tbody = el('tbody');
-  let sortCol = 0;
-  let sortDir = 1;
+  // The dashboard redraws when new data arrives: the chosen order survives it.
+  const saved = (window as any).tfsweepSort as { col: number; dir: number } | undefined;
+  let sortCol = saved && saved.col < columns.length ? saved.col : 0;
+  let sortDir = saved?.dir ?? 1;
   const fill = (): void => {
     const sorted = [...rows].sort((a, b) => {
       const x = a[sortCol];
@@ -114,6 +116,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
     th.addEventListener('click', () => {
       sortDir = sortCol === i ? -sortDir : 1;
       sortCol = i;
+      (window as any).tfsweepSort = { col: sortCol, dir: sortDir };
       fill();
     });
     headRow.append(th);
