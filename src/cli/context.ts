@@ -5,8 +5,6 @@ import { closest } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
 import { openStorage, parseLocation, type StorageLocation } from '../storage/open.js';
 import type { Storage, SweepRecord } from '../storage/storage.js';
-import { plannedTrialCount } from '../samplers/index.js';
-import type { SweepSpec } from '../spec/types.js';
 import type { CliIo } from './io.js';
 
 export const DEFAULT_DB = path.join('results', 'tfsweep.db');
@@ -42,11 +40,4 @@ export async function withStorage<T>(opening: Promise<Storage>, fn: (s: Storage)
   }
 }
 
-/** The planned trial count, or null when a stored spec cannot say (written by another version, edited). */
-export function plannedOrNull(spec: SweepSpec): number | null {
-  try {
-    return plannedTrialCount(spec);
-  } catch {
-    return null;
-  }
-}
+export { plannedOrNull } from '../samplers/index.js';

@@ -14,10 +14,11 @@ import { StorageError, UsageError, errorMessage } from '../errors.js';
 import { modelsDirFor } from '../files/model-folders.js';
 import { MAX_WORKERS } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/types.js';
-import type { Storage, TrialRecord } from '../storage/storage.js';
+import type { Metrics, Storage, TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
 import { loadDataset } from '../trainer/datasets.js';
-import type { TaskRequest, TrialResult, WorkerMessage } from '../worker/protocol.js';
+import type { Dataset } from '../trainer/mnist.js';
+import type { TaskRequest, TrialResult, WorkerInit, WorkerMessage } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { finalizeModels, needsFinalizing } from './finalize.js';
 import { DatabaseKeeper, FolderKeeper, type ModelKeeper } from './model-keeper.js';
@@ -72,13 +73,24 @@ function asFatal(err: unknown): unknown {
   return err;
 }
 
+/** What the worker pool is given of a dataset, once, as shared memory. */
+function poolData(dataset: Dataset): NonNullable<WorkerInit['dataset']> {
+  return { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test };
+}
+
+/** Test-split loss and accuracy of the saved model in `modelDir`, computed by a worker of `pool`. */
+async function evaluateOnTest(pool: TrialPool, trial: TrialRecord, modelDir: string, signal: AbortSignal): Promise<Metrics> {
+  const result = await pool.run({ kind: 'evaluate', trialId: trial.id, modelDir }, () => {}, signal);
+  return { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! };
+}
+
 /** Finalizes a finished sweep whose finishing process was cut short; says what it did, if anything. */
 async function finalizeLate(loaded: LoadedSpec, storage: Storage, sweepId: number, keeper: ModelKeeper): Promise<string> {
   const { spec } = loaded;
   const dataset = spec.program ? null : loadDataset(spec.train.dataset);
   const trials = await storage.listTrials(sweepId);
   if (!needsFinalizing(trials, spec.metric.goal, spec.save_models, Boolean(dataset?.test))) return '';
-  const pool = dataset?.test ? new TrialPool(1, { dataset: { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test } }) : null;
+  const pool = dataset?.test ? new TrialPool(1, { dataset: poolData(dataset) }) : null;
   try {
     await finalizeModels({
       storage,
@@ -86,12 +98,7 @@ async function finalizeLate(loaded: LoadedSpec, storage: Storage, sweepId: numbe
       goal: spec.metric.goal,
       saveModels: spec.save_models,
       keeper,
-      evaluate: pool
-        ? async (trial, modelDir) => {
-            const result = await pool.run({ kind: 'evaluate', trialId: trial.id, modelDir }, () => {}, new AbortController().signal);
-            return { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! };
-          }
-        : null,
+      evaluate: pool ? (trial, modelDir) => evaluateOnTest(pool, trial, modelDir, new AbortController().signal) : null,
     });
   } finally {
     await pool?.destroy();
@@ -172,7 +179,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     const programUrl = spec.program ? pathToFileURL(spec.program).href : null;
     const dataset = programUrl ? null : loadDataset(spec.train.dataset);
     const activePool = (pool = new TrialPool(workers, {
-      dataset: dataset && { name: dataset.name, classes: dataset.classes, train: dataset.train, test: dataset.test },
+      dataset: dataset && poolData(dataset),
     }));
 
     /** Each running trial's shared cell for pruning decisions (with a pruner). */
@@ -279,10 +286,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     };
 
     const evaluate = dataset?.test
-      ? async (trial: TrialRecord, modelDir: string) => {
+      ? (trial: TrialRecord, modelDir: string) => {
           emit({ type: 'evaluating', trial });
-          const result = await activePool.run({ kind: 'evaluate', trialId: trial.id, modelDir }, () => {}, abort.signal);
-          return { test_loss: result.metrics.loss!, test_accuracy: result.metrics.accuracy! };
+          return evaluateOnTest(activePool, trial, modelDir, abort.signal);
         }
       : null;
 

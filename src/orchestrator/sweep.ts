@@ -88,7 +88,7 @@ export class Sweep {
     this.interruptedOnOpen = interrupted;
     this.absorb(history);
     this.sampler = createSampler(spec);
-    this.pruner = createPruner(spec.pruner ?? null, { goal: spec.metric.goal, sweepName: spec.name, lastStep: lastStepOf(spec) });
+    this.pruner = createPruner(spec.pruner ?? null, { goal: spec.metric.goal, sweepName: spec.name, lastStep: finalStepOf(spec) });
     this.planned = plannedTrialCount(spec);
     this.heartbeat = setInterval(() => void this.beat(), heartbeatMs());
     this.heartbeat.unref();
@@ -428,6 +428,7 @@ export class Sweep {
    * metric at its last step. It counts towards run_cap and is never ranked among the complete trials.
    */
   async prune(trial: TrialRecord, epochs: readonly EpochRecord[] = []): Promise<TrialRecord> {
+    // Only this trial, with the epochs already stored (no trial id exceeds the 32-bit ids both databases give).
     const stored = (await this.storage.listTrials(this.record.id, { withEpochs: true, only: { since: 2 ** 31 - 1, unsettled: [trial.id] } }))[0];
     const byKey = new Map<string, EpochRecord>();
     for (const e of [...(stored?.epochs ?? []), ...epochs]) byKey.set(`${e.execution ?? 0}:${e.epoch}`, e);
@@ -460,7 +461,7 @@ export function curveOf(trial: TrialRecord, spec: SweepSpec): Curve {
 }
 
 /** The step after which a trial that is never stopped ends, when the spec fixes it (the trainer's epochs, not searched). */
-export function lastStepOf(spec: SweepSpec): number | null {
+export function finalStepOf(spec: SweepSpec): number | null {
   if (spec.program || 'epochs' in spec.parameters) return null;
   return spec.train.epochs - 1;
 }

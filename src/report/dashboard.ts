@@ -6,16 +6,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../errors.js';
-import { plannedTrialCount } from '../samplers/index.js';
-import type { Storage } from '../storage/storage.js';
+import { plannedOrNull } from '../samplers/index.js';
+import type { ProcessRecord, Storage } from '../storage/storage.js';
 import { loadReportData } from './report-data.js';
-import { reportHtml } from './page/html.js';
+import { escapeHtml, reportHtml } from './page/html.js';
 import { STYLES } from './page/styles.js';
 import { summarize } from './leaderboard.js';
 import { formatNumber } from './format.js';
 
 export interface DashboardOptions {
   storage: Storage;
+  /** Whether a process row is a live process (the CLI passes the leases' rule, as `list` and `status` do). */
+  isLive: (p: ProcessRecord) => boolean;
   host: string;
   port: number;
   pollMs?: number;
@@ -26,23 +28,11 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-function planned(spec: Parameters<typeof plannedTrialCount>[0]): number | null {
-  try {
-    return plannedTrialCount(spec);
-  } catch {
-    return null;
-  }
-}
-
-async function indexPage(storage: Storage): Promise<string> {
+async function indexPage(storage: Storage, isLive: (p: ProcessRecord) => boolean): Promise<string> {
   const sweeps = (await storage.listSweeps()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   const items = await Promise.all(
     sweeps.map(async (s) => {
-      const summary = summarize(s, await storage.listTrials(s.id), planned(s.spec), (await storage.listProcesses(s.id)).filter((p) => p.state === 'running').length);
+      const summary = summarize(s, await storage.listTrials(s.id), plannedOrNull(s.spec), (await storage.listProcesses(s.id)).filter(isLive).length);
       const c = summary.counts;
       const best = summary.best === null ? '' : ` · best ${summary.metric} ${formatNumber(summary.best)}`;
       return `<li><a href="/sweep/${encodeURIComponent(s.name)}">${escapeHtml(s.name)}</a> — ${escapeHtml(`${s.method}, ${summary.state}, ${c.complete + c.pruned}/${summary.planned ?? '∞'} finished (${c.pruned} pruned, ${c.failed} failed)${best}`)}</li>`;
@@ -65,7 +55,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const route = /^\/(sweep|api\/sweep)\/([^/]+)$/.exec(url.pathname);
     (async () => {
       if (req.method !== 'GET') return send(405, 'text/plain', 'read-only: GET only');
-      if (url.pathname === '/') return send(200, 'text/html', await indexPage(storage));
+      if (url.pathname === '/') return send(200, 'text/html', await indexPage(storage, options.isLive));
       if (url.pathname === '/favicon.ico') {
         res.writeHead(204);
         return res.end();
@@ -74,7 +64,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         const name = decodeURIComponent(route[2]!);
         const sweep = await storage.getSweep(name);
         if (!sweep) return send(404, 'text/plain', `no sweep named ${name}`);
-        const data = await loadReportData(storage, sweep, planned(sweep.spec));
+        const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec), options.isLive);
         if (route[1] === 'api/sweep') return send(200, 'application/json', JSON.stringify(data));
         return send(200, 'text/html', reportHtml(data, { live: { url: `/api/sweep/${encodeURIComponent(name)}`, pollMs, home: '/' } }));
       }

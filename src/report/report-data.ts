@@ -69,9 +69,17 @@ export function groupFailures(trials: readonly TrialRecord[]): ReportData['failu
   return [...groups.entries()].map(([message, numbers]) => ({ message, trials: numbers })).sort((a, b) => b.trials.length - a.trials.length);
 }
 
-export function buildReportData(sweep: SweepRecord, trials: readonly TrialRecord[], processes: readonly ProcessRecord[], planned: number | null, location: string): ReportData {
+/** `isLive` tells a live process from a row whose process stopped heartbeating (the leases' rule). */
+export function buildReportData(
+  sweep: SweepRecord,
+  trials: readonly TrialRecord[],
+  processes: readonly ProcessRecord[],
+  planned: number | null,
+  location: string,
+  isLive: (p: ProcessRecord) => boolean,
+): ReportData {
   const spec = sweep.spec;
-  const live = processes.filter((p) => p.state === 'running').length;
+  const live = processes.filter(isLive).length;
   const pruner = spec.pruner && spec.pruner.type !== 'none' ? (spec.pruner.type === 'wandb_hyperband' ? 'W&B hyperband early_terminate' : spec.pruner.type) : null;
   return {
     generated_at: new Date().toISOString(),
@@ -105,7 +113,7 @@ export function buildReportData(sweep: SweepRecord, trials: readonly TrialRecord
   };
 }
 
-export async function loadReportData(storage: Storage, sweep: SweepRecord, planned: number | null): Promise<ReportData> {
+export async function loadReportData(storage: Storage, sweep: SweepRecord, planned: number | null, isLive: (p: ProcessRecord) => boolean): Promise<ReportData> {
   const [trials, processes] = [await storage.listTrials(sweep.id, { withEpochs: true }), await storage.listProcesses(sweep.id)];
-  return buildReportData(sweep, trials, processes, planned, storage.location);
+  return buildReportData(sweep, trials, processes, planned, storage.location, isLive);
 }

@@ -26,3 +26,12 @@ export function plannedTrialCount(spec: SweepSpec): number | null {
   if (size === null) return spec.run_cap;
   return spec.run_cap === null ? size : Math.min(size, spec.run_cap);
 }
+
+/** The planned trial count, or null when a stored spec cannot say (written by another version, edited). */
+export function plannedOrNull(spec: SweepSpec): number | null {
+  try {
+    return plannedTrialCount(spec);
+  } catch {
+    return null;
+  }
+}

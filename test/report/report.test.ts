@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { BIN, cli, tempDir, writeFile } from '../helpers.js';
 import { CHROMIUM_SKIP, chartsDrawn, launch, watchedPage } from '../browser.js';
+import { isLive } from '../../src/orchestrator/ownership.js';
 import { startDashboard } from '../../src/report/dashboard.js';
 import { openStorage } from '../../src/storage/open.js';
 
@@ -82,7 +83,7 @@ describe('the HTML report and the dashboard in Chromium', { skip: CHROMIUM_SKIP 
     writeFile(dir, 'slow.yaml', 'name: slow\nmethod: random\nseed: 2\nrun_cap: 8\nworkers: 1\nprogram: ./slow.mjs\nmetric: {name: value, goal: maximize}\nparameters:\n  x: {min: 0.0, max: 1.0}\n');
     const child = spawn(process.execPath, [BIN, 'run', 'slow.yaml', '--db', 'r.db'], { cwd: dir, stdio: 'ignore', env: { ...process.env, TFSWEEP_DB: '' } });
     const storage = await openStorage(path.join(dir, 'r.db'), { readonly: true });
-    const dashboard = await startDashboard({ storage, host: '127.0.0.1', port: 0, pollMs: 300 });
+    const dashboard = await startDashboard({ storage, isLive, host: '127.0.0.1', port: 0, pollMs: 300 });
     try {
       const { page, errors, dialogs, external } = await watchedPage(browser);
       await page.goto(dashboard.url);
@@ -119,7 +120,7 @@ describe('the HTML report and the dashboard in Chromium', { skip: CHROMIUM_SKIP 
 
   it('says clearly when the port is taken (exit 2), and refuses to write', async () => {
     const storage = await openStorage(path.join(dir, 'r.db'), { readonly: true });
-    const first = await startDashboard({ storage, host: '127.0.0.1', port: 0 });
+    const first = await startDashboard({ storage, isLive, host: '127.0.0.1', port: 0 });
     try {
       const port = new URL(first.url).port;
       const r = await cli(['dashboard', '--db', 'r.db', '--port', port], dir);

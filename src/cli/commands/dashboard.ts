@@ -1,3 +1,4 @@
+import { isLive } from '../../orchestrator/ownership.js';
 import { startDashboard } from '../../report/dashboard.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, openForReading } from '../context.js';
@@ -16,7 +17,7 @@ export const dashboardCommand: Command<{ db?: string; port: number; host: string
     const storage = await openForReading(dbLocation(io, args.db));
     let dashboard;
     try {
-      dashboard = await startDashboard({ storage, host: args.host, port: args.port });
+      dashboard = await startDashboard({ storage, isLive, host: args.host, port: args.port });
     } catch (err) {
       await storage.close();
       throw err;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { writeFileSafely } from '../../files/atomic-write.js';
+import { isLive } from '../../orchestrator/ownership.js';
 import { loadReportData } from '../../report/report-data.js';
 import { reportHtml } from '../../report/page/html.js';
 import { dbOption, type Command } from '../command.js';
@@ -19,7 +20,7 @@ export const reportCommand: Command<{ sweep: string; out?: string; db?: string }
     withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       if (args.out !== undefined && args.out.trim() === '') throw new UsageError('--out: expected a file path, got an empty string');
       const sweep = await findSweep(storage, args.sweep);
-      const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec));
+      const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec), isLive);
       const written = writeFileSafely(path.resolve(io.cwd, args.out ?? `${sweep.name}-report.html`), reportHtml(data));
       println(io.stdout, `report of "${sweep.name}" (${data.trials.length} trials) written to ${written}; open it in a browser (it needs no network)`);
       return 0;

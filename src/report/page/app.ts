@@ -342,6 +342,10 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
 
   const footer = el('footer', {}, `generated ${data.generated_at} by tfsweep ${data.tfsweep_version}`);
   root.append(footer);
-  window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
   (window as any).tfsweepCharts = charts;
+  // Once per page, not per render: the dashboard renders again whenever new data arrives.
+  if (!(window as any).tfsweepResize) {
+    (window as any).tfsweepResize = true;
+    window.addEventListener('resize', () => ((window as any).tfsweepCharts as any[]).forEach((c) => c.resize()));
+  }
 }
