@@ -488,7 +488,9 @@ export class PostgresStorage implements Storage {
     const row = await this.one(TRIAL_WITH_PARAMS_SQL, [trialId]);
     if (!row) return undefined;
     const sweepId = row.sweep_id as number;
-    return toTrial(row, row.params as Row[], await this.tx((c) => this.distributionsOf(c, sweepId)), parsed);
+    // Cached after the first read: no transaction (three round trips) on every trial's result.
+    const dists = this.distributions.get(sweepId) ?? (await this.tx((c) => this.distributionsOf(c, sweepId)));
+    return toTrial(row, row.params as Row[], dists, parsed);
   }
 
   private readonly distributions = new Map<number, Map<string, Distribution>>();
