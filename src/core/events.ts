@@ -10,6 +10,8 @@ export interface SweepOutcome {
   message: string;
   /** The budget that ended the sweep, if one did: a trial reached metric.target, or max_time ran out. */
   budget?: 'target' | 'max_time' | null;
+  /** `tfsweep stop` asked this process to stop (drain: running trials finished; now: interrupted). */
+  stopRequested?: 'drain' | 'now' | null;
   /** Trials of the whole sweep that failed, and models of this run that could not be saved. */
   failed?: number;
   unsavedModels?: number;
@@ -24,6 +26,8 @@ export type SweepEvent =
       /** Trials found running or queued from an earlier process and marked interrupted. */
       interrupted: number;
       completed: number;
+      /** Of `completed`, those stopped by the pruner. */
+      pruned?: number;
       /** Completed trials the sweep aims at (run_cap and grid size), or null when unbounded. */
       planned: number | null;
       workers: number;
@@ -43,6 +47,8 @@ export type SweepEvent =
     }
   /** Every trial is done; the best trial's model is being evaluated on the test split (once per sweep). */
   | { type: 'evaluating'; trial: TrialRecord }
+  /** Something a person should know that stops nothing (a wait for the database's lock, an objective's stray error). */
+  | { type: 'warning'; message: string }
   | { type: 'sweep-end'; outcome: SweepOutcome };
 
 export type SweepListener = (event: SweepEvent) => void;

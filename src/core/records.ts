@@ -111,6 +111,13 @@ export interface ProcessRecord extends ProcessIdentity {
   runningTrials: number;
   /** Milliseconds since its last heartbeat, by the database's clock, when read. */
   silentMs: number;
+  /**
+   * How long this process may stay silent before it is declared gone: its own lease setting, recorded when
+   * it joined, so that every observer judges it alike (null for rows written by an older tfsweep).
+   */
+  graceMs: number | null;
+  /** Its database session, where the database names one (PostgreSQL's application_name); ended when it is declared gone. */
+  session: string | null;
 }
 
 export type Goal = 'maximize' | 'minimize';

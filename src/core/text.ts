@@ -6,15 +6,22 @@
 
 // C0 controls, DEL and C1 controls: a raw ESC can clear the screen or rewrite what a terminal shows.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Bidirectional controls and line/paragraph separators: they do not drive a terminal, but they reverse or
+// split what a table shows (the "Trojan Source" trick), so a value would read as another.
+const LAYOUT = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-/** One line of terminal text: control characters shown as visible escapes (`\x1b`, `\n`). */
+const escapeLayout = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** One line of terminal text: control, bidi and separator characters shown as visible escapes (`\x1b`, `\n`, `\u202e`). */
 export function printable(text: string): string {
-  return text.replace(CONTROL, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+  return text
+    .replace(CONTROL, (c) => {
+      if (c === '\n') return '\\n';
+      if (c === '\t') return '\\t';
+      if (c === '\r') return '\\r';
+      return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    })
+    .replace(LAYOUT, escapeLayout);
 }
 
 /**
@@ -22,7 +29,8 @@ export function printable(text: string): string {
  * OWASP advises; numbers are written by the caller and never pass through here.
  */
 export function csvText(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const shown = text.replace(LAYOUT, escapeLayout);
+  return /^[=+\-@\t\r]/.test(shown) ? `'${shown}` : shown;
 }
 
 /** A Markdown table cell: pipes escaped, line breaks and other controls made visible. */

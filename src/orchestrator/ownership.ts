@@ -85,5 +85,27 @@ export function deadLocally(p: Pick<ProcessRecord, 'host' | 'pid' | 'token'>): b
 
 /** Whether a process row belongs to a process that is still taking part (running, heartbeating, not known dead). */
 export function isLive(p: ProcessRecord): boolean {
-  return p.state === 'running' && p.silentMs <= leaseGraceMs() && !deadLocally(p);
+  return p.state === 'running' && p.silentMs <= graceOf(p) && !deadLocally(p);
+}
+
+/** How long `p` may stay silent: its own recorded setting (an observer's may differ), else this process's. */
+export function graceOf(p: Pick<ProcessRecord, 'graceMs'>): number {
+  return p.graceMs ?? leaseGraceMs();
+}
+
+/**
+ * A process's state letter from /proc on this host ('T' or 't': suspended by Ctrl-Z, SIGSTOP or a
+ * debugger), or null when it does not exist or cannot be read.
+ */
+export function processState(pid: number): string | null {
+  return procStat(pid)?.state ?? null;
+}
+
+/** Whether `p` is a process on this host (same boot and pid namespace) that is suspended now. */
+export function suspendedLocally(p: Pick<ProcessRecord, 'host' | 'pid' | 'token'>): boolean {
+  if (p.host !== os.hostname()) return false;
+  const [boot, ns, start] = p.token.split(':');
+  if (boot !== bootId() || ns !== pidNamespace()) return false;
+  const stat = procStat(p.pid);
+  return stat !== null && stat.start === start && (stat.state === 'T' || stat.state === 't');
 }

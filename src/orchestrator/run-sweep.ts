@@ -14,7 +14,7 @@ import { StorageError, UsageError, errorMessage } from '../errors.js';
 import { modelsDirFor } from '../files/model-folders.js';
 import { MAX_WORKERS } from '../spec/schema.js';
 import type { LoadedSpec } from '../spec/types.js';
-import type { Metrics, Storage, TrialRecord } from '../storage/storage.js';
+import { FinishedTrialError, type Metrics, type Storage, type TrialRecord } from '../storage/storage.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
 import { loadDataset } from '../trainer/datasets.js';
 import type { Dataset } from '../trainer/mnist.js';
@@ -64,6 +64,9 @@ function isPostgresFailure(err: unknown): boolean {
 }
 
 function asFatal(err: unknown): unknown {
+  if (err instanceof FinishedTrialError) {
+    return new StorageError(`${err.message}; the sweep stopped, and everything recorded before is kept: run the same command again to resume`, { cause: err });
+  }
   if (err instanceof Database.SqliteError || isPostgresFailure(err)) {
     return new StorageError(
       `the database could not be written (${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}); the sweep stopped, and everything recorded before is kept: fix that and run the same command again to resume`,
@@ -151,9 +154,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   let fatal: unknown = null;
   /** The database (or tfsweep itself) failed: stop everything; the error is rethrown once all is settled. */
   const die = (err: unknown): void => {
+    if (err instanceof FinishedTrialError && fatal === null) {
+      // A write refused because the trial no longer runs: most likely this process was declared gone (a
+      // peer judged it silent) and its trials run elsewhere. Then it stops as at its next heartbeat.
+      leaseChecks.push(
+        sweep.lostLease().then((gone) => {
+          if (!gone) {
+            fatal ??= err;
+            abort.abort();
+          }
+        }),
+      );
+      return;
+    }
     fatal ??= err;
     abort.abort();
   };
+  const leaseChecks: Promise<void>[] = [];
+  // Why the database makes this process wait (another process holds its lock), said as it happens.
+  storage.onNotice = (message) => emit({ type: 'warning', message });
   const onUserAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
   if (options.signal?.aborted) abort.abort();
@@ -172,6 +191,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       resumed: sweep.resumed,
       interrupted: sweep.interruptedOnOpen,
       completed: sweep.completed,
+      pruned: sweep.pruned,
       planned: sweep.planned,
       workers,
       processId: sweep.process.id,
@@ -182,6 +202,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       dataset: dataset && poolData(dataset),
     }));
 
+    /** Said once per process: steps reported without the sweep's metric are not judged. */
+    let warnedUnjudged = false;
     /** Each running trial's shared cell for pruning decisions (with a pruner). */
     const decisions = new Map<number, SharedArrayBuffer>();
     // However the sweep stops, a worker waiting for a decision is woken (its trial becomes interrupted).
@@ -224,6 +246,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
           emit({ type: 'trial-backend', trial, backend: message.backend });
         } else if (message.type === 'epoch') {
           await sweep.report(trial, message.epoch);
+          if (sweep.prunes && !(spec.metric.name in message.epoch.metrics) && !warnedUnjudged) {
+            warnedUnjudged = true;
+            const keys = Object.keys(message.epoch.metrics).join(', ') || 'none';
+            emit({ type: 'warning', message: `trial ${trial.number} reported step ${message.epoch.epoch} without "${spec.metric.name}", the sweep's metric (keys: ${keys}): the pruner judges only steps that carry it` });
+          }
           emit({ type: 'epoch', trial, epoch: message.epoch, totalEpochs: message.totalEpochs });
           const cell = decisions.get(trial.id);
           if (message.judged && cell) {
@@ -239,7 +266,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       }).catch(die);
     };
 
-    const onResult = async (trial: TrialRecord, result: TrialResult): Promise<void> => {
+    const onResult = async (trial: TrialRecord, result: TrialResult | null | undefined): Promise<void> => {
+      // A task settles without a result when the objective threw null (piscina resolves such a task): the
+      // trial failed, like any other throw.
+      if (!result || typeof result !== 'object') {
+        emit({ type: 'trial-end', trial: await sweep.fail(trial, new Error(`the objective threw ${String(result)}`)), completed: sweep.completed, best: sweep.best });
+        return;
+      }
+      for (const stray of result.strays ?? []) emit({ type: 'warning', message: stray });
       if (result.backend) await sweep.setBackend(trial, result.backend);
       if (result.pruned) {
         emit({ type: 'trial-end', trial: await sweep.prune(trial, result.epochs), result, completed: sweep.completed, best: sweep.best });
@@ -322,6 +356,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     die(err);
   } finally {
     await Promise.allSettled(running.values());
+    await Promise.allSettled(leaseChecks);
+    storage.onNotice = undefined;
     options.signal?.removeEventListener('abort', onUserAbort);
     sweep.interruptSignal.removeEventListener('abort', onUserAbort);
     await pool?.destroy();
@@ -347,6 +383,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     failed: closed.failed,
     unsavedModels: savesFailed,
     budget: sweep.budgetSpent,
+    stopRequested: sweep.stopRequested,
   };
   emit({ type: 'sweep-end', outcome });
   return outcome;

@@ -104,7 +104,8 @@ export class Sweep {
     if (stored?.state === 'finished') return { sweep: null, finished: stored };
     const { sweep: record, created } = await storage.joinSweep(spec, loaded.source);
     if (record.state === 'finished') return { sweep: null, finished: record };
-    const proc = await storage.registerProcess(record.id, options.identity ?? processIdentity(), options.workers ?? 1);
+    // The grace is recorded with the process: every peer judges its silence by this process's own setting.
+    const proc = await storage.registerProcess(record.id, options.identity ?? processIdentity(), options.workers ?? 1, leaseGraceMs());
     const interrupted = await storage.reap(record.id, leaseGraceMs(), deadLocally);
     const history = await storage.listTrials(record.id);
     // max_time counts from when the sweep's run began: its creation, or its resumption by a process that
@@ -136,9 +137,35 @@ export class Sweep {
     }
   }
 
+  /**
+   * After a write was refused because the trial is no longer running: asks the database whether this
+   * process was declared gone (its trials then run elsewhere). If so, it stops as it would at its next
+   * heartbeat, and this returns true; false means the refusal has another cause.
+   */
+  async lostLease(): Promise<boolean> {
+    if (this.declaredGone) return true;
+    let gone = false;
+    try {
+      gone = (await this.storage.beat(this.process.id)).gone;
+    } catch {
+      return false;
+    }
+    if (gone) {
+      this.declaredGone = true;
+      this.halt(`this process was declared gone by another (no heartbeat within ${leaseGraceMs() / 1000} s); its trials run elsewhere`);
+      this.stopNow.abort();
+    }
+    return gone;
+  }
+
   /** Aborted when this process must interrupt its running trials now (`tfsweep stop --now`, or declared gone). */
   get interruptSignal(): AbortSignal {
     return this.stopNow.signal;
+  }
+
+  /** Pruned trials of the whole sweep, as of the last full read (they count among `completed`). */
+  get pruned(): number {
+    return this.prunedCount;
   }
 
   /** Completed trials of the whole sweep, as of the last read. */
@@ -300,7 +327,7 @@ export class Sweep {
 
   /** Records a trial as failed with its error; the sweep goes on until the failure policy says stop. */
   async fail(trial: TrialRecord, error: unknown, epochs: readonly EpochRecord[] = []): Promise<TrialRecord> {
-    await this.storage.failTrial(trial.id, errorMessage(error), epochs);
+    await this.storage.failTrial(trial.id, storedError(error), epochs);
     this.consecutive++;
     if (this.consecutive >= this.spec.max_consecutive_failures && this.stop === null) {
       this.stop = `stopped after ${this.consecutive} consecutive failed trials (max_consecutive_failures: ${this.spec.max_consecutive_failures}); last error: ${errorMessage(error)}`;
@@ -357,22 +384,32 @@ export class Sweep {
     this.absorb(await this.storage.listTrials(this.record.id));
     const failed = this.failedCount;
     const others = (await this.storage.listProcesses(this.record.id)).filter((p) => p.state === 'running' && p.id !== this.process.id);
+    // Processes asked to stop (drain or now) do not go on with the sweep.
+    const goingOn = others.filter((p) => p.stop === null).length;
     let status: CloseStatus;
     let message: string;
-    if (!interrupted && this.stop === null && this.done) {
+    const stored = await this.storage.getSweep(this.record.name);
+    if (stored?.state === 'finished') {
+      // Finished (by this process or another): it stays finished, whatever stopped this process. The last
+      // process to leave restates the counts, which trials still running at the finish may have changed.
+      status = 'finished';
+      message = this.finishedMessage();
+      if (!others.length && message !== stored.message) await this.storage.restateFinished(this.record.id, message);
+      if (interrupted && count) message += `; ${count} trial(s) still running here were interrupted`;
+    } else if (!interrupted && this.stop === null && this.done) {
       status = 'finished';
       message = this.finishedMessage();
       await this.storage.finishSweep(this.record.id, message);
     } else if (interrupted || this.stop === null || this.declaredGone || this.requested === 'now') {
       status = 'interrupted';
       const why = cause ? `stopped by an error: ${cause}` : (this.stop ?? 'interrupted');
-      const resume = others.length ? `; ${others.length} other process(es) go on with the sweep` : '; run the same command again to resume';
+      const resume = goingOn ? `; ${goingOn} other process(es) go on with the sweep` : '; run the same command again to resume';
       message = `${why}; ${count} running trial(s) marked interrupted${resume}`;
-      if (!others.length) await this.storage.setSweepState(this.record.id, 'stopped', message);
+      if (!goingOn) await this.storage.setSweepState(this.record.id, 'stopped', message);
     } else {
       status = 'stopped';
       message = this.stop;
-      if (!others.length) await this.storage.setSweepState(this.record.id, 'stopped', message);
+      if (!goingOn) await this.storage.setSweepState(this.record.id, 'stopped', message);
     }
     this.record = (await this.storage.getSweep(this.record.name))!;
     return { status, message, failed };
@@ -441,13 +478,23 @@ export class Sweep {
   }
 }
 
+/** The longest error message kept on a trial: enough for any stack trace, not a megabyte of output. */
+const MAX_ERROR_CHARS = 10_000;
+
+/** A trial's error as stored: its one-line message, cut at MAX_ERROR_CHARS with the length said. */
+function storedError(error: unknown): string {
+  const text = errorMessage(error) || 'an error without a message';
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}… (cut: ${text.length} characters in all)` : text;
+}
+
 /**
  * A trial's learning curve as the pruners read it: the first execution's steps, in order, with the sweep
  * metric's value (NaN when missing or not finite). The built-in trainer's epoch e is step e − 1, as Optuna's
  * Keras callback reports it; a program's steps are its own.
  */
 export function curveOf(trial: TrialRecord, spec: SweepSpec): Curve {
-  const epochs = (trial.epochs ?? []).filter((e) => !e.execution).sort((a, b) => a.epoch - b.epoch);
+  // Steps that do not carry the metric (a program logging other things) are not part of its curve.
+  const epochs = (trial.epochs ?? []).filter((e) => !e.execution && spec.metric.name in e.metrics).sort((a, b) => a.epoch - b.epoch);
   const offset = spec.program ? 0 : 1;
   return {
     number: trial.number,

@@ -3,8 +3,10 @@
  * refreshed while sweeps run (each page polls its sweep's data every 2 s and redraws when it changed). It
  * opens the database read-only and listens on loopback unless told otherwise.
  */
+import { statSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import os from 'node:os';
 import { UsageError } from '../errors.js';
 import { plannedOrNull } from '../samplers/index.js';
 import type { ProcessRecord, Storage } from '../storage/storage.js';
@@ -21,6 +23,40 @@ export interface DashboardOptions {
   host: string;
   port: number;
   pollMs?: number;
+  /**
+   * Opens the database again: with a SQLite file (`storage.localFile`), a file replaced while the dashboard
+   * runs is opened anew, and a deleted one is said (503) rather than served from the old handle.
+   */
+  reopen?: () => Promise<Storage>;
+}
+
+/** Whether an address is loopback (only this machine reaches it). */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+/**
+ * The Host header names this server, not a name an attacker's DNS points here (DNS rebinding: a page of
+ * theirs would then read every sweep through the person's browser). Accepted: loopback names and
+ * addresses, any IP literal when the server listens beyond loopback, and this machine's own name.
+ */
+function hostAllowed(header: string | undefined, boundToLoopback: boolean): boolean {
+  if (!header) return false;
+  const name = header.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  if (isLoopback(name)) return true;
+  if (boundToLoopback) return false;
+  const self = os.hostname().toLowerCase();
+  return isIP(name) !== 0 || name === self || name.startsWith(`${self}.`);
+}
+
+/** The inode of a database file, or null when it is gone. */
+function inodeOf(file: string): number | null {
+  try {
+    return statSync(file).ino;
+  } catch {
+    return null;
+  }
 }
 
 export interface Dashboard {
@@ -44,8 +80,24 @@ async function indexPage(storage: Storage, isLive: (p: ProcessRecord) => boolean
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const { storage } = options;
+  let storage = options.storage;
   const pollMs = options.pollMs ?? 2000;
+  const file = storage.localFile;
+  let inode = file ? inodeOf(file) : null;
+  const loopback = isLoopback(options.host);
+  /** The database as it is now: a replaced file is opened anew; a deleted one is an error said as such. */
+  const current = async (): Promise<Storage | string> => {
+    if (!file) return storage;
+    const now = inodeOf(file);
+    if (now === null) return `the database file ${file} was deleted or moved; nothing to show`;
+    if (now !== inode && options.reopen) {
+      const fresh = await options.reopen();
+      await storage.close();
+      storage = fresh;
+      inode = now;
+    }
+    return storage;
+  };
   const server = http.createServer((req, res) => {
     const send = (status: number, type: string, body: string): void => {
       res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -54,17 +106,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const route = /^\/(sweep|api\/sweep)\/([^/]+)$/.exec(url.pathname);
     (async () => {
+      if (!hostAllowed(req.headers.host, loopback)) return send(421, 'text/plain', 'this dashboard answers only to its own address (the Host header names another)');
       if (req.method !== 'GET') return send(405, 'text/plain', 'read-only: GET only');
-      if (url.pathname === '/') return send(200, 'text/html', await indexPage(storage, options.isLive));
+      const db = await current();
+      if (typeof db === 'string') return send(503, 'text/plain', db);
+      if (url.pathname === '/') return send(200, 'text/html', await indexPage(db, options.isLive));
       if (url.pathname === '/favicon.ico') {
         res.writeHead(204);
         return res.end();
       }
       if (route) {
-        const name = decodeURIComponent(route[2]!);
-        const sweep = await storage.getSweep(name);
+        let name: string;
+        try {
+          name = decodeURIComponent(route[2]!);
+        } catch {
+          return send(400, 'text/plain', 'malformed percent-encoding in the sweep name');
+        }
+        const sweep = await db.getSweep(name);
         if (!sweep) return send(404, 'text/plain', `no sweep named ${name}`);
-        const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec), options.isLive);
+        const data = await loadReportData(db, sweep, plannedOrNull(sweep.spec), options.isLive);
         if (route[1] === 'api/sweep') return send(200, 'application/json', JSON.stringify(data));
         return send(200, 'text/html', reportHtml(data, { live: { url: `/api/sweep/${encodeURIComponent(name)}`, pollMs, home: '/' } }));
       }
@@ -84,9 +144,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}/`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }).then(() => (storage !== options.storage ? storage.close() : undefined)),
   };
 }

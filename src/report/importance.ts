@@ -18,7 +18,15 @@ export interface Importance {
   trials: number;
   topTrials: number;
   method: 'ped-anova';
+  /**
+   * Why the importances are all 0 and say nothing, when they do not: too few complete trials to tell the top
+   * ones from the rest, or no parameter explains any of the metric's variation. Null when they stand.
+   */
+  note: string | null;
 }
+
+/** Complete trials PED-ANOVA needs before it says anything (the top two, and at least one more). */
+export const MIN_IMPORTANCE_TRIALS = 3;
 
 const N_STEPS = 50;
 const PRIOR_WEIGHT = 1;
@@ -28,6 +36,8 @@ const MIN_TOP_TRIALS = 2;
 /** Grid index of each value (numeric: the nearest of up to 50 grid points; categorical: the value's index), and the grid's size. */
 function gridIndices(dist: Distribution, values: ParamValue[]): { size: number; indices: number[] } | null {
   if (dist.type === 'constant') return null;
+  // One possible value (Optuna's `single()` distributions) cannot explain anything.
+  if (dist.type === 'categorical' && dist.values.length < 2) return null;
   if (dist.type === 'categorical') {
     const keys = dist.values.map((v) => JSON.stringify(v));
     return { size: dist.values.length, indices: values.map((v) => Math.max(0, keys.indexOf(JSON.stringify(v)))) };
@@ -35,6 +45,7 @@ function gridIndices(dist: Distribution, values: ParamValue[]): { size: number; 
   const log = dist.type === 'log_uniform_values' || dist.type === 'q_log_uniform_values' || dist.type === 'log_uniform';
   let low = dist.type === 'log_uniform' ? Math.exp(dist.min) : dist.min;
   let high = dist.type === 'log_uniform' ? Math.exp(dist.max) : dist.max;
+  if (!(high > low)) return null;
   let steps = N_STEPS;
   if ((dist.type === 'int_uniform' || dist.type === 'q_uniform') && dist.q > 0) steps = Math.min(Math.round((high - low) / dist.q) + 1, N_STEPS);
   if (dist.type === 'q_log_uniform_values') steps = Math.min(Math.ceil(Math.log2(high - low + 1)) + 1, N_STEPS);
@@ -112,10 +123,15 @@ export function parameterImportance(trials: readonly TrialRecord[], parameters: 
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value) && Object.keys(parameters).every((p) => p in t.params));
   const searched = Object.entries(parameters).filter(([, d]) => gridIndices(d, []) !== null);
   const zero = Object.fromEntries(Object.keys(parameters).filter((p) => !searched.some(([n]) => n === p)).map((p) => [p, 0]));
-  if (searched.length === 0) return { importances: zero, trials: complete.length, topTrials: 0, method: 'ped-anova' };
-  if (complete.length <= MIN_TOP_TRIALS) {
-    return { importances: { ...Object.fromEntries(searched.map(([p]) => [p, 1 / searched.length])), ...zero }, trials: complete.length, topTrials: complete.length, method: 'ped-anova' };
-  }
+  const none = (note: string | null): Importance => ({
+    importances: { ...Object.fromEntries(searched.map(([p]) => [p, 0])), ...zero },
+    trials: complete.length,
+    topTrials: 0,
+    method: 'ped-anova',
+    note,
+  });
+  if (searched.length === 0) return none('no parameter varies (every one has a single value)');
+  if (complete.length < MIN_IMPORTANCE_TRIALS) return none(`needs at least ${MIN_IMPORTANCE_TRIALS} complete trials (${complete.length} so far)`);
   // Optuna's quantile filter: the top 10% ("inverted cdf"), at least two.
   const ranked = bestFirst(goal, complete);
   const cut = Math.max(MIN_TOP_TRIALS, Math.ceil(BASELINE_QUANTILE * ranked.length));
@@ -131,7 +147,9 @@ export function parameterImportance(trials: readonly TrialRecord[], parameters: 
     raw[name] = pAll.reduce((s, p, i) => s + p * (pTop[i]! / p - 1) ** 2, 0);
   }
   const sum = Object.values(raw).reduce((a, b) => a + b, 0);
-  const normalised = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, sum > 0 ? v / sum : 1 / searched.length]));
+  // Optuna shares all-zero importances out equally; that reads as a finding where there is none.
+  if (!(sum > 1e-9)) return { ...none('no parameter explains any variation of the metric (the top trials are spread like all of them)'), topTrials: top.length };
+  const normalised = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v / sum]));
   const importances = Object.fromEntries(Object.entries({ ...normalised, ...zero }).sort((a, b) => b[1] - a[1]));
-  return { importances, trials: complete.length, topTrials: top.length, method: 'ped-anova' };
+  return { importances, trials: complete.length, topTrials: top.length, method: 'ped-anova', note: null };
 }

@@ -44,8 +44,19 @@ export function durationSeconds(trial: TrialRecord): number | null {
   return (Date.parse(trial.endedAt) - Date.parse(trial.startedAt)) / 1000;
 }
 
+/** An epoch's own fields in exports; a metric of the same name is written `metric:NAME`, as `export` does. */
+const EPOCH_FIELDS: ReadonlySet<string> = new Set(['epoch', 'execution', 'duration_ms']);
+
+/** Where an epoch's metric is found in exported epochs (and the report's data). */
+export function epochMetricKey(name: string): string {
+  return EPOCH_FIELDS.has(name) ? `metric:${name}` : name;
+}
+
 function epochView(epoch: EpochRecord): Record<string, number | null> {
-  return { ...(epoch.execution ? { execution: epoch.execution } : {}), epoch: epoch.epoch, ...epoch.metrics, duration_ms: epoch.durationMs };
+  // The step, the execution and the duration are tfsweep's; the metrics an objective reports never replace
+  // them (a program may well log its own "epoch").
+  const metrics = Object.fromEntries(Object.entries(epoch.metrics).map(([k, v]) => [epochMetricKey(k), v]));
+  return { ...(epoch.execution ? { execution: epoch.execution } : {}), epoch: epoch.epoch, ...metrics, duration_ms: epoch.durationMs };
 }
 
 export function trialView(trial: TrialRecord): TrialView {

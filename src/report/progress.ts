@@ -53,7 +53,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
 
   const startLine = (e: Extract<SweepEvent, { type: 'sweep-start' }>): string =>
     `sweep ${e.sweep.name}: ${e.sweep.method} search, ${planned ?? 'unbounded'} trials, ${e.workers} worker(s), ${metric} (${goal})` +
-    (e.resumed ? `; resuming with ${e.completed} complete${e.interrupted ? `, ${e.interrupted} interrupted trial(s) will run again` : ''}` : '');
+    (e.resumed ? `; resuming with ${e.completed - (e.pruned ?? 0)} complete${e.pruned ? `, ${e.pruned} pruned` : ''}${e.interrupted ? `, ${e.interrupted} interrupted trial(s) will run again` : ''}` : '');
 
   const onCommon = (e: SweepEvent): void => {
     if (e.type === 'sweep-start') {
@@ -76,6 +76,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         if (e.type === 'sweep-start') write(startLine(e));
         else if (e.type === 'trial-end') write(trialLine(e.trial));
         else if (e.type === 'evaluating') write(evaluatingLine(e.trial));
+        else if (e.type === 'warning') write(`warning: ${e.message}`);
       },
       stop: () => {},
     };
@@ -168,6 +169,13 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           multibar.update();
           break;
         }
+        case 'warning':
+          if (stopped) write(`warning: ${e.message}`);
+          else {
+            multibar.log(`${printable(`warning: ${e.message}`)}\n`);
+            multibar.update();
+          }
+          break;
         case 'evaluating':
           stop();
           write(evaluatingLine(e.trial));

@@ -162,6 +162,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sweeps ADD COLUMN run_started_at TEXT;
   UPDATE sweeps SET run_started_at = updated_at;
   `,
+  // 6: each process's own lease grace (every observer judges a process by its own setting) and its session.
+  `
+  ALTER TABLE processes ADD COLUMN grace_ms INTEGER;
+  ALTER TABLE processes ADD COLUMN session TEXT;
+  `,
 ];
 
 /** Migrations that rebuild a table others refer to: they run with foreign keys off (checked before commit). */

@@ -110,6 +110,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE sweeps ADD COLUMN run_started_at timestamptz;
   UPDATE sweeps SET run_started_at = updated_at;
   `,
+  `
+  ALTER TABLE processes ADD COLUMN grace_ms integer;
+  ALTER TABLE processes ADD COLUMN session text;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -14,7 +14,7 @@ import type { Distribution } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
-import { redactUrl } from './open.js';
+import { normalizePostgresUrl, redactUrl } from './location.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Row } from './rows.js';
 import { FinishedTrialError, MODEL_FILE_NAME, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
@@ -23,6 +23,20 @@ type Client = pg.PoolClient;
 
 // int8 (bigint) columns come back as strings by default; tfsweep's seeds and counts fit a double exactly.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+/**
+ * Every wait of a tfsweep session is bounded (see the README, "Nothing lost"): a lock is waited for 5 s at
+ * a time (the call is then tried again, saying who holds it); a transaction left open by a client that
+ * stopped (suspended, its machine lost) is ended by the server after 30 s, which releases its locks; no
+ * statement runs longer than 10 minutes; and TCP keepalives find a peer that vanished in about a minute
+ * instead of Linux's two hours.
+ */
+const SESSION_LIMITS =
+  '-c lock_timeout=5000 -c idle_in_transaction_session_timeout=30000 -c statement_timeout=600000 ' +
+  '-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3';
+/** After how long a wait for a lock is first said, then how often again. */
+const FIRST_NOTICE_MS = 3_000;
+const NOTICE_EVERY_MS = 15_000;
 
 /** A lock id for migrations: one process migrates at a time, the others wait and then see the new version. */
 const MIGRATION_LOCK = 0x7f5e_e701;
@@ -37,33 +51,50 @@ export class PostgresStorage implements Storage {
     removeOrphans: (sweepId) => this.removeOrphanModels(sweepId),
   };
 
+  onNotice: ((message: string) => void) | undefined;
+
   private constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
     readonly schema: string,
+    /** This store's application_name: the sessions a peer ends when it declares this process gone. */
+    readonly session: string,
   ) {}
 
   static async connect(url: string, options: { readonly?: boolean } = {}): Promise<PostgresStorage> {
     let parsed: URL;
     try {
-      parsed = new URL(url);
+      parsed = new URL(normalizePostgresUrl(url));
     } catch {
       throw new UsageError(`--db ${redactUrl(url)}: not a valid postgres:// URL`);
     }
     const schema = parsed.searchParams.get('schema') ?? 'public';
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new UsageError(`--db: ?schema=${schema}: expected a plain identifier (letters, digits, _)`);
     parsed.searchParams.delete('schema');
+    // sslmode means what it means to libpq (and psql): `require` encrypts without verifying the certificate.
+    // pg would otherwise take it for verify-full, and print a multi-line warning saying so.
+    if (parsed.searchParams.has('sslmode') && !parsed.searchParams.has('uselibpqcompat')) parsed.searchParams.set('uselibpqcompat', 'true');
     const shown = redactUrl(url);
     // Every connection starts with tfsweep's schema on its search path, and a reader's cannot write: set in
     // the connection's startup packet, before any query (the schema is a plain identifier, checked above).
-    const startup = `-c search_path="${schema}"${options.readonly ? ' -c default_transaction_read_only=on' : ''}`;
-    const pool = new pg.Pool({ connectionString: parsed.toString(), options: startup, max: 4, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
+    const startup = `-c search_path="${schema}" ${SESSION_LIMITS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`;
+    const session = `tfsweep:${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const pool = new pg.Pool({
+      connectionString: parsed.toString(),
+      options: startup,
+      application_name: session,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+      max: 4,
+      connectionTimeoutMillis: 15_000,
+      idleTimeoutMillis: 10_000,
+    });
     // An idle client losing its connection (server restarted) must not crash the process: the pool drops it.
     pool.on('error', () => {});
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const storage = new PostgresStorage(pool, shown, schema);
+    const storage = new PostgresStorage(pool, shown, schema, session);
     try {
       if (options.readonly) await storage.checkVersion(true);
       else await storage.migrate();
@@ -116,7 +147,44 @@ export class PostgresStorage implements Storage {
     /** Statements without parameters sent with BEGIN in one round trip; fn gets their results. */
     prelude?: string,
   ): Promise<T> {
-    return retrying((attempt) => this.txOnce((c, results) => fn(c, attempt, results), isolation, prelude));
+    return this.waitForLocks(() => retrying((attempt) => this.txOnce((c, results) => fn(c, attempt, results), isolation, prelude)));
+  }
+
+  /**
+   * Runs one call again while it times out waiting for a lock (lock_timeout): another session holds it, for
+   * as long as that session lives. The wait is said, naming tfsweep sessions left idle inside a transaction
+   * (a suspended process); the server ends those after 30 s, and a peer ends them when it declares their
+   * process gone, so the wait is bounded by the shorter of the two.
+   */
+  private async waitForLocks<T>(call: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let nextNotice = started + FIRST_NOTICE_MS;
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        if ((err as { code?: unknown } | null)?.code !== '55P03') throw err;
+      }
+      if (Date.now() >= nextNotice && this.onNotice) {
+        nextNotice = Date.now() + NOTICE_EVERY_MS;
+        this.onNotice(`waiting ${Math.round((Date.now() - started) / 1000)} s for a lock in the database, held by ${await this.lockHolders()}`);
+      }
+    }
+  }
+
+  /** tfsweep sessions idle inside a transaction (the likely lock holders), as a person reads them. */
+  private async lockHolders(): Promise<string> {
+    try {
+      const rows = (await this.pool.query(
+        `SELECT p.host, p.pid, EXTRACT(EPOCH FROM now() - a.state_change)::integer AS idle_s
+         FROM pg_stat_activity a LEFT JOIN processes p ON p.session = a.application_name AND p.state = 'running'
+         WHERE a.application_name LIKE 'tfsweep:%' AND a.state LIKE 'idle in transaction%' AND a.pid <> pg_backend_pid()`,
+      )).rows as Array<{ host: string | null; pid: number | null; idle_s: number }>;
+      if (!rows.length) return 'another session';
+      return rows.map((r) => `${r.host ? `process ${r.host}/${r.pid}` : 'a tfsweep session'} (idle inside a transaction for ${r.idle_s} s: suspended?)`).join(', ');
+    } catch {
+      return 'another session';
+    }
   }
 
   private async txOnce<T>(fn: (c: Client, prelude: pg.QueryResult[]) => Promise<T>, isolation: 'READ COMMITTED' | 'REPEATABLE READ', prelude?: string): Promise<T> {
@@ -146,7 +214,7 @@ export class PostgresStorage implements Storage {
 
   /** One statement (its own transaction), tried again while the server cannot be reached. */
   private q(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-    return retrying(() => this.pool.query(sql, params));
+    return this.waitForLocks(() => retrying(() => this.pool.query(sql, params)));
   }
 
   async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
@@ -169,10 +237,10 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord> {
+  async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number, graceMs?: number): Promise<ProcessRecord> {
     const r = await this.q(
-      `INSERT INTO processes (sweep_id, host, pid, token, workers, state) VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id`,
-      [sweepId, identity.host, identity.pid, identity.token, workers],
+      `INSERT INTO processes (sweep_id, host, pid, token, workers, state, grace_ms, session) VALUES ($1, $2, $3, $4, $5, 'running', $6, $7) RETURNING id`,
+      [sweepId, identity.host, identity.pid, identity.token, workers, graceMs === undefined ? null : Math.round(graceMs), this.session],
     );
     return (await this.listProcesses(sweepId)).find((p) => p.id === r.rows[0]!.id)!;
   }
@@ -184,10 +252,18 @@ export class PostgresStorage implements Storage {
   }
 
   async reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number> {
+    // Each process is judged by the grace it recorded, whatever this observer's own setting.
+    const silence = `heartbeat_at < now() - make_interval(secs => COALESCE(grace_ms, $2)::double precision / 1000)`;
+    // First the sessions of processes past their grace are ended: a process suspended inside a transaction
+    // (or on a machine cut off) holds its locks until its session ends, and they may be the very locks that
+    // declaring it gone, or any claim, waits for.
+    const silent = (await this.q(`SELECT session FROM processes WHERE sweep_id = $1 AND state = 'running' AND session IS NOT NULL AND ${silence}`, [sweepId, graceMs])).rows as Array<{ session: string }>;
+    for (const { session } of silent) await this.endSessions(session);
     return this.tx(async (c) => {
+      // NO KEY UPDATE: not blocked by the KEY SHARE lock a process's own trial insert takes on its row.
       const rows = (await c.query(
-        `SELECT ${PROCESS_COLUMNS}, heartbeat_at < now() - make_interval(secs => $2::double precision / 1000) AS silent
-         FROM processes p WHERE sweep_id = $1 AND state = 'running' ORDER BY id FOR UPDATE`,
+        `SELECT ${PROCESS_COLUMNS}, ${silence} AS silent
+         FROM processes p WHERE sweep_id = $1 AND state = 'running' ORDER BY id FOR NO KEY UPDATE`,
         [sweepId, graceMs],
       )).rows as Row[];
       let interrupted = 0;
@@ -212,6 +288,16 @@ export class PostgresStorage implements Storage {
       );
       return interrupted + (orphans.rowCount ?? 0);
     });
+  }
+
+  /** Ends the server sessions of another tfsweep process (declared gone), so that its locks go with them. */
+  private async endSessions(session: string): Promise<void> {
+    if (session === this.session) return;
+    const pids = (await this.q(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, [session])).rows as Array<{ pid: number }>;
+    for (const { pid } of pids) {
+      // Without the right to (another role's session, no pg_signal_backend), the server's own timeouts end it.
+      await this.pool.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
+    }
   }
 
   async endProcess(processId: number): Promise<number> {
@@ -319,11 +405,16 @@ export class PostgresStorage implements Storage {
   }
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
+    // A finished sweep stays finished: a process closing after another finished it changes nothing.
     await this.q(
       `UPDATE sweeps SET state = $2, message = $3, updated_at = now(),
-         finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END WHERE id = $1`,
+         finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END WHERE id = $1 AND state <> 'finished'`,
       [sweepId, state, message],
     );
+  }
+
+  async restateFinished(sweepId: number, message: string): Promise<void> {
+    await this.q(`UPDATE sweeps SET message = $2, updated_at = now() WHERE id = $1 AND state = 'finished'`, [sweepId, message]);
   }
 
   async interruptActiveTrials(sweepId: number): Promise<number> {
@@ -389,7 +480,7 @@ export class PostgresStorage implements Storage {
   ): Promise<void> {
     // One statement, so one round trip and one transaction: the trial's row is locked, and the epochs, the
     // executions and the final state are written only if it is still running.
-    await retrying(async (attempt) => {
+    await this.waitForLocks(() => retrying(async (attempt) => {
       const r = await this.pool.query(
         `WITH t AS (SELECT id FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE),
          e AS (
@@ -432,7 +523,7 @@ export class PostgresStorage implements Storage {
       // A retry after a lost connection finds the result of the attempt that did commit: done already.
       if (attempt > 0 && current === state) return;
       throw new FinishedTrialError(trialId, current, `its ${state} result`);
-    });
+    }));
   }
 
   async setTestMetrics(trialId: number, metrics: Metrics): Promise<void> {
@@ -618,7 +709,7 @@ async function readTrials(c: Client, sweepId: number, options: { withEpochs?: bo
 /** jsonb arrives decoded. */
 const parsed: DecodeJson = <T>(value: unknown) => value as T;
 
-const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.state, p.stop,
+const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.state, p.stop, p.grace_ms, p.session,
   to_char(p.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
   to_char(p.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
   to_char(p.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
@@ -692,9 +783,36 @@ async function retrying<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
   }
 }
 
-/** A server that cannot be reached or refuses the login: one line naming the database (never its password). */
+/**
+ * A server that refuses the login, has no such database, or is not there: the URL is wrong, which is bad
+ * input (exit 2, one line naming the database, never its password). A server that answers too slowly or
+ * fails otherwise is a runtime failure (exit 1).
+ */
 function connectProblem(location: string, err: unknown): unknown {
   if (err instanceof UsageError) return err;
   const e = err as { code?: string; message?: string };
-  return new StorageError(`cannot use the PostgreSQL database ${location}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`, { cause: err });
+  const message = e.message ?? String(err);
+  const usage = (why: string): UsageError => new UsageError(`cannot use the PostgreSQL database ${location}: ${why}`, { cause: err });
+  switch (e.code) {
+    case '28P01':
+      return usage(`the server refused the password (${message})`);
+    case '28000':
+      return usage(`the server refused the login (${message}); check the user name, and pg_hba.conf on the server`);
+    case '3D000':
+      return usage(`${message}; create it (createdb) or name another in the URL`);
+    case '42501':
+      return usage(`${message}; this user may not create tfsweep's tables here (ask for CREATE on the database or schema, or use ?schema=NAME)`);
+    case 'ECONNREFUSED':
+      return usage(`nothing listens at that address (${message}); is the server running, on that host and port?`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return usage(`the host name does not resolve (${message})`);
+    default:
+      break;
+  }
+  // pg's words when the server asks for a password (SCRAM or md5) and the URL gives none.
+  if (/client password must be a string|password authentication failed|no password supplied/.test(message)) {
+    return usage('the server asks for a password and none was given: put it in the URL (postgres://USER:PASSWORD@HOST/DATABASE, URL-encoded) or in PGPASSWORD');
+  }
+  return new StorageError(`cannot use the PostgreSQL database ${location}: ${message}${e.code ? ` (${e.code})` : ''}`, { cause: err });
 }

@@ -112,6 +112,8 @@ export function toProcess(row: Row): ProcessRecord {
     endedAt: (row.ended_at as string | null) ?? null,
     runningTrials: Number(row.running_trials ?? 0),
     silentMs: Number(row.silent_ms ?? 0),
+    graceMs: row.grace_ms === null || row.grace_ms === undefined ? null : Number(row.grace_ms),
+    session: (row.session as string | null | undefined) ?? null,
   };
 }
 

@@ -8,7 +8,10 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError, errnoCode } from '../errors.js';
+import { graceOf, suspendedLocally } from '../orchestrator/ownership.js';
+import { writeLockHolder } from './sqlite-lock.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
@@ -19,8 +22,17 @@ import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metric
 
 const now = (): string => new Date().toISOString();
 
-/** How long a write waits for another process's transaction before giving up. */
-const BUSY_TIMEOUT_MS = 30_000;
+/**
+ * How long one attempt waits inside SQLite for another process's transaction (this thread is blocked
+ * meanwhile). A write that still finds the database locked waits on outside SQLite, with the event loop
+ * free, saying who holds the lock: it never gives up (see waitForLock).
+ */
+const BUSY_TIMEOUT_MS = 1_000;
+/** How long two processes creating one database at once retry switching it to WAL. */
+const CREATE_TIMEOUT_MS = 30_000;
+/** After how long a wait for the lock is first said, then how often again. */
+const FIRST_NOTICE_MS = 3_000;
+const NOTICE_EVERY_MS = 15_000;
 const OUR_TABLES = ['sweeps', 'trials', 'trial_params', 'epochs', 'executions', 'sweep_parameters', 'processes'];
 
 export class SchemaVersionError extends Error {
@@ -141,7 +153,7 @@ function openDatabase(file: string, options: SqliteOptions): Database.Database {
  * wait on the busy timeout for it, so two processes creating one database at once retry here.
  */
 function setWal(db: Database.Database): void {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const deadline = Date.now() + CREATE_TIMEOUT_MS;
   for (;;) {
     try {
       if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
@@ -171,6 +183,13 @@ function checkOurs(db: Database.Database, file: string): void {
   if (foreign.length) throw new UsageError(`${file}: not a tfsweep database (it holds other tables: ${foreign.slice(0, 5).join(', ')})`);
 }
 
+/** The calls that write (or may meet a locked database): each is retried whole while the lock is held. */
+const LOCKING_CALLS = [
+  'createSweep', 'joinSweep', 'registerProcess', 'beat', 'reap', 'endProcess', 'requestStop', 'claimTrial', 'runClock', 'finishSweep',
+  'setSweepState', 'restateFinished', 'interruptActiveTrials', 'startTrial', 'setTrialBackend', 'recordEpoch', 'completeTrial', 'pruneTrial',
+  'failTrial', 'setTestMetrics', 'setModelPath', 'listTrials', 'listProcesses', 'getSweep', 'listSweeps', 'getTrial',
+] as const satisfies ReadonlyArray<keyof SqliteStorage>;
+
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly stmts;
@@ -179,6 +198,11 @@ export class SqliteStorage implements Storage {
     readonly file: string,
     options: SqliteOptions = {},
   ) {
+    // Every call of the Storage interface waits for the write lock rather than fail (see waitForLock).
+    for (const name of LOCKING_CALLS) {
+      const call = this[name] as (...args: unknown[]) => Promise<unknown>;
+      (this as Record<string, unknown>)[name] = (...args: unknown[]) => this.waitForLock(() => call.apply(this, args));
+    }
     this.db = openDatabase(file, options);
     try {
       checkOurs(this.db, file);
@@ -212,19 +236,25 @@ export class SqliteStorage implements Storage {
       sweepByName: db.prepare('SELECT * FROM sweeps WHERE name = ?'),
       sweepById: db.prepare('SELECT * FROM sweeps WHERE id = ?'),
       allSweeps: db.prepare('SELECT * FROM sweeps ORDER BY id'),
+      // A finished sweep stays finished: a process closing after another finished it changes nothing.
       setSweepState: db.prepare(
         `UPDATE sweeps SET state = @state, message = @message, updated_at = @now,
-           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END WHERE id = @id`,
+           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END WHERE id = @id AND state <> 'finished'`,
       ),
+      restateFinished: db.prepare(`UPDATE sweeps SET message = @message, updated_at = @now WHERE id = @id AND state = 'finished'`),
       reopen: db.prepare(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = @now, finished_at = NULL WHERE id = @id`),
       finishSweep: db.prepare(
         `UPDATE sweeps SET state = 'finished', message = @message, updated_at = @now, finished_at = @now WHERE id = @id AND state = 'running'`,
       ),
       insertProcess: db.prepare(
-        `INSERT INTO processes (sweep_id, host, pid, token, workers, state, started_at, heartbeat_at)
-         VALUES (@sweep_id, @host, @pid, @token, @workers, 'running', @now, @now)`,
+        `INSERT INTO processes (sweep_id, host, pid, token, workers, state, started_at, heartbeat_at, grace_ms)
+         VALUES (@sweep_id, @host, @pid, @token, @workers, 'running', @now, @now, @grace_ms)`,
       ),
       processById: db.prepare('SELECT * FROM processes WHERE id = ?'),
+      runningWithPid: db.prepare(
+        `SELECT p.*, s.name AS sweep_name, MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms
+         FROM processes p JOIN sweeps s ON s.id = p.sweep_id WHERE p.pid = ? AND p.state = 'running' ORDER BY p.id`,
+      ),
       processesOfSweep: db.prepare(
         `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
            MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms
@@ -367,9 +397,9 @@ export class SqliteStorage implements Storage {
       .immediate();
   }
 
-  async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord> {
+  async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number, graceMs?: number): Promise<ProcessRecord> {
     const t = now();
-    const info = this.stmts.insertProcess.run({ sweep_id: sweepId, host: identity.host, pid: identity.pid, token: identity.token, workers, now: t });
+    const info = this.stmts.insertProcess.run({ sweep_id: sweepId, host: identity.host, pid: identity.pid, token: identity.token, workers, now: t, grace_ms: graceMs === undefined ? null : Math.round(graceMs) });
     return this.processesOf(sweepId).find((p) => p.id === Number(info.lastInsertRowid))!;
   }
 
@@ -385,13 +415,13 @@ export class SqliteStorage implements Storage {
   }
 
   async reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number> {
-    const cutoff = new Date(Date.now() - graceMs).toISOString();
     return this.db
       .transaction(() => {
         let interrupted = 0;
         for (const p of this.processesOf(sweepId)) {
           if (p.state !== 'running') continue;
-          const silent = p.heartbeatAt < cutoff;
+          // Each process is judged by the grace it recorded, whatever this observer's own setting.
+          const silent = p.silentMs > (p.graceMs ?? graceMs);
           if (!silent && !deadLocally(p)) continue;
           const t = now();
           this.stmts.markProcess.run({ id: p.id, state: 'gone', now: t });
@@ -469,6 +499,65 @@ export class SqliteStorage implements Storage {
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
     this.stmts.setSweepState.run({ id: sweepId, state, message, now: now() });
+  }
+
+  async restateFinished(sweepId: number, message: string): Promise<void> {
+    this.stmts.restateFinished.run({ id: sweepId, message, now: now() });
+  }
+
+  onNotice: ((message: string) => void) | undefined;
+
+  /**
+   * Runs one storage call, waiting as long as another process holds the database's write lock: SQLite's own
+   * wait blocks this thread, so past BUSY_TIMEOUT_MS the wait goes on here, with timers (the heartbeat, the
+   * progress display) running. Every call is one statement or one IMMEDIATE transaction, rolled back whole
+   * when it finds the lock taken, so it is safe to call again. The wait is said, naming the holder; a holder
+   * that is a tfsweep process of this database, suspended on this host (Ctrl-Z, SIGSTOP) for longer than
+   * its own lease grace, has lost its lease already and is ended, so that its lock goes with it.
+   */
+  private async waitForLock<T>(call: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let nextNotice = started + FIRST_NOTICE_MS;
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(errnoCode(err) ?? '').startsWith('SQLITE_BUSY') || !this.db.open) throw err;
+      }
+      const said = this.lockHeld(Date.now() - started, Date.now() >= nextNotice);
+      if (said) nextNotice = Date.now() + NOTICE_EVERY_MS;
+      await delay(50 + Math.random() * 100);
+    }
+  }
+
+  /** Looks at who holds the write lock; ends a suspended tfsweep holder past its grace. True when it said something. */
+  private lockHeld(waitedMs: number, sayWhy: boolean): boolean {
+    const holder = this.file === ':memory:' ? null : writeLockHolder(this.file);
+    const rows = holder === null || holder === process.pid ? [] : (this.stmts.runningWithPid.all(holder) as Row[]);
+    const proc = rows.map((r) => ({ ...toProcess(r), sweepName: r.sweep_name as string })).find((p) => suspendedLocally(p));
+    const waited = `${Math.round(waitedMs / 1000)} s`;
+    if (proc && proc.silentMs > graceOf(proc)) {
+      try {
+        process.kill(proc.pid, 'SIGKILL');
+        this.onNotice?.(
+          `ended process ${proc.host}/${proc.pid} (sweep ${proc.sweepName}): it was suspended (Ctrl-Z or SIGSTOP) while holding the database's write lock, silent for ${Math.round(proc.silentMs / 1000)} s, past its lease grace of ${Math.round(graceOf(proc) / 1000)} s; its trials run again`,
+        );
+        return true;
+      } catch {
+        // Not ours to signal (another user's process): keep waiting, and say so below.
+      }
+    }
+    if (!sayWhy) return false;
+    const who =
+      holder === null
+        ? 'another process'
+        : proc
+          ? `process ${proc.host}/${proc.pid} of sweep ${proc.sweepName}, which is suspended (Ctrl-Z or SIGSTOP): \`kill -CONT ${proc.pid}\` lets it go on, and it is ended once silent for ${Math.round(graceOf(proc) / 1000)} s (its lease grace)`
+          : rows.length
+            ? `process ${holder} (a tfsweep process of sweep ${rows[0]!.sweep_name as string})`
+            : `process ${holder} (not a tfsweep process of this database)`;
+    this.onNotice?.(`waiting ${waited} for the database's write lock, held by ${who}`);
+    return true;
   }
 
   async interruptActiveTrials(sweepId: number): Promise<number> {

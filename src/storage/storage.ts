@@ -58,13 +58,19 @@ export interface Storage {
    * number of processes may join one sweep; the database hands each trial to exactly one of them.
    */
   joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }>;
-  registerProcess(sweepId: number, identity: ProcessIdentity, workers: number): Promise<ProcessRecord>;
+  /**
+   * Records a process taking part, with its lease grace (how long it may stay silent before it is declared
+   * gone: every observer judges it by this, not by its own setting) and this store's session, if it has one.
+   */
+  registerProcess(sweepId: number, identity: ProcessIdentity, workers: number, graceMs?: number): Promise<ProcessRecord>;
   /** The process is alive (its lease is renewed); says whether a stop was asked for, or whether others declared it gone. */
   beat(processId: number): Promise<{ gone: boolean; stop: StopRequest | null }>;
   /**
-   * Declares gone every running process of the sweep that has not beaten within `graceMs` (by the
-   * database's clock), or that `deadLocally` says is dead, and marks its running trials interrupted, in one
-   * transaction. Returns the number of trials interrupted.
+   * Declares gone every running process of the sweep that has not beaten within its own recorded grace (by
+   * the database's clock; `graceMs` for rows that recorded none), or that `deadLocally` says is dead, and
+   * marks its running trials interrupted, in one transaction. A store on a server then ends the database
+   * sessions of the processes it declared gone, so that locks they held (suspended mid-transaction, or on a
+   * machine cut off) go with them. Returns the number of trials interrupted.
    */
   reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number>;
   /** The process leaves: its running trials (if any) become interrupted. */
@@ -89,7 +95,10 @@ export interface Storage {
   finishSweep(sweepId: number, message: string): Promise<boolean>;
   getSweep(name: string): Promise<SweepRecord | undefined>;
   listSweeps(): Promise<SweepRecord[]>;
+  /** Sets a sweep's state and message, unless it is finished: a finished sweep stays finished. */
   setSweepState(sweepId: number, state: SweepState, message?: string | null): Promise<void>;
+  /** Replaces a finished sweep's message (its counts, once trials that were still running then have ended). */
+  restateFinished(sweepId: number, message: string): Promise<void>;
   /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
   interruptActiveTrials(sweepId: number): Promise<number>;
   /** Creates the next-numbered trial in state running; its distributions are the sweep's, stored once. */
@@ -113,5 +122,10 @@ export interface Storage {
    * HistoryCache): the trials with an id above `since` and those listed, for a reader that keeps the rest.
    */
   listTrials(sweepId: number, options?: { withEpochs?: boolean; only?: HistoryDelta | null }): Promise<TrialRecord[]>;
+  /**
+   * Where the store says why it waits (another process holds the database's lock); set by whoever runs a
+   * sweep on it, so that a person sees why nothing moves. Unset: nothing is said.
+   */
+  onNotice?: ((message: string) => void) | undefined;
   close(): Promise<void>;
 }

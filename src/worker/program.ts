@@ -119,11 +119,13 @@ export async function runObjective(
   const epochs: EpochRecord[] = [];
   const reported = new Set<number>();
   let judged = 0;
+  /** Whether the last report was judged: one without the sweep's metric is stored but not judged. */
+  let lastJudged = false;
   /** The answer for report `judged`, once asked: the objective may ask more than once. */
   let answered: { seq: number; prune: boolean } | null = null;
   // Pruned when the objective ends right after being told to stop at its last report; one that reports on
   // after a stop answer has ignored it, and its own result stands.
-  const stoppedHere = (): boolean => answered !== null && answered.prune && answered.seq === judged;
+  const stoppedHere = (): boolean => lastJudged && answered !== null && answered.prune && answered.seq === judged;
   const trial: TrialHandle = {
     ...info,
     // Checked as the final result is: what is stored must be what was meant (NaN would be stored as null).
@@ -139,10 +141,13 @@ export async function runObjective(
       reported.add(step);
       const record: EpochRecord = { epoch: step, metrics: values, durationMs: null, samples: null };
       epochs.push(record);
-      onStep(record, decisions ? ++judged : null);
+      // The pruner judges a step by the sweep's metric: a step without it (other metrics logged between
+      // judged steps, or a metric under another name) is stored and not judged, rather than read as NaN.
+      lastJudged = decisions !== undefined && metricName in values;
+      onStep(record, lastJudged ? ++judged : null);
     },
     shouldPrune() {
-      if (!decisions || judged === 0) return false;
+      if (!decisions || judged === 0 || !lastJudged) return false;
       if (answered?.seq !== judged) answered = { seq: judged, prune: awaitDecision(decisions, judged) };
       return answered.prune;
     },

@@ -76,4 +76,9 @@ export interface TrialResult {
   saveError?: { message: string; code: string | null };
   /** The pruner stopped the trial after its last epoch: `metrics` are that epoch's. */
   pruned?: boolean;
+  /**
+   * Errors that earlier trials' code threw on this thread after those trials had ended (a timer or a promise
+   * they left behind): said as warnings, never charged to this trial.
+   */
+  strays?: string[];
 }

@@ -2,7 +2,9 @@
  * The piscina worker: one trial per task, either the built-in trainer (tfjs is loaded and its backend
  * initialised once per thread, on the first such trial) or a user's objective module.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { workerData } from 'piscina';
+import { errorMessage } from '../errors.js';
 import type { BackendName } from '../trainer/backend.js';
 import { runObjective } from './program.js';
 import { awaitDecision } from './decisions.js';
@@ -76,7 +78,63 @@ async function runEvaluate(task: EvaluateTask): Promise<TrialResult> {
   return { metrics, epochs: [], backend, tensorsBefore, tensorsAfter: tf.memory().numTensors };
 }
 
+/**
+ * Whose code runs: each trial runs inside this context, which its timers and promises inherit, so an error
+ * thrown by one of them after its trial ended is told from one thrown by the trial that runs now.
+ */
+const owner = new AsyncLocalStorage<{ trialId: number; number: number }>();
+/** The trial running on this thread, and how to fail it with an error its own async code threw. */
+let running: { trialId: number; fail: (err: unknown) => void } | null = null;
+/** Errors of trials that had ended, to be said with the next result. */
+let strays: string[] = [];
+
+/**
+ * An error nobody caught (a throw in a timer, a rejected promise nobody awaited) would end this thread, and
+ * piscina would charge whichever trial runs on it then. It is charged to the trial whose code threw it: the
+ * running one fails with it (as if its call had thrown); one that has ended keeps its result, and the error
+ * is said as a warning.
+ */
+function uncaught(err: unknown): void {
+  const from = owner.getStore();
+  if (running && (from === undefined || from.trialId === running.trialId)) running.fail(err);
+  else strays.push(`${from ? `trial ${from.number}` : 'code of an ended trial'} threw after it had ended (its result stands): ${errorMessage(err) || 'an error without a message'}`);
+}
+process.on('uncaughtException', uncaught);
+process.on('unhandledRejection', uncaught);
+
+/**
+ * What crosses back to the orchestrator as a trial's error: always an Error with a message (a thrown null
+ * would settle the task as a success; a Symbol or a function cannot be cloned across threads).
+ */
+function asError(err: unknown): Error {
+  if (err instanceof Error) {
+    if (err.message === '') err.message = `${err.name || 'Error'} (thrown without a message)`;
+    return err;
+  }
+  if (typeof err === 'symbol') return new Error(`the objective threw ${String(err)}`);
+  return new Error(err === null || err === undefined ? `the objective threw ${String(err)}` : errorMessage(err));
+}
+
 export default async function runTrial(task: TrialTask): Promise<TrialResult> {
+  let fail!: (err: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
+  running = { trialId: task.trialId, fail };
+  try {
+    const result = await owner.run({ trialId: task.trialId, number: 'number' in task ? task.number : -1 }, () => Promise.race([runTask(task), failed]));
+    if (strays.length) {
+      result.strays = strays;
+      strays = [];
+    }
+    return result;
+  } catch (err) {
+    throw asError(err);
+  } finally {
+    running = null;
+  }
+}
+
+async function runTask(task: TrialTask): Promise<TrialResult> {
   const post = (message: WorkerMessage): void => task.port.postMessage(message);
   try {
     if (task.kind === 'train') return await runTrain(task, post);

@@ -150,12 +150,12 @@ describe('the CLI on PostgreSQL', { skip: PG_SKIP }, () => {
     assert.match(status.stdout, new RegExp(`16/16 finished: ${16 - pruned.length} complete, ${pruned.length} pruned`));
   });
 
-  it('says in one line (exit 1) when the server cannot be reached, naming it without its password', async () => {
+  it('M8: says in one line (exit 2: the URL leads nowhere) when nothing listens there, naming it without its password', async () => {
     const dir = tempDir();
     writeFile(dir, 's.yaml', programSweep('down', 2));
     objective(dir);
     const r = await cli(['run', 's.yaml', '--db', 'postgres://someone:secret@127.0.0.1:1/nothing'], dir);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /cannot use the PostgreSQL database postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nothing/);
     assert.doesNotMatch(r.stderr, /secret/);
     assert.equal(r.stderr.trim().split('\n').length, 1);

@@ -100,7 +100,7 @@ for (const backend of backends) {
       const a = start(['run', 's.yaml', '--db', db], dir);
       const b = start(['run', 's.yaml', '--db', db], dir);
       await waitFor('the sweep to exist', async () => (await trialsOf(db, 'coop').catch(() => [])).length > 0);
-      const c = start(['agent', 'coop', '--db', db, '--workers', '1'], dir);
+      const c = start(['agent', 'coop', '--db', db, '--workers', '1', '--program', 'obj.mjs'], dir);
       const results = await Promise.all([a.done, b.done, c.done]);
       for (const r of results) assert.equal(r.code, 0, r.stderr);
       const trials = await trialsOf(db, 'coop');
@@ -122,7 +122,7 @@ for (const backend of backends) {
       writeFile(dir, 's.yaml', sweepFile('kill', 10));
       const victim = start(['run', 's.yaml', '--db', db], dir);
       await waitFor('the sweep to exist', async () => (await trialsOf(db, 'kill').catch(() => [])).length > 0);
-      const others = [start(['run', 's.yaml', '--db', db], dir), start(['agent', 'kill', '--db', db], dir)];
+      const others = [start(['run', 's.yaml', '--db', db], dir), start(['agent', 'kill', '--db', db, '--program', 'obj.mjs'], dir)];
       // Killed while one of its trials has just reported its first step (two more to go: 400 ms).
       const storage = await openStorage(db);
       const sweep = (await storage.getSweep('kill'))!;
@@ -148,7 +148,7 @@ for (const backend of backends) {
       writeFile(dir, 's.yaml', sweepFile('far', 8));
       const local = start(['run', 's.yaml', '--db', db], dir);
       await waitFor('the sweep to exist', async () => (await trialsOf(db, 'far').catch(() => [])).length > 0);
-      const far = start(['agent', 'far', '--db', db], dir, { host: 'far-away-host' });
+      const far = start(['agent', 'far', '--db', db, '--program', 'obj.mjs'], dir, { host: 'far-away-host' });
       const storage = await openStorage(db);
       const sweep = (await storage.getSweep('far'))!;
       await waitFor('the far process to run a trial', async () => (await storage.listProcesses(sweep.id)).some((p) => p.host === 'far-away-host' && p.runningTrials > 0));

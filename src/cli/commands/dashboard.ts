@@ -1,5 +1,5 @@
 import { isLive } from '../../orchestrator/ownership.js';
-import { startDashboard } from '../../report/dashboard.js';
+import { isLoopback, startDashboard } from '../../report/dashboard.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, openForReading } from '../context.js';
 import { println } from '../io.js';
@@ -14,13 +14,17 @@ export const dashboardCommand: Command<{ db?: string; port: number; host: string
       .check(integerOption('port', 0, 65535))
       .option('host', { describe: 'address to listen on (loopback by default; 0.0.0.0 shows it to the network)', type: 'string', default: '127.0.0.1', requiresArg: true }),
   handler: async (args, io) => {
-    const storage = await openForReading(dbLocation(io, args.db));
+    const location = dbLocation(io, args.db);
+    const storage = await openForReading(location);
     let dashboard;
     try {
-      dashboard = await startDashboard({ storage, isLive, host: args.host, port: args.port });
+      dashboard = await startDashboard({ storage, isLive, host: args.host, port: args.port, reopen: () => openForReading(location) });
     } catch (err) {
       await storage.close();
       throw err;
+    }
+    if (!isLoopback(args.host)) {
+      println(io.stderr, `warning: --host ${args.host}: the dashboard is open to other machines, with no password: anyone who reaches it reads every sweep of this database (sweep files, paths, errors)`);
     }
     println(io.stdout, `dashboard of ${storage.location} at ${dashboard.url} (read-only; Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {

@@ -20,6 +20,11 @@ export const importanceCommand: Command<{ sweep: string; db?: string; json: bool
         println(io.stdout, JSON.stringify(result, null, 2));
         return 0;
       }
+      if (result.note) {
+        // The report says the same instead of drawing bars: shares computed from nothing would read as findings.
+        println(io.stdout, `${sweep.name}: ${result.note}; no importances yet`);
+        return 0;
+      }
       const bar = (v: number): string => '█'.repeat(Math.round(v * 30));
       println(io.stdout, render(['parameter', 'importance', ''], Object.entries(result.importances).map(([p, v]) => [p, v.toFixed(3), bar(v)])));
       println(io.stdout, `PED-ANOVA over ${result.trials} complete trial(s), the top ${result.topTrials} against all${result.trials < 10 ? '; with so few trials, read it as a rough guide' : ''}`);

@@ -21,8 +21,17 @@ export const reportCommand: Command<{ sweep: string; out?: string; db?: string }
       if (args.out !== undefined && args.out.trim() === '') throw new UsageError('--out: expected a file path, got an empty string');
       const sweep = await findSweep(storage, args.sweep);
       const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec), isLive);
-      const written = writeFileSafely(path.resolve(io.cwd, args.out ?? `${sweep.name}-report.html`), reportHtml(data));
+      const written = writeFileSafely(path.resolve(io.cwd, args.out ?? defaultReportFile(sweep.name)), reportHtml(data));
       println(io.stdout, `report of "${sweep.name}" (${data.trials.length} trials) written to ${written}; open it in a browser (it needs no network)`);
       return 0;
     }),
 };
+
+/**
+ * `<sweep>-report.html` in the working directory. The name comes from the database, which others may have
+ * written: anything but letters, digits, `.`, `_` and `-` becomes `_`, so it can never name another folder.
+ */
+export function defaultReportFile(sweepName: string): string {
+  const safe = sweepName.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return `${safe || 'sweep'}-report.html`;
+}

@@ -116,7 +116,8 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       const rows = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
       if (rows.length) {
         println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
-        const dbFlag = args.db ? ` --db ${shellQuote(args.db)}` : '';
+        // The location as printed: a password in a URL is never shown, here either.
+        const dbFlag = args.db ? ` --db ${shellQuote(storage.localFile ? args.db : storage.location)}` : '';
         const name = shellQuote(outcome.sweep.name);
         println(io.stdout, `saved in ${storage.location}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
       }
@@ -124,8 +125,10 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
         println(io.stderr, `warning: ${outcome.sweep.name}: ${outcome.message}; see \`tfsweep trials ${shellQuote(outcome.sweep.name)}\` for the errors`);
       }
       if (outcome.status === 'interrupted' && hangup) return 129;
-      // A budget that ran out (max_time) ends the run as planned: not an error.
-      return outcome.budget ? 0 : EXIT[outcome.status];
+      // A budget that ran out (max_time), or `tfsweep stop` letting running trials finish, ends the run as
+      // asked: not an error.
+      if (outcome.budget || (outcome.status === 'stopped' && outcome.stopRequested === 'drain')) return 0;
+      return EXIT[outcome.status];
     } finally {
       progress.stop();
       process.off('SIGINT', onSignal);

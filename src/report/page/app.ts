@@ -175,6 +175,9 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   // Learning curves: the metric at each epoch (first execution), and its training counterpart dashed.
   const curves = section('Learning curves', 'curves', 'each trial\'s metric per epoch (validation solid, training dashed when recorded), coloured by state; a pruned trial ends with a diamond, an early-stopped one with a square');
   const trainMetric = s.metric.startsWith('val_') ? s.metric.slice(4) : null;
+  // An epoch's own fields win over a metric of the same name, which the data carry as `metric:NAME`.
+  const epochKey = (m: string): string => (m === 'epoch' || m === 'execution' || m === 'duration_ms' ? `metric:${m}` : m);
+  const metricKey = epochKey(s.metric);
   const curveSeries: any[] = [];
   for (const t of trials) {
     const epochs = (t.epochs ?? []).filter((e: any) => !e.execution);
@@ -192,7 +195,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
       symbol: endSymbol === 'none' ? 'circle' : endSymbol,
       lineStyle: { color, width: 1.2, opacity: 0.8 },
       itemStyle: { color },
-      data: epochs.map((e: any) => ({ value: [e.epoch, e[s.metric] ?? null], name })),
+      data: epochs.map((e: any) => ({ value: [e.epoch, e[metricKey] ?? null], name })),
     });
     if (trainMetric && epochs.some((e: any) => e[trainMetric] !== undefined)) {
       curveSeries.push({ name: `trial ${t.number} (${trainMetric})`, type: 'line', symbol: 'none', lineStyle: { color, width: 1, type: 'dashed', opacity: 0.45 }, data: epochs.map((e: any) => ({ value: [e.epoch, e[trainMetric] ?? null], name })) });
@@ -242,11 +245,11 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   }
 
   // Importance, and a heat map over the two most important parameters.
-  const enough = data.importance.trials >= 3;
+  const enough = data.importance.trials >= 3 && !data.importance.note;
   const imp = section(
     'Parameter importance',
     'importance',
-    enough ? `PED-ANOVA over ${data.importance.trials} complete trials (the top ${data.importance.topTrials} against all)` : `needs at least 3 complete trials (${data.importance.trials} so far)`,
+    enough ? `PED-ANOVA over ${data.importance.trials} complete trials (the top ${data.importance.topTrials} against all)` : (data.importance.note ?? `needs at least 3 complete trials (${data.importance.trials} so far)`),
   );
   const impEntries = enough ? Object.entries(data.importance.importances as Record<string, number>).filter(([p]) => params.includes(p)) : [];
   if (enough) draw(chartBox(imp, 'importance-chart', Math.max(160, 40 * impEntries.length + 60)), {
