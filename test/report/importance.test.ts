@@ -5,6 +5,7 @@ import type { TrialRecord } from '../../src/core/records.js';
 import { parameterImportance } from '../../src/report/importance.js';
 import type { Distribution, Params } from '../../src/space/distributions.js';
 import { createRng } from '../../src/space/rng.js';
+import { cli, tempDir, writeFile } from '../helpers.js';
 
 const space: Record<string, Distribution> = {
   x: { type: 'uniform', min: 0, max: 1 },
@@ -47,17 +48,41 @@ describe('parameter importance (PED-ANOVA)', () => {
     assert.equal(Object.keys(min.importances)[0], 'opt', JSON.stringify(min.importances));
   });
 
-  it('with two trials or fewer, or only pruned and failed ones, says nothing is known: equal shares', () => {
+  it('E10: with two trials or fewer, or only pruned and failed ones, says nothing is known: no shares, a note', () => {
     const few = parameterImportance(trialsOf((p) => p.x as number, 2, 1), space, 'minimize');
-    assert.deepEqual(few.importances, { x: 0.25, y: 0.25, z: 0.25, opt: 0.25, fixed: 0 });
+    assert.deepEqual(few.importances, { x: 0, y: 0, z: 0, opt: 0, fixed: 0 });
+    assert.equal(few.note, 'needs at least 3 complete trials (2 so far)');
     const pruned = trialsOf((p) => p.x as number, 30, 1).map((t) => ({ ...t, state: 'pruned' as const }));
     assert.equal(parameterImportance(pruned, space, 'minimize').trials, 0);
+    assert.match(parameterImportance(pruned, space, 'minimize').note!, /needs at least 3/);
+  });
+
+  it('E10: zero-width ranges and one-value categoricals are constants: they get no share', () => {
+    const constants: Record<string, Distribution> = {
+      ...space,
+      zw: { type: 'uniform', min: 0, max: 0 },
+      lz: { type: 'log_uniform_values', min: 0.001, max: 0.001 },
+      one: { type: 'categorical', values: ['a'] },
+    };
+    const trials = trialsOf((p) => (p.opt === 'adam' ? 0 : 1), 60, 4).map((t) => ({ ...t, params: { ...t.params, zw: 0, lz: 0.001, one: 'a' } }));
+    const result = parameterImportance(trials, constants, 'minimize');
+    assert.equal(result.note, null);
+    assert.equal(result.importances.zw, 0);
+    assert.equal(result.importances.lz, 0);
+    assert.equal(result.importances.one, 0);
+    assert.equal(Object.keys(result.importances)[0], 'opt', JSON.stringify(result.importances));
+  });
+
+  it('E10: when every value is equal, no parameter is said to matter', () => {
+    const flat = parameterImportance(trialsOf(() => 1, 40, 2), space, 'minimize');
+    assert.ok(Object.values(flat.importances).every((v) => v === 0), JSON.stringify(flat.importances));
+    assert.match(flat.note!, /no parameter explains any variation/);
   });
 });
 
 describe('tfsweep importance', () => {
   it('on a real sweep: the parameter that decides the objective first, the irrelevant one last; --json for scripts', async () => {
-    const { cli, tempDir, writeFile } = await import('../helpers.js');
+
     const dir = tempDir();
     writeFile(dir, 'obj.mjs', 'export default async (p) => 10 * (p.x - 0.3) ** 2 + 0.01 * p.y;\n');
     writeFile(dir, 's.yaml', 'name: imp\nmethod: random\nseed: 5\nrun_cap: 80\nworkers: 2\nprogram: ./obj.mjs\nparameters:\n  x: {min: 0.0, max: 1.0}\n  y: {min: 0.0, max: 1.0}\n  noise: {min: -1.0, max: 1.0}\n');
@@ -72,5 +97,17 @@ describe('tfsweep importance', () => {
     const table = await cli(['importance', 'imp', '--db', 'r.db'], dir);
     assert.match(table.stdout, /│ x +│ 0\.\d{3} +│ █+/);
     assert.match(table.stdout, /PED-ANOVA over 80 complete trial\(s\), the top 8 against all/);
+  });
+});
+
+describe('tfsweep importance with too few trials', () => {
+  it('E10: the CLI applies the report\'s three-trial rule instead of printing equal shares', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'obj.mjs', 'export default (p) => p.x;\n');
+    writeFile(dir, 'e.yaml', 'name: two\nmethod: random\nrun_cap: 2\nprogram: ./obj.mjs\nparameters:\n  x: {min: 0.0, max: 1.0}\n');
+    assert.equal((await cli(['run', 'e.yaml', '--db', 'r.db'], dir)).code, 0);
+    const r = await cli(['importance', 'two', '--db', 'r.db'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'two: needs at least 3 complete trials (2 so far); no importances yet');
   });
 });
