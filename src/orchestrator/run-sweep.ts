@@ -127,6 +127,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   await checkProgram(options.loaded);
   checkDataset(options.loaded);
   const { spec: loadedSpec } = options.loaded;
+  // Why the database makes this process wait (another process holds its lock), said as it happens: from
+  // the first write on, joining the sweep included.
+  storage.onNotice = (message) => emit({ type: 'warning', message });
   const opened = await Sweep.open(storage, options.loaded, { workers: requested, ...(options.maxTime !== undefined ? { maxTime: options.maxTime } : {}) });
   const models = loadedSpec.program || loadedSpec.save_models === 0 ? null : keeperFor(storage, options.modelsDir);
   if (!opened.sweep) {
@@ -142,6 +145,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     } finally {
       models?.close();
     }
+    storage.onNotice = undefined;
     const outcome: SweepOutcome = { status: 'already-finished', sweep, message: `sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})${note}` };
     emit({ type: 'sweep-end', outcome });
     return outcome;
@@ -171,8 +175,6 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     abort.abort();
   };
   const leaseChecks: Promise<void>[] = [];
-  // Why the database makes this process wait (another process holds its lock), said as it happens.
-  storage.onNotice = (message) => emit({ type: 'warning', message });
   const onUserAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
   if (options.signal?.aborted) abort.abort();
@@ -357,7 +359,6 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
   } finally {
     await Promise.allSettled(running.values());
     await Promise.allSettled(leaseChecks);
-    storage.onNotice = undefined;
     options.signal?.removeEventListener('abort', onUserAbort);
     sweep.interruptSignal.removeEventListener('abort', onUserAbort);
     await pool?.destroy();
@@ -373,6 +374,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     throw asFatal(fatal ?? err);
   } finally {
     models?.close();
+    storage.onNotice = undefined;
   }
   if (fatal !== null) throw asFatal(fatal);
   const saves = savesFailed ? `; ${savesFailed} model(s) could not be saved` : '';

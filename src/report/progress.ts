@@ -170,7 +170,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           break;
         }
         case 'warning':
-          if (stopped) write(`warning: ${e.message}`);
+          if (stopped || !overall) write(`warning: ${e.message}`);
           else {
             multibar.log(`${printable(`warning: ${e.message}`)}\n`);
             multibar.update();
