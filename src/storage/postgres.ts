@@ -16,6 +16,7 @@ import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { normalizePostgresUrl, redactUrl } from './location.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
+import { waitForLock } from './lock-wait.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Row } from './rows.js';
 import { FinishedTrialError, MODEL_FILE_NAME, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
@@ -34,9 +35,6 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 const SESSION_LIMITS =
   '-c lock_timeout=5000 -c idle_in_transaction_session_timeout=30000 -c statement_timeout=600000 ' +
   '-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3';
-/** After how long a wait for a lock is first said, then how often again. */
-const FIRST_NOTICE_MS = 3_000;
-const NOTICE_EVERY_MS = 15_000;
 
 /** A lock id for migrations: one process migrates at a time, the others wait and then see the new version. */
 const MIGRATION_LOCK = 0x7f5e_e701;
@@ -156,20 +154,17 @@ export class PostgresStorage implements Storage {
    * (a suspended process); the server ends those after 30 s, and a peer ends them when it declares their
    * process gone, so the wait is bounded by the shorter of the two.
    */
-  private async waitForLocks<T>(call: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    let nextNotice = started + FIRST_NOTICE_MS;
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        if ((err as { code?: unknown } | null)?.code !== '55P03') throw err;
-      }
-      if (Date.now() >= nextNotice && this.onNotice) {
-        nextNotice = Date.now() + NOTICE_EVERY_MS;
-        this.onNotice(`waiting ${Math.round((Date.now() - started) / 1000)} s for a lock in the database, held by ${await this.lockHolders()}`);
-      }
-    }
+  private waitForLocks<T>(call: () => Promise<T>): Promise<T> {
+    return waitForLock(call, {
+      locked: (err) => (err as { code?: unknown } | null)?.code === '55P03',
+      held: async (waitedMs, sayWhy) => {
+        if (!sayWhy || !this.onNotice) return false;
+        this.onNotice(`waiting ${Math.round(waitedMs / 1000)} s for a lock in the database, held by ${await this.lockHolders()}`);
+        return true;
+      },
+      // lock_timeout itself waited.
+      pauseMs: () => 0,
+    });
   }
 
   /** tfsweep sessions idle inside a transaction (the likely lock holders), as a person reads them. */

@@ -8,10 +8,10 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError, errnoCode } from '../errors.js';
 import { graceOf, suspendedLocally } from '../orchestrator/ownership.js';
 import { writeLockHolder } from './sqlite-lock.js';
+import { waitForLock } from './lock-wait.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import type { SweepSpec } from '../spec/types.js';
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
@@ -30,9 +30,6 @@ const now = (): string => new Date().toISOString();
 const BUSY_TIMEOUT_MS = 1_000;
 /** How long two processes creating one database at once retry switching it to WAL. */
 const CREATE_TIMEOUT_MS = 30_000;
-/** After how long a wait for the lock is first said, then how often again. */
-const FIRST_NOTICE_MS = 3_000;
-const NOTICE_EVERY_MS = 15_000;
 const OUR_TABLES = ['sweeps', 'trials', 'trial_params', 'epochs', 'executions', 'sweep_parameters', 'processes'];
 
 export class SchemaVersionError extends Error {
@@ -515,19 +512,13 @@ export class SqliteStorage implements Storage {
    * that is a tfsweep process of this database, suspended on this host (Ctrl-Z, SIGSTOP) for longer than
    * its own lease grace, has lost its lease already and is ended, so that its lock goes with it.
    */
-  private async waitForLock<T>(call: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    let nextNotice = started + FIRST_NOTICE_MS;
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!(errnoCode(err) ?? '').startsWith('SQLITE_BUSY') || !this.db.open) throw err;
-      }
-      const said = this.lockHeld(Date.now() - started, Date.now() >= nextNotice);
-      if (said) nextNotice = Date.now() + NOTICE_EVERY_MS;
-      await delay(50 + Math.random() * 100);
-    }
+  private waitForLock<T>(call: () => Promise<T>): Promise<T> {
+    return waitForLock(call, {
+      locked: (err) => (errnoCode(err) ?? '').startsWith('SQLITE_BUSY') && this.db.open,
+      held: (waitedMs, sayWhy) => this.lockHeld(waitedMs, sayWhy),
+      // SQLite's busy timeout waited already (blocking); a short pause lets timers run between attempts.
+      pauseMs: () => 50 + Math.random() * 100,
+    });
   }
 
   /** Looks at who holds the write lock; ends a suspended tfsweep holder past its grace. True when it said something. */
