@@ -13,7 +13,7 @@ import { runSweep } from '../src/orchestrator/run-sweep.js';
 import { TPE_DEFAULTS, TpeSampler } from '../src/samplers/tpe/tpe.js';
 import type { Distribution, Params } from '../src/space/distributions.js';
 import { createRng } from '../src/space/rng.js';
-import { parseSpecText } from '../src/spec/load.js';
+import { parseSpecText } from '../src/sweep-file/load.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { TrialRecord } from '../src/storage/storage.js';
 import { median, writeResult } from './common.js';

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runSweep } from '../src/orchestrator/run-sweep.js';
-import { parseSpecText } from '../src/spec/load.js';
+import { parseSpecText } from '../src/sweep-file/load.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import { bestFirst } from '../src/core/records.js';
 import { writeResult } from './common.js';

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { runSweep } from '../src/orchestrator/run-sweep.js';
-import { parseSpecText } from '../src/spec/load.js';
+import { parseSpecText } from '../src/sweep-file/load.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import { writeResult } from './common.js';
 

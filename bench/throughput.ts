@@ -14,7 +14,7 @@ import { FusedAdam } from '../src/trainer/wasm/adam.js';
 import { median } from 'simple-statistics';
 import { writeResult } from './common.js';
 import { runSweep } from '../src/orchestrator/run-sweep.js';
-import { parseSpecText } from '../src/spec/load.js';
+import { parseSpecText } from '../src/sweep-file/load.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import { initBackend } from '../src/trainer/backend.js';
 import { makeSplits } from '../src/trainer/data.js';

@@ -1,7 +1,7 @@
 /** tfsweep's library API: everything the CLI uses, for programs that drive sweeps themselves. */
 export { SpecError, UsageError, TrialError, StorageError, errorMessage } from './errors.js';
-export type { SweepSpec, LoadedSpec, Method, Goal } from './spec/types.js';
-export { loadSpecFile, parseSpecText } from './spec/load.js';
+export type { SweepSpec, LoadedSpec, Method, Goal } from './sweep-file/types.js';
+export { loadSpecFile, parseSpecText } from './sweep-file/load.js';
 export type { Distribution, DistributionType, ParamValue, Params } from './space/distributions.js';
 export { sample, enumerate, isDiscrete, describe as describeDistribution, DISTRIBUTION_TYPES } from './space/distributions.js';
 export { createRng, deriveSeed } from './space/rng.js';
@@ -20,8 +20,8 @@ export { Sweep, type SweepOpenResult, type SweepOpenOptions } from './orchestrat
 export type { TrialHandle, Objective } from './worker/program.js';
 export { TrialPruned } from './worker/program.js';
 export { createPruner, type Curve, type PruneContext, type Pruner } from './pruners/index.js';
-export { parseDuration } from './spec/duration.js';
-export type { PrunerSpec } from './spec/types.js';
+export { parseDuration } from './sweep-file/duration.js';
+export type { PrunerSpec } from './sweep-file/types.js';
 export type { SweepEvent, SweepListener, SweepOutcome } from './orchestrator/events.js';
 export { KNOBS, TRAIN_METRICS, type TrainConfig } from './trainer/knobs.js';
 export { initBackend, type BackendName } from './trainer/backend.js';

@@ -4,7 +4,7 @@
  * and it imports none of them.
  */
 import type { Distribution, Params } from '../space/distributions.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 
 export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted' | 'pruned';
 

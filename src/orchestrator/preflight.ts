@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { SpecError } from '../errors.js';
-import type { LoadedSpec } from '../spec/types.js';
+import type { LoadedSpec } from '../sweep-file/types.js';
 import { DatasetError, checkDatasetFits, loadDataset } from '../trainer/datasets.js';
 
 const PREFLIGHT_FILE = new URL('../worker/preflight.js', import.meta.url);

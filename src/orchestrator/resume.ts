@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { Params } from '../space/distributions.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 import type { SweepRecord, TrialRecord } from '../core/records.js';
 
 /**

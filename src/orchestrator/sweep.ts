@@ -15,7 +15,7 @@ import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
 import { createSampler, plannedTrialCount, type Sampler } from '../samplers/index.js';
 import { deriveSeed } from '../space/rng.js';
-import type { LoadedSpec, SweepSpec } from '../spec/types.js';
+import type { LoadedSpec, SweepSpec } from '../sweep-file/types.js';
 import {
   bestFirst,
   claimViewOf,
@@ -34,7 +34,7 @@ import { HistoryCache, type Storage } from '../storage/storage.js';
 import { createPruner, type Curve, type Pruner } from '../pruners/index.js';
 import { deadLocally, heartbeatMs, leaseGraceMs, processIdentity } from './ownership.js';
 import { resumableSpec } from './resume.js';
-import { formatDurationSpec } from '../spec/duration.js';
+import { formatDurationSpec } from '../sweep-file/duration.js';
 
 export interface SweepOpenResult {
   sweep: Sweep | null;

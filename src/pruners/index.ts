@@ -1,5 +1,5 @@
 /** The sweep file's `pruner:` (or W&B `early_terminate:`) as a Pruner. */
-import type { PrunerSpec } from '../spec/types.js';
+import type { PrunerSpec } from '../sweep-file/types.js';
 import { HyperbandPruner } from './hyperband.js';
 import { PercentilePruner } from './percentile.js';
 import type { PruneContext, Pruner } from './pruner.js';

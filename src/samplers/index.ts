@@ -1,4 +1,4 @@
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
 import type { Sampler } from './sampler.js';

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 import type { EpochRecord, ExecutionRecord, Metrics, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
 export type Row = Record<string, unknown>;

@@ -13,7 +13,7 @@ import { graceOf, suspendedLocally } from '../orchestrator/ownership.js';
 import { writeLockHolder } from './sqlite-lock.js';
 import { waitForLock } from './lock-wait.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';

@@ -1,4 +1,4 @@
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 import type { ModelFile } from '../core/records.js';
 import type { HistoryDelta } from './history-cache.js';
 export { HistoryCache, type HistoryDelta } from './history-cache.js';

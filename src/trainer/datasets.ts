@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DatasetError, findIdx, readDataFile, readIdx, shared } from './idx.js';
 import { loadMnist, type Dataset, type ImageSet } from './mnist.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../sweep-file/types.js';
 
 export { DatasetError } from './idx.js';
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { loadSpecFile } from '../../src/spec/load.js';
+import { loadSpecFile } from '../../src/sweep-file/load.js';
 import { openStorage } from '../../src/storage/open.js';
 import { tempDir, writeFile } from '../helpers.js';
 import { cli, isOneLineError, objective, programSweep, stateCounts } from '../hardening/util.js';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { openStorage } from '../../src/storage/open.js';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
 import { objective, programSweep } from './util.js';
 import { PG_SKIP, pgSchemas } from '../postgres.js';

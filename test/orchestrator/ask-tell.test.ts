@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Sweep } from '../../src/orchestrator/sweep.js';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Params } from '../../src/space/distributions.js';
 import { tempDir, writeFile } from '../helpers.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import { planFromHistory, resumableSpec } from '../../src/orchestrator/resume.js';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import type { SweepRecord, TrialRecord, TrialState } from '../../src/storage/storage.js';
 
 function trial(number: number, configIndex: number, state: TrialState): TrialRecord {

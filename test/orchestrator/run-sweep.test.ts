@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { SweepEvent } from '../../src/orchestrator/events.js';
 import { runSweep } from '../../src/orchestrator/run-sweep.js';
 import { RandomSampler } from '../../src/samplers/random.js';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { GridSampler } from '../../src/samplers/grid.js';
 import { plannedTrialCount } from '../../src/samplers/index.js';
 import { RandomSampler } from '../../src/samplers/random.js';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import type { Distribution } from '../../src/space/distributions.js';
 
 describe('grid sampler', () => {

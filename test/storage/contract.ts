@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import { FinishedTrialError, type ClaimView, type Storage, type TrialRecord } from '../../src/storage/storage.js';
 import { claimViewOf } from '../../src/core/records.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { SchemaVersionError, SqliteStorage } from '../../src/storage/sqlite.js';
 import { tempDir } from '../helpers.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { SpecError } from '../../src/errors.js';
-import { parseSpecText } from '../../src/spec/load.js';
+import { parseSpecText } from '../../src/sweep-file/load.js';
 import { initBackend } from '../../src/trainer/backend.js';
 import { defaultTrainConfig, type TrainConfig } from '../../src/trainer/knobs.js';
 import { loadMnist } from '../../src/trainer/mnist.js';

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
-import type { LoadedSpec } from '../../spec/types.js';
+import type { LoadedSpec } from '../../sweep-file/types.js';
 import { shellQuote } from '../../core/text.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, findSweep, withStorage } from '../context.js';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../spec/duration.js';
+import { parseDuration } from '../../sweep-file/duration.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,13 +6,13 @@ import { MAX_WORKERS, checkDataset, checkProgram, modelsDirFor, runSweep } from 
 import { rankTrials } from '../../report/leaderboard.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
-import { loadSpecFile } from '../../spec/load.js';
+import { loadSpecFile } from '../../sweep-file/load.js';
 import { openStorage } from '../../storage/open.js';
 import { shellQuote } from '../../core/text.js';
 import { ArgCheckError, dbOption, integerOption, positiveInteger, type Command } from '../command.js';
 import { dbLocation } from '../context.js';
 import { println, type CliIo } from '../io.js';
-import type { LoadedSpec } from '../../spec/types.js';
+import type { LoadedSpec } from '../../sweep-file/types.js';
 
 export const DEFAULT_SWEEP = path.join('sweeps', 'mnist-quick.yaml');
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { plannedTrialCount } from '../../samplers/index.js';
 import { describe as describeDist } from '../../space/distributions.js';
-import { loadSpecFile } from '../../spec/load.js';
+import { loadSpecFile } from '../../sweep-file/load.js';
 import type { Command } from '../command.js';
 import { println } from '../io.js';
-import { formatDurationSpec } from '../../spec/duration.js';
+import { formatDurationSpec } from '../../sweep-file/duration.js';
 
 export const validateCommand: Command<{ file: string; json: boolean }> = {
   command: 'validate <file>',

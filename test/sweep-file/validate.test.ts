@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SpecError } from '../../src/errors.js';
-import { loadSpecFile, parseSpecText } from '../../src/spec/load.js';
+import { loadSpecFile, parseSpecText } from '../../src/sweep-file/load.js';
 import path from 'node:path';
 import { tempDir, writeFile } from '../helpers.js';
 
