@@ -16,10 +16,15 @@ export function dbLocation(io: CliIo, flag: string | undefined): StorageLocation
 
 /** Opens an existing database for reading; a query must not create an empty database as a side effect. */
 export async function openForReading(location: StorageLocation): Promise<Storage> {
+  return openExisting(location, { readonly: true });
+}
+
+/** Opens a database that must exist already (a SQLite file is never created by a command that only joins). */
+export async function openExisting(location: StorageLocation, options: { readonly?: boolean } = {}): Promise<Storage> {
   if (location.kind === 'sqlite' && !existsSync(location.file)) {
     throw new UsageError(`no tfsweep database at ${location.file}; run a sweep first, or pass --db PATH`);
   }
-  return openStorage(location, { readonly: true });
+  return openStorage(location, options);
 }
 
 export async function findSweep(storage: Storage, name: string): Promise<SweepRecord> {

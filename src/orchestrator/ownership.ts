@@ -69,15 +69,25 @@ export function processIdentity(): ProcessIdentity {
 }
 
 /**
+ * What this host can see of `p`: null when `p` ran elsewhere (another host, boot or pid namespace — a
+ * container with the same host name — where its pid means nothing here); otherwise its /proc entry (null
+ * inside when no such pid exists) and the start time its token recorded.
+ */
+function localView(p: Pick<ProcessRecord, 'host' | 'pid' | 'token'>): { stat: ReturnType<typeof procStat>; start: string | undefined } | null {
+  if (p.host !== os.hostname()) return null;
+  const [boot, ns, start] = p.token.split(':');
+  if (boot !== bootId() || ns !== pidNamespace()) return null;
+  return { stat: procStat(p.pid), start };
+}
+
+/**
  * True when `p` ran on this host and is certainly gone (no such pid, a zombie, or the pid now belongs to a
  * process that started at another time). Processes on other hosts are judged by their heartbeat only.
  */
 export function deadLocally(p: Pick<ProcessRecord, 'host' | 'pid' | 'token'>): boolean {
-  if (p.host !== os.hostname()) return false;
-  const [boot, ns, start] = p.token.split(':');
-  // Another boot, another pid namespace (a container with the same host name): this pid cannot be judged here.
-  if (boot !== bootId() || ns !== pidNamespace()) return false;
-  const stat = procStat(p.pid);
+  const view = localView(p);
+  if (!view) return false;
+  const { stat, start } = view;
   if (!stat) return true;
   if (stat.state === 'Z' || stat.state === 'X') return true;
   return stat.start !== start;
@@ -93,19 +103,8 @@ export function graceOf(p: Pick<ProcessRecord, 'graceMs'>): number {
   return p.graceMs ?? leaseGraceMs();
 }
 
-/**
- * A process's state letter from /proc on this host ('T' or 't': suspended by Ctrl-Z, SIGSTOP or a
- * debugger), or null when it does not exist or cannot be read.
- */
-export function processState(pid: number): string | null {
-  return procStat(pid)?.state ?? null;
-}
-
-/** Whether `p` is a process on this host (same boot and pid namespace) that is suspended now. */
+/** Whether `p` is a process on this host that is suspended now (Ctrl-Z, SIGSTOP or a debugger: state T or t). */
 export function suspendedLocally(p: Pick<ProcessRecord, 'host' | 'pid' | 'token'>): boolean {
-  if (p.host !== os.hostname()) return false;
-  const [boot, ns, start] = p.token.split(':');
-  if (boot !== bootId() || ns !== pidNamespace()) return false;
-  const stat = procStat(p.pid);
-  return stat !== null && stat.start === start && (stat.state === 'T' || stat.state === 't');
+  const view = localView(p);
+  return view?.stat != null && view.stat.start === view.start && (view.stat.state === 'T' || view.stat.state === 't');
 }

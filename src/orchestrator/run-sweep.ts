@@ -268,13 +268,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
       }).catch(die);
     };
 
-    const onResult = async (trial: TrialRecord, result: TrialResult | null | undefined): Promise<void> => {
-      // A task settles without a result when the objective threw null (piscina resolves such a task): the
-      // trial failed, like any other throw.
-      if (!result || typeof result !== 'object') {
-        emit({ type: 'trial-end', trial: await sweep.fail(trial, new Error(`the objective threw ${String(result)}`)), completed: sweep.completed, best: sweep.best });
-        return;
-      }
+    const onResult = async (trial: TrialRecord, result: TrialResult): Promise<void> => {
       for (const stray of result.strays ?? []) emit({ type: 'warning', message: stray });
       if (result.backend) await sweep.setBackend(trial, result.backend);
       if (result.pruned) {

@@ -122,9 +122,7 @@ export class Sweep {
     try {
       const { gone, stop } = await this.storage.beat(this.process.id);
       if (gone) {
-        this.declaredGone = true;
-        this.halt(`this process was declared gone by another (no heartbeat within ${leaseGraceMs() / 1000} s); its trials run elsewhere`);
-        this.stopNow.abort();
+        this.goneElsewhere();
       } else if (stop) {
         this.requested = stop;
         this.halt(stop === 'now' ? 'stopped by `tfsweep stop --now`' : 'stopped by `tfsweep stop`');
@@ -150,12 +148,15 @@ export class Sweep {
     } catch {
       return false;
     }
-    if (gone) {
-      this.declaredGone = true;
-      this.halt(`this process was declared gone by another (no heartbeat within ${leaseGraceMs() / 1000} s); its trials run elsewhere`);
-      this.stopNow.abort();
-    }
+    if (gone) this.goneElsewhere();
     return gone;
+  }
+
+  /** Another process declared this one gone: its trials run elsewhere, and it stops now. */
+  private goneElsewhere(): void {
+    this.declaredGone = true;
+    this.halt(`this process was declared gone by another (no heartbeat within ${leaseGraceMs() / 1000} s); its trials run elsewhere`);
+    this.stopNow.abort();
   }
 
   /** Aborted when this process must interrupt its running trials now (`tfsweep stop --now`, or declared gone). */

@@ -26,7 +26,7 @@ export interface Importance {
 }
 
 /** Complete trials PED-ANOVA needs before it says anything (the top two, and at least one more). */
-export const MIN_IMPORTANCE_TRIALS = 3;
+const MIN_IMPORTANCE_TRIALS = 3;
 
 const N_STEPS = 50;
 const PRIOR_WEIGHT = 1;

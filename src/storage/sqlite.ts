@@ -180,6 +180,9 @@ function checkOurs(db: Database.Database, file: string): void {
   if (foreign.length) throw new UsageError(`${file}: not a tfsweep database (it holds other tables: ${foreign.slice(0, 5).join(', ')})`);
 }
 
+/** A process row's silence: milliseconds since its heartbeat, by the database's clock (`p` is `processes`). */
+const SILENT_MS = `MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms`;
+
 /** The calls that write (or may meet a locked database): each is retried whole while the lock is held. */
 const LOCKING_CALLS = [
   'createSweep', 'joinSweep', 'registerProcess', 'beat', 'reap', 'endProcess', 'requestStop', 'claimTrial', 'runClock', 'finishSweep',
@@ -249,12 +252,12 @@ export class SqliteStorage implements Storage {
       ),
       processById: db.prepare('SELECT * FROM processes WHERE id = ?'),
       runningWithPid: db.prepare(
-        `SELECT p.*, s.name AS sweep_name, MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms
+        `SELECT p.*, s.name AS sweep_name, ${SILENT_MS}
          FROM processes p JOIN sweeps s ON s.id = p.sweep_id WHERE p.pid = ? AND p.state = 'running' ORDER BY p.id`,
       ),
       processesOfSweep: db.prepare(
         `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
-           MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms
+           ${SILENT_MS}
          FROM processes p WHERE p.sweep_id = ? ORDER BY p.id`,
       ),
       beat: db.prepare(`UPDATE processes SET heartbeat_at = @now WHERE id = @id AND state = 'running'`),

@@ -1,11 +1,10 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { LoadedSpec } from '../../sweep-file/types.js';
 import { shellQuote } from '../../core/text.js';
 import { dbOption, integerOption, type Command } from '../command.js';
-import { dbLocation, findSweep, withStorage } from '../context.js';
-import { openStorage } from '../../storage/open.js';
+import { dbLocation, findSweep, openExisting, withStorage } from '../context.js';
 import { MAX_WORKERS } from '../../orchestrator/run-sweep.js';
 import { MAX_TIME_OPTION, maxTimeOption, runSweepCommand } from './run.js';
 
@@ -56,13 +55,9 @@ export const agentCommand: Command<{ sweep: string; db?: string; workers?: numbe
       .option('max-time', MAX_TIME_OPTION)
       .check(maxTimeOption),
   handler: async (args, io) => {
-    const location = dbLocation(io, args.db);
-    if (location.kind === 'sqlite' && !existsSync(location.file)) {
-      throw new UsageError(`no tfsweep database at ${location.file}; run a sweep first, or pass --db PATH`);
-    }
     // The sweep's definition comes from the database: every process runs exactly the same sweep. Opened for
     // writing (an agent writes anyway), which brings a database of an older tfsweep up to date first.
-    const loaded = await withStorage(openStorage(location), async (storage): Promise<LoadedSpec> => {
+    const loaded = await withStorage(openExisting(dbLocation(io, args.db)), async (storage): Promise<LoadedSpec> => {
       const sweep = await findSweep(storage, args.sweep);
       if (sweep.state === 'finished') throw new UsageError(`sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})`);
       checkAgentProgram(sweep.name, sweep.spec.program ?? undefined, args.program, io.cwd);

@@ -245,11 +245,12 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   }
 
   // Importance, and a heat map over the two most important parameters.
-  const enough = data.importance.trials >= 3 && !data.importance.note;
+  // The importance carries a note whenever its shares say nothing (too few trials, nothing varies).
+  const enough = !data.importance.note;
   const imp = section(
     'Parameter importance',
     'importance',
-    enough ? `PED-ANOVA over ${data.importance.trials} complete trials (the top ${data.importance.topTrials} against all)` : (data.importance.note ?? `needs at least 3 complete trials (${data.importance.trials} so far)`),
+    enough ? `PED-ANOVA over ${data.importance.trials} complete trials (the top ${data.importance.topTrials} against all)` : data.importance.note,
   );
   const impEntries = enough ? Object.entries(data.importance.importances as Record<string, number>).filter(([p]) => params.includes(p)) : [];
   if (enough) draw(chartBox(imp, 'importance-chart', Math.max(160, 40 * impEntries.length + 60)), {
