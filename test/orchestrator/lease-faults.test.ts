@@ -57,6 +57,18 @@ async function sweepState(db: string, name: string): Promise<{ state: string | n
   }
 }
 
+/** The longest time after `since` (ms since the epoch) without a trial of the sweep ending: how long it stalled. */
+async function longestGapAfter(db: string, name: string, since: number): Promise<number> {
+  const storage = await openStorage(db, { readonly: true });
+  try {
+    const sweep = (await storage.getSweep(name))!;
+    const ends = (await storage.listTrials(sweep.id)).map((t) => (t.endedAt ? Date.parse(t.endedAt) : NaN)).filter((e) => e > since).sort((a, b) => a - b);
+    return Math.max(...ends.map((e, i) => e - (i ? ends[i - 1]! : since)));
+  } finally {
+    await storage.close();
+  }
+}
+
 const NO_STACK = /\n\s+at |FinishedTrialError/;
 const SHORT_LEASE = { TFSWEEP_HEARTBEAT_MS: '200', TFSWEEP_LEASE_GRACE_MS: '2000' };
 
@@ -198,7 +210,7 @@ for (const backend of BACKENDS) {
       assert.equal(s.configs, 12);
     });
 
-    it('E6: a process suspended while it holds the database lock stalls its peer no longer than its lease grace', async () => {
+    it('E6: a process suspended while it holds the database lock stalls its peer no longer than its lease grace', async (t) => {
       const dir = tempDir();
       const db = backend.db(dir);
       lockingObjective(dir);
@@ -212,6 +224,9 @@ for (const backend of BACKENDS) {
       const stalledAt = Date.now();
       const rb = await b.done;
       const took = Date.now() - stalledAt;
+      t.diagnostic(
+        `${backend.name}: lease grace 2000 ms; after the holder suspended itself, the longest time without a trial ending was ${await longestGapAfter(db, 'lk', stalledAt)} ms, and the sweep ended ${took} ms after it`,
+      );
       a.child.kill('SIGCONT');
       const ra = await a.done;
       assert.equal(rb.code, 0, b.out());
