@@ -3,8 +3,23 @@
  * and pure functions only): the trainer, samplers, reports, storage backends and the orchestrator import it,
  * and it imports none of them.
  */
-import type { Distribution, Params } from '../space/distributions.js';
-import type { SweepSpec } from '../sweep-file/types.js';
+import type { Distribution, Params } from './params.js';
+import { rankBy, type Goal, type MetricSpec } from './metric.js';
+
+export { isBetter, type Goal } from './metric.js';
+
+/**
+ * What every layer needs of a sweep's definition; storage keeps the whole validated sweep file (SweepSpec,
+ * owned by sweep-file/) as JSON beside it, and never looks further.
+ */
+export interface StoredSpec {
+  name: string;
+  method: string;
+  metric: MetricSpec;
+  seed: number;
+  /** Each parameter's distribution, in file order. */
+  parameters: Record<string, Distribution>;
+}
 
 export type TrialState = 'queued' | 'running' | 'complete' | 'failed' | 'interrupted' | 'pruned';
 
@@ -23,8 +38,8 @@ export interface SweepRecord {
   state: SweepState;
   /** The sweep file's text as given. */
   source: string;
-  /** The validated spec with defaults and the seed filled in. */
-  spec: SweepSpec;
+  /** The validated spec with defaults and the seed filled in (read it whole with sweep-file's `sweepSpecOf`). */
+  spec: StoredSpec;
   message: string | null;
   createdAt: string;
   updatedAt: string;
@@ -120,17 +135,9 @@ export interface ProcessRecord extends ProcessIdentity {
   session: string | null;
 }
 
-export type Goal = 'maximize' | 'minimize';
-
-/** Whether value `a` is better than `b` under the goal (a strict improvement). */
-export function isBetter(goal: Goal, a: number, b: number): boolean {
-  return goal === 'maximize' ? a > b : a < b;
-}
-
 /** Completed trials, best first by the goal; ties keep trial order. */
 export function bestFirst(goal: Goal, trials: readonly TrialRecord[]): TrialRecord[] {
-  const sign = goal === 'maximize' ? -1 : 1;
-  return trials.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+  return rankBy(goal, trials.filter((t) => t.state === 'complete'), (t) => t.value, (t) => t.number);
 }
 
 /**

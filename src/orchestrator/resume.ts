@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import type { Params } from '../space/distributions.js';
 import type { SweepSpec } from '../sweep-file/types.js';
 import type { SweepRecord, TrialRecord } from '../core/records.js';
+import { sweepSpecOf } from '../sweep-file/stored.js';
 
 /**
  * Budgets (max_time, metric.target) may change between runs like workers; a sweep stored before pruners
@@ -21,8 +22,8 @@ function identity(spec: SweepSpec, seed: number): Record<string, unknown> {
 
 /** The spec to resume with (the stored seed when the file has none), or a UsageError saying what differs. */
 export function resumableSpec(stored: SweepRecord, fresh: SweepSpec): SweepSpec {
-  const seed = fresh.seed_given ? fresh.seed : stored.spec.seed;
-  const a = identity(stored.spec, stored.spec.seed);
+  const seed = fresh.seed_given ? fresh.seed : sweepSpecOf(stored).seed;
+  const a = identity(sweepSpecOf(stored), sweepSpecOf(stored).seed);
   const b = identity(fresh, seed);
   if (!isDeepStrictEqual(a, b)) {
     const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !isDeepStrictEqual(a[k], b[k]));
@@ -31,7 +32,7 @@ export function resumableSpec(stored: SweepRecord, fresh: SweepSpec): SweepSpec 
         'give the changed sweep a new name, or restore the file',
     );
   }
-  return { ...fresh, seed, seed_given: fresh.seed_given || stored.spec.seed_given };
+  return { ...fresh, seed, seed_given: fresh.seed_given || sweepSpecOf(stored).seed_given };
 }
 
 export interface ResumePlan {

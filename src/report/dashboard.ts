@@ -15,6 +15,7 @@ import { escapeHtml, reportHtml } from './page/html.js';
 import { STYLES } from './page/styles.js';
 import { summarize } from './leaderboard.js';
 import { formatNumber } from './format.js';
+import { sweepSpecOf } from '../sweep-file/stored.js';
 
 export interface DashboardOptions {
   storage: Storage;
@@ -68,7 +69,7 @@ async function indexPage(storage: Storage, isLive: (p: ProcessRecord) => boolean
   const sweeps = (await storage.listSweeps()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   const items = await Promise.all(
     sweeps.map(async (s) => {
-      const summary = summarize(s, await storage.listTrials(s.id), plannedOrNull(s.spec), (await storage.listProcesses(s.id)).filter(isLive).length);
+      const summary = summarize(s, await storage.listTrials(s.id), plannedOrNull(sweepSpecOf(s)), (await storage.listProcesses(s.id)).filter(isLive).length);
       const c = summary.counts;
       const best = summary.best === null ? '' : ` · best ${summary.metric} ${formatNumber(summary.best)}`;
       return `<li><a href="/sweep/${encodeURIComponent(s.name)}">${escapeHtml(s.name)}</a> — ${escapeHtml(`${s.method}, ${summary.state}, ${c.complete + c.pruned}/${summary.planned ?? '∞'} finished (${c.pruned} pruned, ${c.failed} failed)${best}`)}</li>`;
@@ -124,7 +125,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         }
         const sweep = await db.getSweep(name);
         if (!sweep) return send(404, 'text/plain', `no sweep named ${name}`);
-        const data = await loadReportData(db, sweep, plannedOrNull(sweep.spec), options.isLive);
+        const data = await loadReportData(db, sweep, plannedOrNull(sweepSpecOf(sweep)), options.isLive);
         if (route[1] === 'api/sweep') return send(200, 'application/json', JSON.stringify(data));
         return send(200, 'text/html', reportHtml(data, { live: { url: `/api/sweep/${encodeURIComponent(name)}`, pollMs, home: '/' } }));
       }

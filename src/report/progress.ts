@@ -4,11 +4,12 @@
  * one plain line per finished trial.
  */
 import cliProgress from 'cli-progress';
-import type { SweepEvent, SweepListener } from '../core/events.js';
+import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
 import type { TrialRecord } from '../core/records.js';
 import { formatDuration, formatNumber, formatParams } from './format.js';
 import { durationSeconds } from './leaderboard.js';
 import { printable } from '../core/text.js';
+import { sweepSpecOf } from '../sweep-file/stored.js';
 
 export interface ProgressOptions {
   out: NodeJS.WritableStream;
@@ -61,7 +62,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       metric = e.sweep.metric.name;
       planned = e.planned;
       done = e.completed;
-      stepWord = e.sweep.spec.program ? 'step' : 'epoch';
+      stepWord = sweepSpecOf(e.sweep).program ? 'step' : 'epoch';
     } else if (e.type === 'trial-end') {
       // The whole sweep's count and best (other processes' trials too), never less than this process saw.
       done = Math.max(done, e.completed);

@@ -10,6 +10,7 @@ import type { Distribution } from '../space/distributions.js';
 import type { Storage } from '../storage/storage.js';
 import { parameterImportance, type Importance } from './importance.js';
 import { summarize, trialView, type SweepSummary, type TrialView } from './leaderboard.js';
+import { sweepSpecOf } from '../sweep-file/stored.js';
 
 export interface ReportTrial extends TrialView {
   process_id: number | null;
@@ -78,7 +79,7 @@ export function buildReportData(
   location: string,
   isLive: (p: ProcessRecord) => boolean,
 ): ReportData {
-  const spec = sweep.spec;
+  const spec = sweepSpecOf(sweep);
   const live = processes.filter(isLive).length;
   const pruner = spec.pruner && spec.pruner.type !== 'none' ? (spec.pruner.type === 'wandb_hyperband' ? 'W&B hyperband early_terminate' : spec.pruner.type) : null;
   return {

@@ -4,19 +4,8 @@
  */
 import type { Rng } from './rng.js';
 
-export type ParamValue = number | string | boolean | null;
-export type Params = Record<string, ParamValue>;
-
-export type Distribution =
-  | { type: 'constant'; value: ParamValue }
-  | { type: 'categorical'; values: ParamValue[]; probabilities?: number[] }
-  | { type: 'uniform'; min: number; max: number }
-  | { type: 'int_uniform'; min: number; max: number; q: number }
-  | { type: 'q_uniform'; min: number; max: number; q: number }
-  | { type: 'log_uniform_values'; min: number; max: number }
-  | { type: 'q_log_uniform_values'; min: number; max: number; q: number }
-  /** W&B: the bounds are natural logarithms; values are exp(uniform(min, max)). */
-  | { type: 'log_uniform'; min: number; max: number };
+export type { Distribution, ParamValue, Params } from '../core/params.js';
+import type { Distribution, ParamValue } from '../core/params.js';
 
 export type DistributionType = Distribution['type'];
 

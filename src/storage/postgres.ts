@@ -7,11 +7,11 @@
  * The URL is libpq's (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, `?host=/socket/dir` for a unix
  * socket); `?schema=NAME` keeps tfsweep's tables in that schema (created when missing).
  */
+import type { StoredSpec } from '../core/records.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { StorageError, UsageError } from '../errors.js';
 import type { Distribution } from '../space/distributions.js';
-import type { SweepSpec } from '../sweep-file/types.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { normalizePostgresUrl, redactUrl } from './location.js';
@@ -212,11 +212,11 @@ export class PostgresStorage implements Storage {
     return this.waitForLocks(() => retrying(() => this.pool.query(sql, params)));
   }
 
-  async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
+  async createSweep(spec: StoredSpec, source: string): Promise<SweepRecord> {
     return this.tx(async (c) => sweepRow(await insertSweep(c, spec, source)));
   }
 
-  async joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
+  async joinSweep(spec: StoredSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
     return this.tx(async (c) => {
       // A unique name and ON CONFLICT: of processes creating one sweep at once, exactly one inserts it.
       const inserted = await c.query(
@@ -711,7 +711,7 @@ const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.
   (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
   GREATEST(0, EXTRACT(EPOCH FROM now() - p.heartbeat_at) * 1000)::double precision AS silent_ms`;
 
-async function insertSweep(c: Client, spec: SweepSpec, source: string): Promise<Row> {
+async function insertSweep(c: Client, spec: StoredSpec, source: string): Promise<Row> {
   const r = await c.query(
     `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
      VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) RETURNING id`,
@@ -722,7 +722,7 @@ async function insertSweep(c: Client, spec: SweepSpec, source: string): Promise<
   return (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = $1`, [id])).rows[0] as Row;
 }
 
-async function insertParameters(c: Client, sweepId: number, spec: SweepSpec): Promise<void> {
+async function insertParameters(c: Client, sweepId: number, spec: StoredSpec): Promise<void> {
   const names = Object.keys(spec.parameters);
   if (!names.length) return;
   await c.query(

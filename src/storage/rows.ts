@@ -3,9 +3,9 @@
  * Only JSON differs (SQLite stores text, PostgreSQL's jsonb arrives parsed), so each backend passes how its
  * JSON columns decode.
  */
+import type { StoredSpec } from '../core/records.js';
 import { UsageError } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
-import type { SweepSpec } from '../sweep-file/types.js';
 import type { EpochRecord, ExecutionRecord, Metrics, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
 
 export type Row = Record<string, unknown>;
@@ -26,7 +26,7 @@ export function groupByTrial(rows: Row[]): Map<number, Row[]> {
 
 /** `spec` is the decoded spec_json (null when it did not decode); anything but a sweep spec is said damaged. */
 export function toSweep(row: Row, spec: unknown): SweepRecord {
-  if (!spec || typeof spec !== 'object' || typeof (spec as SweepSpec).parameters !== 'object' || (spec as SweepSpec).parameters === null) {
+  if (!spec || typeof spec !== 'object' || typeof (spec as StoredSpec).parameters !== 'object' || (spec as StoredSpec).parameters === null) {
     throw new UsageError(`sweep ${JSON.stringify(row.name)} in this database has a damaged spec_json (not a sweep spec); the database was edited or corrupted`);
   }
   return {
@@ -36,7 +36,7 @@ export function toSweep(row: Row, spec: unknown): SweepRecord {
     metric: { name: row.metric_name as string, goal: row.metric_goal as 'maximize' | 'minimize' },
     state: row.state as SweepState,
     source: row.spec_source as string,
-    spec: spec as SweepSpec,
+    spec: spec as StoredSpec,
     message: (row.message as string | null) ?? null,
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,

@@ -5,6 +5,7 @@
  * that writes after reading takes the write lock first (IMMEDIATE), because a deferred one that upgrades a
  * stale read snapshot gets SQLITE_BUSY at once, without waiting on the busy timeout.
  */
+import type { StoredSpec } from '../core/records.js';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,7 +14,6 @@ import { graceOf, suspendedLocally } from '../orchestrator/ownership.js';
 import { writeLockHolder } from './sqlite-lock.js';
 import { waitForLock } from './lock-wait.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
-import type { SweepSpec } from '../sweep-file/types.js';
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
@@ -355,11 +355,11 @@ export class SqliteStorage implements Storage {
     return this.file === ':memory:' ? null : this.file;
   }
 
-  async createSweep(spec: SweepSpec, source: string): Promise<SweepRecord> {
+  async createSweep(spec: StoredSpec, source: string): Promise<SweepRecord> {
     return this.db.transaction(() => this.insertSweep(spec, source)).immediate();
   }
 
-  private insertSweep(spec: SweepSpec, source: string): SweepRecord {
+  private insertSweep(spec: StoredSpec, source: string): SweepRecord {
     {
       {
         const info = this.stmts.insertSweep.run({
@@ -385,7 +385,7 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
-  async joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
+  async joinSweep(spec: StoredSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
     // IMMEDIATE: the write lock is taken before the read, so two processes cannot both create the sweep.
     return this.db
       .transaction(() => {

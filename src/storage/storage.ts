@@ -1,4 +1,4 @@
-import type { SweepSpec } from '../sweep-file/types.js';
+import type { StoredSpec } from '../core/records.js';
 import type { ModelFile } from '../core/records.js';
 import type { HistoryDelta } from './history-cache.js';
 export { HistoryCache, type HistoryDelta } from './history-cache.js';
@@ -52,12 +52,12 @@ export interface Storage {
   readonly location: string;
   /** The SQLite file, whose folder also holds saved models; null for a database on a server. */
   readonly localFile: string | null;
-  createSweep(spec: SweepSpec, source: string): Promise<SweepRecord>;
+  createSweep(spec: StoredSpec, source: string): Promise<SweepRecord>;
   /**
    * Creates the sweep, or returns the stored one of that name, marked running again unless finished. Any
    * number of processes may join one sweep; the database hands each trial to exactly one of them.
    */
-  joinSweep(spec: SweepSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }>;
+  joinSweep(spec: StoredSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }>;
   /**
    * Records a process taking part, with its lease grace (how long it may stay silent before it is declared
    * gone: every observer judges it by this, not by its own setting) and this store's session, if it has one.

@@ -1,3 +1,4 @@
+import type { MetricSpec } from '../core/metric.js';
 import type { Distribution } from '../space/distributions.js';
 import type { TrainConfig } from '../trainer/knobs.js';
 import type { TpeSettings } from '../samplers/tpe/tpe.js';
@@ -16,8 +17,9 @@ export type PrunerSpec =
   | ({ type: 'threshold' } & ThresholdSettings)
   | ({ type: 'wandb_hyperband' } & WandbHyperbandSettings);
 
+export type { Goal } from '../core/metric.js';
+
 export type Method = 'grid' | 'random' | 'bayes';
-export type Goal = 'maximize' | 'minimize';
 
 /** A validated sweep file with defaults filled in: what the planner and orchestrator work from. */
 export interface SweepSpec {
@@ -25,7 +27,7 @@ export interface SweepSpec {
   description?: string;
   method: Method;
   /** `target`: the sweep finishes once a trial's value reaches it (W&B's metric.target). */
-  metric: { name: string; goal: Goal; target?: number };
+  metric: MetricSpec;
   /** Completed trials after which the sweep is finished; for grid also capped by the grid's size. */
   run_cap: number | null;
   seed: number;

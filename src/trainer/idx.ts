@@ -2,7 +2,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { ImageSet } from './mnist.js';
+
+/** Images and their labels, as read from an IDX pair (or a CSV). */
+export interface ImageSet {
+  /** count × rows × cols bytes, 0–255, shared between threads. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
 
 export class DatasetError extends Error {
   override name = 'DatasetError';

@@ -6,14 +6,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readIdx } from './idx.js';
 
-export interface ImageSet {
-  /** count × rows × cols bytes, 0–255, shared between threads. */
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-}
+export type { ImageSet } from './idx.js';
+import type { ImageSet } from './idx.js';
 
 export interface Dataset {
   name: string;

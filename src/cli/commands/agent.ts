@@ -7,6 +7,7 @@ import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openExisting, withStorage } from '../context.js';
 import { MAX_WORKERS } from '../../orchestrator/run-sweep.js';
 import { MAX_TIME_OPTION, maxTimeOption, runSweepCommand } from './run.js';
+import { sweepSpecOf } from '../../sweep-file/stored.js';
 
 /** A path as the file system resolves it (symlinks followed), or null when nothing is there. */
 function realPath(file: string): string | null {
@@ -60,8 +61,8 @@ export const agentCommand: Command<{ sweep: string; db?: string; workers?: numbe
     const loaded = await withStorage(openExisting(dbLocation(io, args.db)), async (storage): Promise<LoadedSpec> => {
       const sweep = await findSweep(storage, args.sweep);
       if (sweep.state === 'finished') throw new UsageError(`sweep "${sweep.name}" is already finished (${sweep.message ?? 'done'})`);
-      checkAgentProgram(sweep.name, sweep.spec.program ?? undefined, args.program, io.cwd);
-      return { spec: sweep.spec, source: sweep.source, warnings: [], file: `${sweep.name} (from the database)` } as unknown as LoadedSpec;
+      checkAgentProgram(sweep.name, sweepSpecOf(sweep).program ?? undefined, args.program, io.cwd);
+      return { spec: sweepSpecOf(sweep), source: sweep.source, warnings: [], file: `${sweep.name} (from the database)` } as unknown as LoadedSpec;
     });
     return runSweepCommand(loaded, args, io);
   },

@@ -3,6 +3,7 @@ import { render } from '../../report/tables.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
+import { sweepSpecOf } from '../../sweep-file/stored.js';
 
 export const importanceCommand: Command<{ sweep: string; db?: string; json: boolean }> = {
   command: 'importance <sweep>',
@@ -15,7 +16,7 @@ export const importanceCommand: Command<{ sweep: string; db?: string; json: bool
   handler: (args, io) =>
     withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       const sweep = await findSweep(storage, args.sweep);
-      const result = parameterImportance(await storage.listTrials(sweep.id), sweep.spec.parameters, sweep.metric.goal);
+      const result = parameterImportance(await storage.listTrials(sweep.id), sweepSpecOf(sweep).parameters, sweep.metric.goal);
       if (args.json) {
         println(io.stdout, JSON.stringify(result, null, 2));
         return 0;

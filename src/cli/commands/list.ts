@@ -4,6 +4,7 @@ import { sweepsTable } from '../../report/tables.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbLocation, openForReading, withStorage, plannedOrNull } from '../context.js';
 import { println } from '../io.js';
+import { sweepSpecOf } from '../../sweep-file/stored.js';
 
 export const listCommand: Command<{ db?: string; json: boolean }> = {
   command: 'list',
@@ -12,7 +13,7 @@ export const listCommand: Command<{ db?: string; json: boolean }> = {
   handler: (args, io) =>
     withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       const rows = [];
-      for (const s of await storage.listSweeps()) rows.push(summarize(s, await storage.listTrials(s.id), plannedOrNull(s.spec), (await storage.listProcesses(s.id)).filter(isLive).length));
+      for (const s of await storage.listSweeps()) rows.push(summarize(s, await storage.listTrials(s.id), plannedOrNull(sweepSpecOf(s)), (await storage.listProcesses(s.id)).filter(isLive).length));
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
       else if (rows.length === 0) println(io.stdout, 'no sweeps yet');
       else println(io.stdout, sweepsTable(rows));

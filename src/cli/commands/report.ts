@@ -7,6 +7,7 @@ import { reportHtml } from '../../report/page/html.js';
 import { dbOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, plannedOrNull, withStorage } from '../context.js';
 import { println } from '../io.js';
+import { sweepSpecOf } from '../../sweep-file/stored.js';
 
 export const reportCommand: Command<{ sweep: string; out?: string; db?: string }> = {
   command: 'report <sweep>',
@@ -20,7 +21,7 @@ export const reportCommand: Command<{ sweep: string; out?: string; db?: string }
     withStorage(openForReading(dbLocation(io, args.db)), async (storage) => {
       if (args.out !== undefined && args.out.trim() === '') throw new UsageError('--out: expected a file path, got an empty string');
       const sweep = await findSweep(storage, args.sweep);
-      const data = await loadReportData(storage, sweep, plannedOrNull(sweep.spec), isLive);
+      const data = await loadReportData(storage, sweep, plannedOrNull(sweepSpecOf(sweep)), isLive);
       const written = writeFileSafely(path.resolve(io.cwd, args.out ?? defaultReportFile(sweep.name)), reportHtml(data));
       println(io.stdout, `report of "${sweep.name}" (${data.trials.length} trials) written to ${written}; open it in a browser (it needs no network)`);
       return 0;

@@ -7,6 +7,7 @@ import { dbLocation, findSweep, openForReading, withStorage, plannedOrNull } fro
 import { println } from '../io.js';
 import { UsageError } from '../../errors.js';
 import { resolveTrainConfig } from '../../trainer/knobs.js';
+import { sweepSpecOf } from '../../sweep-file/stored.js';
 
 export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean }> = {
   command: 'status [sweep]',
@@ -21,7 +22,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       if (!sweep) throw new UsageError('the database holds no sweeps yet');
       const trials = await storage.listTrials(sweep.id, { withEpochs: true });
       const processes = (await storage.listProcesses(sweep.id)).filter(isLive);
-      const summary = summarize(sweep, trials, plannedOrNull(sweep.spec), processes.length);
+      const summary = summarize(sweep, trials, plannedOrNull(sweepSpecOf(sweep)), processes.length);
       const running = summary.processes ? trials.filter((t) => t.state === 'running') : [];
       const processViews = processes.map((p) => ({
         host: p.host,
@@ -35,13 +36,13 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       // Every execution of a repeated trial trains for `epochs`.
       const epochsOf = (params: (typeof trials)[number]['params']): number | string => {
         try {
-          return resolveTrainConfig(sweep.spec.train, params).epochs * (sweep.spec.executions_per_trial ?? 1);
+          return resolveTrainConfig(sweepSpecOf(sweep).train, params).epochs * (sweepSpecOf(sweep).executions_per_trial ?? 1);
         } catch {
           return '?'; // a stored spec this tfsweep cannot read
         }
       };
       if (args.json) {
-        const total = (t: (typeof running)[number]) => (sweep.spec.program ? null : epochsOf(t.params));
+        const total = (t: (typeof running)[number]) => (sweepSpecOf(sweep).program ? null : epochsOf(t.params));
         const runningView = running.map((t) => ({ number: t.number, params: t.params, epochs_done: t.epochs?.length ?? 0, epochs: total(t) }));
         println(io.stdout, JSON.stringify({ ...summary, running: runningView, process_list: processViews }, null, 2));
         return 0;
@@ -57,7 +58,7 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
         println(io.stdout, `process  ${printable(p.host)}/${p.pid}: ${p.workers} worker(s), ${p.running_trials} running, last heartbeat ${p.last_heartbeat_s} s ago${stop}`);
       }
       for (const t of running) {
-        const progress = sweep.spec.program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${epochsOf(t.params)}`;
+        const progress = sweepSpecOf(sweep).program ? `${t.epochs?.length ?? 0} step(s) reported` : `epoch ${t.epochs?.length ?? 0}/${epochsOf(t.params)}`;
         println(io.stdout, `running  trial ${t.number}: ${progress} ${formatParams(t.params)}`);
       }
       return 0;

@@ -10,7 +10,7 @@
  */
 import type { Params } from '../../space/distributions.js';
 import { createRng, deriveSeed } from '../../space/rng.js';
-import type { Goal } from '../../sweep-file/types.js';
+import type { Goal } from '../../core/metric.js';
 import type { TrialRecord } from '../../core/records.js';
 import type { Sampler } from '../sampler.js';
 import type { Distribution } from '../../space/distributions.js';

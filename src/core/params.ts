@@ -1,0 +1,18 @@
+/**
+ * A trial's parameter values and the distributions they come from, as every layer sees them (W&B sweep
+ * semantics). Plain JSON: a trial stores each value beside its distribution and both round-trip through the
+ * database unchanged. Sampling and enumeration live in space/.
+ */
+export type ParamValue = number | string | boolean | null;
+export type Params = Record<string, ParamValue>;
+
+export type Distribution =
+  | { type: 'constant'; value: ParamValue }
+  | { type: 'categorical'; values: ParamValue[]; probabilities?: number[] }
+  | { type: 'uniform'; min: number; max: number }
+  | { type: 'int_uniform'; min: number; max: number; q: number }
+  | { type: 'q_uniform'; min: number; max: number; q: number }
+  | { type: 'log_uniform_values'; min: number; max: number }
+  | { type: 'q_log_uniform_values'; min: number; max: number; q: number }
+  /** W&B: the bounds are natural logarithms; values are exp(uniform(min, max)). */
+  | { type: 'log_uniform'; min: number; max: number };
