@@ -13,7 +13,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
-import { createSampler, plannedTrialCount, type Sampler } from '../samplers/index.js';
+import { createSampler, plannedTrialCount, samplerOf, type Sampler } from '../samplers/index.js';
 import { deriveSeed } from '../space/rng.js';
 import type { LoadedSpec, SweepSpec } from '../sweep-file/types.js';
 import {
@@ -275,7 +275,7 @@ export class Sweep {
         seed: deriveSeed(this.spec.seed, 'trial', choice.configIndex),
       };
       return next;
-    }, { history: this.spec.method === 'bayes' });
+    }, { history: samplerOf(this.spec).needsHistory });
     if (!trial) return null;
     this.runningCount++;
     if (rerun) this.rerunsPending--;

@@ -9,6 +9,8 @@
 import { crc32 } from 'node:zlib';
 import { type Curve, type PruneContext, type Pruner, lastStepOf } from './pruner.js';
 import { SuccessiveHalvingPruner } from './successive-halving.js';
+import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
+import { AUTO_OR_COUNT, autoOrCount, definePruner } from './plugin.js';
 
 export interface HyperbandSettings {
   min_resource: number;
@@ -74,3 +76,20 @@ export class HyperbandPruner implements Pruner {
     return halving.prune(trial, members);
   }
 }
+
+/** Optuna's HyperbandPruner. */
+export const hyperbandPlugin = definePruner({
+  type: 'hyperband',
+  description: "Optuna's HyperbandPruner: successive-halving brackets of several aggressiveness levels",
+  keys: { min_resource: AUTO_OR_COUNT, max_resource: AUTO_OR_COUNT, reduction_factor: countSchema(2, 1000), bootstrap_count: countSchema(0) },
+  resolve(raw): HyperbandSettings {
+    const min_resource = autoOrCount(raw, 'min_resource', 1);
+    if (min_resource === 'auto') throw new SettingIssue('min_resource', 'expected an integer ≥ 1 for hyperband (its default is 1)');
+    const max_resource = autoOrCount(raw, 'max_resource', 'auto');
+    const bootstrap_count = settingOr(raw, 'bootstrap_count', 0);
+    if (max_resource === 'auto' && bootstrap_count > 0) throw new SettingIssue('bootstrap_count', 'needs a numeric max_resource (Optuna refuses bootstrap_count with max_resource "auto")');
+    if (max_resource !== 'auto' && max_resource < min_resource) throw new SettingIssue('max_resource', `expected max_resource ≥ min_resource (${min_resource}), got ${max_resource}`);
+    return { min_resource, max_resource, reduction_factor: settingOr(raw, 'reduction_factor', 3), bootstrap_count };
+  },
+  create: (settings, context) => new HyperbandPruner(settings, context),
+});

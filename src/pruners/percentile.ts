@@ -6,6 +6,8 @@
  * a trial whose every value is NaN is stopped; fewer than n_min_trials values at the step never stop one.
  */
 import { type Curve, type PruneContext, type Pruner, lastStepOf, nanPercentile, valueAt } from './pruner.js';
+import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
+import { definePruner } from './plugin.js';
 
 export interface PercentileSettings {
   percentile: number;
@@ -54,3 +56,42 @@ export class PercentilePruner implements Pruner {
     return maximize ? best < p : best > p;
   }
 }
+
+const PERCENTILE_KEYS = {
+  percentile: { type: 'number', minimum: 0, maximum: 100 },
+  n_startup_trials: countSchema(0),
+  n_warmup_steps: countSchema(0),
+  interval_steps: countSchema(1),
+  n_min_trials: countSchema(1),
+};
+
+function resolvePercentile(raw: Readonly<Record<string, unknown>>, percentile: number): PercentileSettings {
+  return {
+    percentile,
+    n_startup_trials: settingOr(raw, 'n_startup_trials', 5),
+    n_warmup_steps: settingOr(raw, 'n_warmup_steps', 0),
+    interval_steps: settingOr(raw, 'interval_steps', 1),
+    n_min_trials: settingOr(raw, 'n_min_trials', 1),
+  };
+}
+
+/** Optuna's PercentilePruner. */
+export const percentilePlugin = definePruner({
+  type: 'percentile',
+  description: "Optuna's PercentilePruner: stop a trial worse than the given percentile of complete trials at the same step",
+  keys: PERCENTILE_KEYS,
+  resolve(raw) {
+    if (raw.percentile === undefined) throw new SettingIssue('percentile', 'is required for the percentile pruner (e.g. 25: keep the top 25%)');
+    return resolvePercentile(raw, raw.percentile as number);
+  },
+  create: (settings, context) => new PercentilePruner(settings, context),
+});
+
+/** Optuna's MedianPruner: the percentile pruner at 50. */
+export const medianPlugin = definePruner({
+  type: 'median',
+  description: "Optuna's MedianPruner: stop a trial worse than the median of complete trials at the same step",
+  keys: (({ percentile: _percentile, ...rest }) => rest)(PERCENTILE_KEYS),
+  resolve: (raw) => resolvePercentile(raw, 50),
+  create: (settings, context) => new PercentilePruner(settings, context),
+});

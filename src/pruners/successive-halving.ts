@@ -13,6 +13,8 @@
  */
 import type { Goal } from '../core/records.js';
 import { type Curve, type PruneContext, type Pruner, lastStepOf } from './pruner.js';
+import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
+import { AUTO_OR_COUNT, autoOrCount, definePruner } from './plugin.js';
 
 export interface SuccessiveHalvingSettings {
   min_resource: number | 'auto';
@@ -82,3 +84,17 @@ export class SuccessiveHalvingPruner implements Pruner {
     }
   }
 }
+
+/** Optuna's SuccessiveHalvingPruner. */
+export const successiveHalvingPlugin = definePruner({
+  type: 'successive_halving',
+  description: "Optuna's SuccessiveHalvingPruner (ASHA): at each rung, only the top 1/reduction_factor go on",
+  keys: { min_resource: AUTO_OR_COUNT, reduction_factor: countSchema(2, 1000), min_early_stopping_rate: countSchema(0, 100), bootstrap_count: countSchema(0) },
+  resolve(raw): SuccessiveHalvingSettings {
+    const min_resource = autoOrCount(raw, 'min_resource', 'auto');
+    const bootstrap_count = settingOr(raw, 'bootstrap_count', 0);
+    if (min_resource === 'auto' && bootstrap_count > 0) throw new SettingIssue('bootstrap_count', 'needs a numeric min_resource (Optuna refuses bootstrap_count with min_resource "auto")');
+    return { min_resource, reduction_factor: settingOr(raw, 'reduction_factor', 4), min_early_stopping_rate: settingOr(raw, 'min_early_stopping_rate', 0), bootstrap_count };
+  },
+  create: (settings, context) => new SuccessiveHalvingPruner(settings, context),
+});

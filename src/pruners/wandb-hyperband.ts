@@ -7,6 +7,8 @@
  * not finite numbers are left out of a trial's history, as W&B does.
  */
 import type { Curve, PruneContext, Pruner } from './pruner.js';
+import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
+import { definePruner } from './plugin.js';
 
 export interface WandbHyperbandSettings {
   min_iter?: number;
@@ -76,3 +78,26 @@ export class WandbHyperbandPruner implements Pruner {
     return condition > threshold;
   }
 }
+
+/** W&B's `early_terminate: {type: hyperband}`. */
+export const wandbHyperbandPlugin = definePruner({
+  type: 'wandb_hyperband',
+  description: "W&B's early_terminate hyperband: stop a trial below the band threshold of the last band it passed",
+  alias: { block: 'early_terminate', type: 'hyperband' },
+  keys: { min_iter: countSchema(1), max_iter: countSchema(1), s: countSchema(1, 1000), eta: { type: 'number', exclusiveMinimum: 1, maximum: 1000 }, strict: { type: 'boolean' } },
+  resolve(raw): WandbHyperbandSettings {
+    const has = (k: string): boolean => raw[k] !== undefined;
+    if (!has('min_iter') && !has('max_iter')) throw new SettingIssue(null, 'expected "min_iter", or "max_iter" with "s" (W&B\'s hyperband bands)');
+    if (has('max_iter') && !has('s')) throw new SettingIssue('s', 'is required with "max_iter" (the number of bands below max_iter)');
+    const eta = settingOr(raw, 'eta', 3);
+    if (has('max_iter') && (raw.max_iter as number) / eta < 1) {
+      throw new SettingIssue('max_iter', `max_iter ${String(raw.max_iter)} / eta ${eta} is below 1: no band; raise max_iter or lower eta`);
+    }
+    return {
+      ...(has('max_iter') ? { max_iter: raw.max_iter as number, s: raw.s as number } : { min_iter: raw.min_iter as number }),
+      eta,
+      strict: settingOr(raw, 'strict', true),
+    };
+  },
+  create: (settings, context) => new WandbHyperbandPruner(settings, context),
+});

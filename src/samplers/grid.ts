@@ -1,5 +1,8 @@
 import { axisOf, type Axis, type Distribution, type Params } from '../space/distributions.js';
 import type { Sampler } from './sampler.js';
+import { SpaceIssue } from '../core/settings.js';
+import { isDiscrete } from '../space/distributions.js';
+import { defineSampler } from './plugin.js';
 
 /**
  * The cartesian product of every parameter's values, parameters in file order, the last varying fastest
@@ -33,3 +36,43 @@ export class GridSampler implements Sampler {
     return Object.fromEntries(this.names.map((name) => [name, params[name]!]));
   }
 }
+
+/** A grid without run_cap runs every configuration: beyond this many it would not finish. */
+export const MAX_GRID_WITHOUT_CAP = 1_000_000;
+
+/** Grid indices are exact doubles: the product of the axes must stay below 2^53, and be finite work. */
+function checkGridSize(parameters: Readonly<Record<string, Distribution>>, runCap: number | undefined): void {
+  const lengths = Object.entries(parameters).map(([name, dist]) => [name, axisOf(dist).length] as const);
+  const size = lengths.reduce((n, [, len]) => n * len, 1);
+  const shape = lengths.map(([name, len]) => `${name} ${len}`).join(' × ');
+  if (size > Number.MAX_SAFE_INTEGER) {
+    throw new SpaceIssue(null, null, `the grid has ${size.toExponential(2)} configurations (${shape}), more than tfsweep can number; narrow the ranges or use method "random"`);
+  }
+  if (runCap === undefined && size > MAX_GRID_WITHOUT_CAP) {
+    throw new SpaceIssue(
+      null,
+      null,
+      `the grid has ${size} configurations (${shape}) and no run_cap; at most ${MAX_GRID_WITHOUT_CAP} run without one: set run_cap, narrow the ranges or use method "random"`,
+    );
+  }
+}
+
+/** `method: grid`. */
+export const gridPlugin = defineSampler({
+  method: 'grid',
+  description: 'every combination of the parameters\' values, in file order (the last varying fastest)',
+  keys: null,
+  needsRunCap: false,
+  needsHistory: false,
+  resolve: () => null,
+  checkSpace(parameters, runCap) {
+    for (const [name, dist] of Object.entries(parameters)) {
+      if (!isDiscrete(dist)) {
+        throw new SpaceIssue(name, 'distribution', `grid search needs discrete values, but "${name}" is ${dist.type}; give "values", use int_uniform/q_uniform, or use method "random"`);
+      }
+    }
+    checkGridSize(parameters, runCap);
+  },
+  create: ({ parameters }) => new GridSampler(parameters),
+  describe: () => null,
+});

@@ -1,23 +1,30 @@
 import type { SweepSpec } from '../sweep-file/types.js';
-import { GridSampler } from './grid.js';
-import { RandomSampler } from './random.js';
+import type { AnySamplerPlugin } from './plugin.js';
+import { SAMPLERS, samplerPlugin } from './registry.js';
 import type { Sampler } from './sampler.js';
-import { TPE_DEFAULTS, TpeSampler } from './tpe/tpe.js';
 
 export type { Sampler } from './sampler.js';
 export { GridSampler } from './grid.js';
 export { RandomSampler } from './random.js';
 export { TpeSampler, TPE_DEFAULTS, OPTUNA_TPE, defaultGamma, type TpeSettings } from './tpe/tpe.js';
+export { SAMPLERS, samplerPlugin } from './registry.js';
+
+/** The plug-in of the sweep's method (a stored spec of another version may name one this version lacks). */
+export function samplerOf(spec: Pick<SweepSpec, 'method'>): AnySamplerPlugin {
+  const plugin = samplerPlugin(spec.method);
+  if (!plugin) throw new Error(`unknown method "${spec.method}" (known: ${SAMPLERS.map((p) => p.method).join(', ')})`);
+  return plugin;
+}
+
+/** The settings of the spec's method, from its block (`spec.bayes`), or the plug-in's defaults. */
+export function samplerSettings(spec: SweepSpec): unknown {
+  const plugin = samplerOf(spec);
+  const block = (spec as unknown as Record<string, unknown>)[plugin.method];
+  return plugin.keys && block ? block : plugin.resolve(undefined);
+}
 
 export function createSampler(spec: SweepSpec): Sampler {
-  switch (spec.method) {
-    case 'grid':
-      return new GridSampler(spec.parameters);
-    case 'random':
-      return new RandomSampler(spec.parameters, spec.seed);
-    case 'bayes':
-      return new TpeSampler(spec.parameters, spec.metric.goal, spec.seed, spec.bayes ?? TPE_DEFAULTS);
-  }
+  return samplerOf(spec).create({ parameters: spec.parameters, goal: spec.metric.goal, seed: spec.seed, settings: samplerSettings(spec) });
 }
 
 /** Trials a sweep will complete when nothing fails: the grid's size and run_cap, whichever is smaller. */

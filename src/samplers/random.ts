@@ -1,6 +1,7 @@
 import { sample, type Distribution, type Params } from '../space/distributions.js';
 import { createRng, deriveSeed } from '../space/rng.js';
 import type { Sampler } from './sampler.js';
+import { defineSampler } from './plugin.js';
 
 /**
  * Independent draws per configuration. Each configuration has its own stream derived from (seed, index), so
@@ -23,3 +24,15 @@ export class RandomSampler implements Sampler {
     return params;
   }
 }
+
+/** `method: random`. */
+export const randomPlugin = defineSampler({
+  method: 'random',
+  description: 'independent draws from each parameter\'s distribution',
+  keys: null,
+  needsRunCap: true,
+  needsHistory: false,
+  resolve: () => null,
+  create: ({ parameters, seed }) => new RandomSampler(parameters, seed),
+  describe: () => null,
+});

@@ -5,6 +5,8 @@
  */
 import { DISTRIBUTION_TYPES } from '../space/distributions.js';
 import { INDEXED_PATTERN, KNOBS, KNOB_NAMES, type KnobDef } from '../trainer/knobs.js';
+import { PRUNERS } from '../pruners/registry.js';
+import { SAMPLERS } from '../samplers/registry.js';
 
 const scalar = { type: ['number', 'string', 'boolean', 'null'] };
 /** Integers tfsweep counts with must stay exact in a double. */
@@ -28,6 +30,12 @@ function knobSchema(def: KnobDef): object {
 }
 
 export const PARAMETER_KEYS = ['value', 'values', 'probabilities', 'distribution', 'min', 'max', 'q'] as const;
+/** The methods whose plug-in takes a settings block, named after the method (`bayes:`). */
+export const SAMPLER_BLOCKS = SAMPLERS.filter((p) => p.keys !== null).map((p) => p.method);
+/** The `pruner: {type}` values, and the types of W&B's `early_terminate:` block. */
+export const PRUNER_TYPES = PRUNERS.filter((p) => !p.alias).map((p) => p.type);
+export const EARLY_TERMINATE_TYPES = PRUNERS.flatMap((p) => (p.alias ? [p.alias.type] : []));
+
 export const TOP_LEVEL_KEYS = [
   'name',
   'description',
@@ -40,7 +48,7 @@ export const TOP_LEVEL_KEYS = [
   'parameters',
   'train',
   'program',
-  'bayes',
+  ...SAMPLER_BLOCKS,
   'executions_per_trial',
   'save_models',
   'pruner',
@@ -48,19 +56,10 @@ export const TOP_LEVEL_KEYS = [
   'max_time',
 ] as const;
 
-export const PRUNER_TYPES = ['median', 'percentile', 'successive_halving', 'hyperband', 'threshold', 'none'] as const;
-/** The keys each pruner type takes (besides `type`), with Optuna's names. */
-export const PRUNER_KEYS: Record<(typeof PRUNER_TYPES)[number], readonly string[]> = {
-  median: ['n_startup_trials', 'n_warmup_steps', 'interval_steps', 'n_min_trials'],
-  percentile: ['percentile', 'n_startup_trials', 'n_warmup_steps', 'interval_steps', 'n_min_trials'],
-  successive_halving: ['min_resource', 'reduction_factor', 'min_early_stopping_rate', 'bootstrap_count'],
-  hyperband: ['min_resource', 'max_resource', 'reduction_factor', 'bootstrap_count'],
-  threshold: ['lower', 'upper', 'n_warmup_steps', 'interval_steps'],
-  none: [],
-};
-export const EARLY_TERMINATE_KEYS = ['type', 'min_iter', 'max_iter', 's', 'eta', 'strict'] as const;
-
-export const BAYES_KEYS = ['n_startup_trials', 'n_ei_candidates', 'multivariate', 'constant_liar', 'prior_weight', 'bandwidth_factor', 'magic_clip_exponent', 'seed'] as const;
+/** Each sampler's settings block, with the keys its plug-in declares. */
+const samplerBlocks = Object.fromEntries(
+  SAMPLERS.flatMap((p) => (p.keys ? [[p.method, { type: 'object', additionalProperties: false, properties: p.keys }]] : [])),
+);
 
 export const sweepSchema = {
   type: 'object',
@@ -69,47 +68,16 @@ export const sweepSchema = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN },
     description: { type: 'string' },
-    method: { enum: ['grid', 'random', 'bayes'] },
+    method: { enum: SAMPLERS.map((p) => p.method) },
     metric: {
       type: 'object',
       required: ['name'],
       additionalProperties: false,
       properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] }, target: { type: 'number' } },
     },
-    pruner: {
-      type: 'object',
-      required: ['type'],
-      additionalProperties: false,
-      properties: {
-        type: { enum: PRUNER_TYPES },
-        percentile: { type: 'number', minimum: 0, maximum: 100 },
-        n_startup_trials: count(0),
-        n_warmup_steps: count(0),
-        interval_steps: count(1),
-        n_min_trials: count(1),
-        // An integer or "auto": checked in validate.ts, whose message can name both.
-        min_resource: { type: ['integer', 'string'] },
-        max_resource: { type: ['integer', 'string'] },
-        reduction_factor: count(2, 1000),
-        min_early_stopping_rate: count(0, 100),
-        bootstrap_count: count(0),
-        lower: { type: 'number' },
-        upper: { type: 'number' },
-      },
-    },
-    early_terminate: {
-      type: 'object',
-      required: ['type'],
-      additionalProperties: false,
-      properties: {
-        type: { enum: ['hyperband'] },
-        min_iter: count(1),
-        max_iter: count(1),
-        s: count(1, 1000),
-        eta: { type: 'number', exclusiveMinimum: 1, maximum: 1000 },
-        strict: { type: 'boolean' },
-      },
-    },
+    // Each plug-in's own keys are checked in plugins.ts, which can name the plug-in a key belongs to.
+    pruner: { type: 'object', required: ['type'], properties: { type: { enum: PRUNER_TYPES } } },
+    early_terminate: { type: 'object', required: ['type'], properties: { type: { enum: EARLY_TERMINATE_TYPES } } },
     max_time: { type: ['number', 'string'] },
     run_cap: count(1),
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
@@ -118,20 +86,7 @@ export const sweepSchema = {
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
     save_models: count(0),
     program: { type: 'string', minLength: 1 },
-    bayes: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        n_startup_trials: count(0),
-        n_ei_candidates: count(1, 100_000),
-        multivariate: { type: 'boolean' },
-        constant_liar: { type: 'boolean' },
-        prior_weight: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 },
-        bandwidth_factor: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-        magic_clip_exponent: { type: 'number', minimum: 0.5, maximum: 3 },
-        seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-      },
-    },
+    ...samplerBlocks,
     parameters: {
       type: 'object',
       maxProperties: MAX_PARAMETERS,

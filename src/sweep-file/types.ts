@@ -1,28 +1,24 @@
 import type { MetricSpec } from '../core/metric.js';
 import type { Distribution } from '../space/distributions.js';
 import type { TrainConfig } from '../trainer/knobs.js';
-import type { TpeSettings } from '../samplers/tpe/tpe.js';
-import type { PercentileSettings } from '../pruners/percentile.js';
-import type { SuccessiveHalvingSettings } from '../pruners/successive-halving.js';
-import type { HyperbandSettings } from '../pruners/hyperband.js';
-import type { ThresholdSettings } from '../pruners/threshold.js';
-import type { WandbHyperbandSettings } from '../pruners/wandb-hyperband.js';
+import type { Method, SamplerBlocks } from '../samplers/registry.js';
 
-/** A `pruner:` block with Optuna's defaults filled in; W&B's `early_terminate:` becomes `wandb_hyperband`. */
-export type PrunerSpec =
-  | { type: 'none' }
-  | ({ type: 'median' | 'percentile' } & PercentileSettings)
-  | ({ type: 'successive_halving' } & SuccessiveHalvingSettings)
-  | ({ type: 'hyperband' } & HyperbandSettings)
-  | ({ type: 'threshold' } & ThresholdSettings)
-  | ({ type: 'wandb_hyperband' } & WandbHyperbandSettings);
+/** A `pruner:` block with its plug-in's defaults filled in; W&B's `early_terminate:` becomes `wandb_hyperband`. */
+export type { PrunerSpec } from '../pruners/registry.js';
+import type { PrunerSpec } from '../pruners/registry.js';
 
 export type { Goal } from '../core/metric.js';
 
-export type Method = 'grid' | 'random' | 'bayes';
+export type { Method } from '../samplers/registry.js';
 
-/** A validated sweep file with defaults filled in: what the planner and orchestrator work from. */
-export interface SweepSpec {
+/**
+ * A validated sweep file with defaults filled in: what the planner and orchestrator work from. Its method's
+ * settings are in the block named after the method (`bayes:` for TPE; null for the other methods).
+ */
+export type SweepSpec = SamplerBlocks & SweepSettings;
+
+/** The settings every sweep has, whatever its method. */
+export interface SweepSettings {
   name: string;
   description?: string;
   method: Method;
@@ -45,8 +41,6 @@ export interface SweepSpec {
   train: TrainConfig;
   /** Absolute path of a custom objective module, or null for the built-in trainer. */
   program: string | null;
-  /** TPE settings for method bayes (defaults filled in), else null. */
-  bayes: TpeSettings | null;
   /** Stops hopeless trials early; absent in sweeps stored before pruning existed (read as none). */
   pruner?: PrunerSpec | null;
   /** Seconds after which no new trial starts (running ones finish); null or absent: no limit. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { plannedTrialCount } from '../../samplers/index.js';
+import { plannedTrialCount, samplerOf, samplerSettings } from '../../samplers/index.js';
 import { describe as describeDist } from '../../space/distributions.js';
 import { loadSpecFile } from '../../sweep-file/load.js';
 import type { Command } from '../command.js';
@@ -36,10 +36,8 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
       const fixed = Object.entries(spec.train).filter(([k]) => !(k in spec.parameters));
       println(io.stdout, `train     ${fixed.map(([k, v]) => `${k}=${v ?? 'all'}`).join(' ')}`);
     }
-    if (spec.bayes) {
-      const b = spec.bayes;
-      println(io.stdout, `bayes     TPE: ${b.n_startup_trials} random trials first, ${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''}`);
-    }
+    const sampler = samplerOf(spec).describe(samplerSettings(spec));
+    if (sampler) println(io.stdout, `${spec.method.padEnd(9)} ${sampler}`);
     if (spec.pruner && spec.pruner.type !== 'none') {
       const { type, ...settings } = spec.pruner;
       const shown = Object.entries(settings).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
