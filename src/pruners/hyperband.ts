@@ -80,6 +80,7 @@ export class HyperbandPruner implements Pruner {
 /** Optuna's HyperbandPruner. */
 export const hyperbandPlugin = definePruner({
   type: 'hyperband',
+  example: { min_resource: 1, max_resource: 8, reduction_factor: 2 },
   description: "Optuna's HyperbandPruner: successive-halving brackets of several aggressiveness levels",
   keys: { min_resource: AUTO_OR_COUNT, max_resource: AUTO_OR_COUNT, reduction_factor: countSchema(2, 1000), bootstrap_count: countSchema(0) },
   resolve(raw): HyperbandSettings {

@@ -3,6 +3,7 @@ import { definePruner } from './plugin.js';
 
 export const nonePlugin = definePruner({
   type: 'none',
+  example: {},
   description: 'no pruning: every trial runs to its end',
   keys: {},
   resolve: () => ({}),

@@ -78,6 +78,7 @@ function resolvePercentile(raw: Readonly<Record<string, unknown>>, percentile: n
 /** Optuna's PercentilePruner. */
 export const percentilePlugin = definePruner({
   type: 'percentile',
+  example: { percentile: 25, n_startup_trials: 2 },
   description: "Optuna's PercentilePruner: stop a trial worse than the given percentile of complete trials at the same step",
   keys: PERCENTILE_KEYS,
   resolve(raw) {
@@ -90,6 +91,7 @@ export const percentilePlugin = definePruner({
 /** Optuna's MedianPruner: the percentile pruner at 50. */
 export const medianPlugin = definePruner({
   type: 'median',
+  example: { n_startup_trials: 2 },
   description: "Optuna's MedianPruner: stop a trial worse than the median of complete trials at the same step",
   keys: (({ percentile: _percentile, ...rest }) => rest)(PERCENTILE_KEYS),
   resolve: (raw) => resolvePercentile(raw, 50),

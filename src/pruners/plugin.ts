@@ -10,6 +10,8 @@ export interface PrunerPlugin<T extends string = string, S extends object = obje
   readonly type: T;
   /** One line for the docs and the registry's listing. */
   readonly description: string;
+  /** A block (without `type`) it accepts, as a sweep file would give it: for the docs and its contract tests. */
+  readonly example: Readonly<Record<string, unknown>>;
   /** Each key its block takes besides `type`, with the shape ajv checks. */
   readonly keys: Readonly<Record<string, SettingSchema>>;
   /**

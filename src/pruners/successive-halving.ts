@@ -88,6 +88,7 @@ export class SuccessiveHalvingPruner implements Pruner {
 /** Optuna's SuccessiveHalvingPruner. */
 export const successiveHalvingPlugin = definePruner({
   type: 'successive_halving',
+  example: { min_resource: 1, reduction_factor: 2 },
   description: "Optuna's SuccessiveHalvingPruner (ASHA): at each rung, only the top 1/reduction_factor go on",
   keys: { min_resource: AUTO_OR_COUNT, reduction_factor: countSchema(2, 1000), min_early_stopping_rate: countSchema(0, 100), bootstrap_count: countSchema(0) },
   resolve(raw): SuccessiveHalvingSettings {

@@ -28,6 +28,7 @@ export class ThresholdPruner implements Pruner {
 /** Optuna's ThresholdPruner. */
 export const thresholdPlugin = definePruner({
   type: 'threshold',
+  example: { lower: 0.3 },
   description: "Optuna's ThresholdPruner: stop a trial whose latest value leaves [lower, upper] or is NaN",
   keys: { lower: { type: 'number' }, upper: { type: 'number' }, n_warmup_steps: countSchema(0), interval_steps: countSchema(1) },
   resolve(raw): ThresholdSettings {

@@ -82,6 +82,7 @@ export class WandbHyperbandPruner implements Pruner {
 /** W&B's `early_terminate: {type: hyperband}`. */
 export const wandbHyperbandPlugin = definePruner({
   type: 'wandb_hyperband',
+  example: { min_iter: 1, eta: 2 },
   description: "W&B's early_terminate hyperband: stop a trial below the band threshold of the last band it passed",
   alias: { block: 'early_terminate', type: 'hyperband' },
   keys: { min_iter: countSchema(1), max_iter: countSchema(1), s: countSchema(1, 1000), eta: { type: 'number', exclusiveMinimum: 1, maximum: 1000 }, strict: { type: 'boolean' } },

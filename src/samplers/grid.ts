@@ -60,6 +60,7 @@ function checkGridSize(parameters: Readonly<Record<string, Distribution>>, runCa
 /** `method: grid`. */
 export const gridPlugin = defineSampler({
   method: 'grid',
+  example: null,
   description: 'every combination of the parameters\' values, in file order (the last varying fastest)',
   keys: null,
   needsRunCap: false,

@@ -20,6 +20,8 @@ export interface SamplerPlugin<M extends string = string, S = unknown> {
   readonly method: M;
   /** One line for `tfsweep validate` and the docs. */
   readonly description: string;
+  /** A settings block it accepts (null when it takes none): for the docs and its contract tests. */
+  readonly example: Readonly<Record<string, unknown>> | null;
   /** The keys of its settings block (the top-level key named after the method), or null when it takes none. */
   readonly keys: Readonly<Record<string, SettingSchema>> | null;
   /** Whether a sweep with it must set run_cap (an unbounded space never finishes on its own). */

@@ -28,6 +28,7 @@ export class RandomSampler implements Sampler {
 /** `method: random`. */
 export const randomPlugin = defineSampler({
   method: 'random',
+  example: null,
   description: 'independent draws from each parameter\'s distribution',
   keys: null,
   needsRunCap: true,

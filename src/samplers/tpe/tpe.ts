@@ -184,6 +184,7 @@ function configKey(params: Params): string {
 /** `method: bayes`, with its `bayes:` block (Optuna's TPESampler settings; `seed` is the sweep's seed). */
 export const tpePlugin = defineSampler({
   method: 'bayes',
+  example: { n_startup_trials: 3, n_ei_candidates: 12 },
   description: 'Tree-structured Parzen Estimator (Optuna\'s TPESampler), random for the first n_startup_trials',
   keys: {
     n_startup_trials: countSchema(0),
