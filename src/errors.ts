@@ -3,12 +3,14 @@
  * - SpecError / UsageError: the user's input is wrong (bad sweep file, flag, database file, output path).
  *   Exit 2, one line, nothing written.
  * - TrialError: one trial failed. Recorded on the trial; the sweep goes on.
- * - everything else is fatal: the sweep stops cleanly, exit 1. StorageError is the fatal kind that has a
- *   one-line explanation (disk full, database locked for too long): no stack trace for it either.
+ * - everything else is fatal: the sweep stops cleanly, exit 1; the trials in flight are interrupted (they run
+ *   again on resume) and never count as failed. StorageError (disk full, database locked for too long, the
+ *   driver's errors, wrapped once where storage is called) and WorkerError (a worker thread crashed, ran out
+ *   of memory or was ended) are the fatal kinds explained in one line; anything else is a bug of tfsweep's
+ *   and keeps its stack trace.
  */
 export class SpecError extends Error {
   override name = 'SpecError';
-  readonly exitCode = 2;
   constructor(
     message: string,
     readonly file?: string,
@@ -31,7 +33,6 @@ export class SpecError extends Error {
 /** Bad input that is not a sweep file: unknown sweep name, bad flag value, unusable path. Exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
-  readonly exitCode = 2;
 }
 
 /** A trial's own failure: the message is stored on the trial. */
@@ -42,6 +43,11 @@ export class TrialError extends Error {
 /** The database could not be written or read while a sweep ran: fatal (exit 1), but explained in one line. */
 export class StorageError extends Error {
   override name = 'StorageError';
+}
+
+/** A worker thread ended while it ran a trial (not the trial's own error): fatal (exit 1), explained in one line. */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
 }
 
 /** How a thrown value reads in one line: an Error's message; anything else as JSON where it can be. */

@@ -1,5 +1,5 @@
 /** tfsweep's library API: everything the CLI uses, for programs that drive sweeps themselves. */
-export { SpecError, UsageError, TrialError, StorageError, errorMessage } from './errors.js';
+export { SpecError, UsageError, TrialError, StorageError, WorkerError, errorMessage } from './errors.js';
 export type { SweepSpec, LoadedSpec, Method, Goal } from './sweep-file/types.js';
 export { loadSpecFile, parseSpecText } from './sweep-file/load.js';
 export type { Distribution, DistributionType, ParamValue, Params } from './space/distributions.js';

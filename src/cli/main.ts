@@ -7,11 +7,10 @@
  * command runs once parsing has succeeded. A typo in a flag must never start (or write) a sweep.
  */
 import yargs, { type Argv } from 'yargs';
-import Database from 'better-sqlite3';
 import { closest, distance } from 'fastest-levenshtein';
-import { SpecError, StorageError, UsageError, errorMessage } from '../errors.js';
+import { SpecError, StorageError, UsageError, WorkerError, errorMessage } from '../errors.js';
 import { clip, printable } from '../core/text.js';
-import { SchemaVersionError } from '../storage/sqlite.js';
+import { SchemaVersionError } from '../storage/storage.js';
 import { ArgCheckError, type Command } from './command.js';
 import { agentCommand } from './commands/agent.js';
 import { bestCommand } from './commands/best.js';
@@ -103,7 +102,7 @@ function reportError(err: unknown, io: CliIo): number {
     println(io.stderr, `error: ${clip(printable(errorMessage(err)), 2000)}`);
     return 2;
   }
-  if (err instanceof StorageError || err instanceof Database.SqliteError) {
+  if (err instanceof StorageError || err instanceof WorkerError) {
     println(io.stderr, `error: ${printable(errorMessage(err))}`);
     return 1;
   }

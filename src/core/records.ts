@@ -84,6 +84,9 @@ export interface TrialRecord {
   executions?: ExecutionRecord[];
 }
 
+/** What a trial's final write settled, as the database recorded it: merged into the trial as held, nothing read back. */
+export type TrialSettlement = Pick<TrialRecord, 'state' | 'value' | 'metrics' | 'error' | 'endedAt' | 'prunedStep'>;
+
 /** One of a trial's repeated trainings (executions_per_trial); the trial's value is their mean. */
 export interface ExecutionRecord {
   execution: number;

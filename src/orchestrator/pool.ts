@@ -5,6 +5,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
+import { TrialError, errorMessage } from '../errors.js';
 import type { TaskRequest, TrialResult, TrialTask, WorkerInit, WorkerMessage } from '../worker/protocol.js';
 
 const WORKER_FILE = new URL('../worker/worker.js', import.meta.url).href;
@@ -36,13 +37,21 @@ export class TrialPool {
     const { port1, port2 } = new MessageChannel();
     let drained!: () => void;
     const done = new Promise<void>((resolve) => (drained = resolve));
+    let failed = false;
     port1.on('message', (message: WorkerMessage) => {
       if (message.type === 'done') drained();
+      else if (message.type === 'failed') failed = true;
       else onMessage(message);
     });
     port1.on('close', () => drained());
     try {
       return await this.piscina.run({ ...task, port: port2 } as TrialTask, { transferList: [port2], signal });
+    } catch (err) {
+      if (!signal.aborted) await Promise.race([done, delay(DRAIN_MS)]);
+      // The worker said the trial's own code threw: a failed trial. Anything else (the thread crashed, ran
+      // out of memory, called process.exit) is not the trial's doing, and is thrown as it is.
+      if (failed) throw new TrialError(errorMessage(err), { cause: err });
+      throw err;
     } finally {
       if (!signal.aborted) await Promise.race([done, delay(DRAIN_MS)]);
       port1.close();

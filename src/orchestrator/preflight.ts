@@ -59,3 +59,17 @@ export function checkDataset(loaded: LoadedSpec): void {
     throw err;
   }
 }
+
+const preflown = new WeakSet<LoadedSpec>();
+
+/**
+ * Both checks, once per loaded sweep file: the CLI makes them before it opens the database (a bad program or
+ * dataset writes nothing), and `runSweep` makes them for a program that calls it directly; whichever comes
+ * second finds them made.
+ */
+export async function preflight(loaded: LoadedSpec): Promise<void> {
+  if (preflown.has(loaded)) return;
+  await checkProgram(loaded);
+  checkDataset(loaded);
+  preflown.add(loaded);
+}

@@ -7,7 +7,8 @@
  * The URL is libpq's (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, `?host=/socket/dir` for a unix
  * socket); `?schema=NAME` keeps tfsweep's tables in that schema (created when missing).
  */
-import type { StoredSpec } from '../core/records.js';
+import type { StoredSpec, TrialSettlement } from '../core/records.js';
+import { guardStorage } from './guard.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { StorageError, UsageError } from '../errors.js';
@@ -93,6 +94,7 @@ export class PostgresStorage implements Storage {
       client.on('error', () => {});
     });
     const storage = new PostgresStorage(pool, shown, schema, session);
+    guardStorage(storage);
     try {
       if (options.readonly) await storage.checkVersion(true);
       else await storage.migrate();
@@ -451,16 +453,16 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<void> {
-    await this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
+  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<TrialSettlement> {
+    return this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
   }
 
-  async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<void> {
-    await this.finish(trialId, 'pruned', value, metrics, null, epochs, [], step);
+  async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<TrialSettlement> {
+    return this.finish(trialId, 'pruned', value, metrics, null, epochs, [], step);
   }
 
-  async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void> {
-    await this.finish(trialId, 'failed', null, null, error, epochs);
+  async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<TrialSettlement> {
+    return this.finish(trialId, 'failed', null, null, error, epochs);
   }
 
   private async finish(
@@ -472,10 +474,10 @@ export class PostgresStorage implements Storage {
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
     prunedStep: number | null = null,
-  ): Promise<void> {
+  ): Promise<TrialSettlement> {
     // One statement, so one round trip and one transaction: the trial's row is locked, and the epochs, the
     // executions and the final state are written only if it is still running.
-    await this.waitForLocks(() => retrying(async (attempt) => {
+    return this.waitForLocks(() => retrying(async (attempt) => {
       const r = await this.pool.query(
         `WITH t AS (SELECT id FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE),
          e AS (
@@ -490,8 +492,9 @@ export class PostgresStorage implements Storage {
              stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch),
          done AS (
            UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now(), pruned_step = $17
-           WHERE id IN (SELECT id FROM t) RETURNING id)
-         SELECT (SELECT COUNT(*) FROM done) AS updated, (SELECT state FROM trials WHERE id = $1) AS before`,
+           WHERE id IN (SELECT id FROM t) RETURNING id, ended_at)
+         SELECT (SELECT COUNT(*) FROM done) AS updated, (SELECT state FROM trials WHERE id = $1) AS before,
+           to_char(COALESCE((SELECT ended_at FROM done), (SELECT ended_at FROM trials WHERE id = $1)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`,
         [
           trialId,
           epochs.map((e) => e.execution ?? 0),
@@ -513,10 +516,11 @@ export class PostgresStorage implements Storage {
         ],
       );
       const row = r.rows[0] as Row;
-      if (Number(row.updated) > 0) return;
+      const settled: TrialSettlement = { state, value, metrics, error, endedAt: row.ended_at as string, prunedStep };
+      if (Number(row.updated) > 0) return settled;
       const current = (row.before as TrialState | null) ?? null;
       // A retry after a lost connection finds the result of the attempt that did commit: done already.
-      if (attempt > 0 && current === state) return;
+      if (attempt > 0 && current === state) return settled;
       throw new FinishedTrialError(trialId, current, `its ${state} result`);
     }));
   }

@@ -5,7 +5,8 @@
  * that writes after reading takes the write lock first (IMMEDIATE), because a deferred one that upgrades a
  * stale read snapshot gets SQLITE_BUSY at once, without waiting on the busy timeout.
  */
-import type { StoredSpec } from '../core/records.js';
+import type { StoredSpec, TrialSettlement } from '../core/records.js';
+import { STORAGE_CALLS, guardStorage } from './guard.js';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -32,9 +33,9 @@ const BUSY_TIMEOUT_MS = 1_000;
 const CREATE_TIMEOUT_MS = 30_000;
 const OUR_TABLES = ['sweeps', 'trials', 'trial_params', 'epochs', 'executions', 'sweep_parameters', 'processes'];
 
-export class SchemaVersionError extends Error {
-  override name = 'SchemaVersionError';
-}
+import { SchemaVersionError } from './storage.js';
+
+export { SchemaVersionError };
 
 /**
  * Brings a database to the latest schema; refuses one written by a newer tfsweep rather than guess. The
@@ -183,13 +184,6 @@ function checkOurs(db: Database.Database, file: string): void {
 /** A process row's silence: milliseconds since its heartbeat, by the database's clock (`p` is `processes`). */
 const SILENT_MS = `MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400000.0) AS silent_ms`;
 
-/** The calls that write (or may meet a locked database): each is retried whole while the lock is held. */
-const LOCKING_CALLS = [
-  'createSweep', 'joinSweep', 'registerProcess', 'beat', 'reap', 'endProcess', 'requestStop', 'claimTrial', 'runClock', 'finishSweep',
-  'setSweepState', 'restateFinished', 'interruptActiveTrials', 'startTrial', 'setTrialBackend', 'recordEpoch', 'completeTrial', 'pruneTrial',
-  'failTrial', 'setTestMetrics', 'setModelPath', 'listTrials', 'listProcesses', 'getSweep', 'listSweeps', 'getTrial',
-] as const satisfies ReadonlyArray<keyof SqliteStorage>;
-
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly stmts;
@@ -198,11 +192,14 @@ export class SqliteStorage implements Storage {
     readonly file: string,
     options: SqliteOptions = {},
   ) {
-    // Every call of the Storage interface waits for the write lock rather than fail (see waitForLock).
-    for (const name of LOCKING_CALLS) {
+    // Every call of the Storage interface waits for the write lock rather than fail (see waitForLock), and
+    // a driver's error leaves it as a DriverError.
+    for (const name of STORAGE_CALLS) {
+      if (name === 'close') continue;
       const call = this[name] as (...args: unknown[]) => Promise<unknown>;
       (this as Record<string, unknown>)[name] = (...args: unknown[]) => this.waitForLock(() => call.apply(this, args));
     }
+    guardStorage(this);
     this.db = openDatabase(file, options);
     try {
       checkOurs(this.db, file);
@@ -587,8 +584,8 @@ export class SqliteStorage implements Storage {
     }).immediate();
   }
 
-  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<void> {
-    this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
+  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<TrialSettlement> {
+    return this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
   }
 
   async setTestMetrics(trialId: number, metrics: Metrics): Promise<void> {
@@ -599,12 +596,12 @@ export class SqliteStorage implements Storage {
     this.stmts.setModelPath.run(path, trialId);
   }
 
-  async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<void> {
-    this.finish(trialId, 'pruned', value, metrics, null, epochs, [], step);
+  async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<TrialSettlement> {
+    return this.finish(trialId, 'pruned', value, metrics, null, epochs, [], step);
   }
 
-  async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void> {
-    this.finish(trialId, 'failed', null, null, error, epochs);
+  async failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<TrialSettlement> {
+    return this.finish(trialId, 'failed', null, null, error, epochs);
   }
 
   private finish(
@@ -616,9 +613,10 @@ export class SqliteStorage implements Storage {
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
     prunedStep: number | null = null,
-  ): void {
+  ): TrialSettlement {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
+    const endedAt = now();
     const write = this.db.transaction(() => {
       this.mustBeRunning(trialId, (this.stmts.isRunning.get(trialId) as Row | undefined) ? 1 : 0, `its ${state} result`);
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
@@ -639,13 +637,14 @@ export class SqliteStorage implements Storage {
         value,
         metrics: metrics ? JSON.stringify(metrics) : null,
         error,
-        now: now(),
+        now: endedAt,
         pruned_step: prunedStep,
       });
       // Nothing else is written when the trial is not running: the transaction rolls back with the throw.
       this.mustBeRunning(trialId, changes, `its ${state} result`);
     });
     write.immediate();
+    return { state, value, metrics, error, endedAt, prunedStep };
   }
 
   /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */

@@ -3,15 +3,20 @@ import type { ModelFile } from '../core/records.js';
 import type { HistoryDelta } from './history-cache.js';
 export { HistoryCache, type HistoryDelta } from './history-cache.js';
 export { MODEL_FILE_NAME, type ModelFile } from '../core/records.js';
-import type { ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+import type { ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialSettlement, TrialState } from '../core/records.js';
 
-export type { ClaimView, EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+export type { ClaimView, EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialSettlement, TrialState } from '../core/records.js';
 
 /**
  * Everything tfsweep persists. Within a process only the orchestrator's thread calls the mutating methods;
  * several processes (running different sweeps, or reading) may share one store, so every write that depends
  * on a read is one transaction holding the write lock, and each listing is one consistent snapshot.
  */
+/** A database written by a newer tfsweep (or read by a reader before a writer migrated it): exit 2. */
+export class SchemaVersionError extends Error {
+  override name = 'SchemaVersionError';
+}
+
 /** A write to a trial that is not running: its result is final (or it was interrupted, or never existed). */
 export class FinishedTrialError extends Error {
   override name = 'FinishedTrialError';
@@ -106,16 +111,19 @@ export interface Storage {
   setTrialBackend(trialId: number, backend: string): Promise<void>;
   /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
   recordEpoch(trialId: number, epoch: EpochRecord): Promise<void>;
-  /** `note` is kept in `error` although the trial completed (e.g. its model could not be saved). */
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): Promise<void>;
+  /**
+   * `note` is kept in `error` although the trial completed (e.g. its model could not be saved). `epochs` are
+   * those not stored yet (a repeated one is ignored). This and the two below return what they settled.
+   */
+  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): Promise<TrialSettlement>;
   /**
    * Records a trial stopped by the sweep's pruner: its epochs up to the stop, and its value and metrics at
    * the last one. A pruned trial is finished (it counts towards run_cap) but never ranked among the complete.
    */
-  pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<void>;
+  pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<TrialSettlement>;
   setTestMetrics(trialId: number, metrics: Metrics): Promise<void>;
   setModelPath(trialId: number, path: string | null): Promise<void>;
-  failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<void>;
+  failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<TrialSettlement>;
   getTrial(trialId: number): Promise<TrialRecord | undefined>;
   /**
    * withEpochs also loads every trial's epochs and executions. `only` reads part of the sweep (see

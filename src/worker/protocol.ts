@@ -59,6 +59,11 @@ export type WorkerMessage =
   | { type: 'started'; trialId: number; backend: string | null }
   /** `judged`: the report's sequence number when the worker waits for a pruning decision on it. */
   | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number | null; judged?: number }
+  /**
+   * The trial's own code (or its training) threw: the task's rejection that follows is the trial's failure.
+   * A rejection without it is the thread's (it crashed, ran out of memory, was ended): never the trial's.
+   */
+  | { type: 'failed'; trialId: number }
   /** The last message on a trial's port: once it arrives, every epoch message has too (a port keeps order). */
   | { type: 'done'; trialId: number };
 

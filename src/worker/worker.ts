@@ -128,9 +128,20 @@ export default async function runTrial(task: TrialTask): Promise<TrialResult> {
     }
     return result;
   } catch (err) {
+    // Said before the task settles, on the port the orchestrator drains first (a no-op once runTask closed it,
+    // having said it already): this rejection is the trial's own failure.
+    failedOn(task);
     throw asError(err);
   } finally {
     running = null;
+  }
+}
+
+function failedOn(task: TrialTask): void {
+  try {
+    task.port.postMessage({ type: 'failed', trialId: task.trialId } satisfies WorkerMessage);
+  } catch {
+    // The port is closed: runTask said it.
   }
 }
 
@@ -148,6 +159,9 @@ async function runTask(task: TrialTask): Promise<TrialResult> {
       task.decisions,
     );
     return { ...out, backend: null, tensorsBefore: null, tensorsAfter: null };
+  } catch (err) {
+    failedOn(task);
+    throw err;
   } finally {
     post({ type: 'done', trialId: task.trialId });
     task.port.close();

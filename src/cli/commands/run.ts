@@ -2,7 +2,7 @@ import { parseDuration } from '../../sweep-file/duration.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAX_WORKERS, checkDataset, checkProgram, modelsDirFor, runSweep } from '../../orchestrator/run-sweep.js';
+import { MAX_WORKERS, modelsDirFor, preflight, runSweep } from '../../orchestrator/run-sweep.js';
 import { rankTrials } from '../../report/leaderboard.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
@@ -69,8 +69,8 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
  */
 export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: number; db?: string; top: number; 'max-time'?: string }, io: CliIo): Promise<number> {
   {
-    await checkProgram(loaded);
-    checkDataset(loaded);
+    // Before the database is opened: a program that cannot load or a dataset that cannot be read writes nothing.
+    await preflight(loaded);
     const storage = await openStorage(dbLocation(io, args.db));
     const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();
