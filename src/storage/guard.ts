@@ -21,9 +21,9 @@ export class DriverError extends StorageError {
 
 /** The calls of the Storage interface: each is wrapped by every store. */
 export const STORAGE_CALLS = [
-  'createSweep', 'joinSweep', 'registerProcess', 'beat', 'reap', 'endProcess', 'listProcesses', 'requestStop', 'claimTrial', 'runClock',
-  'finishSweep', 'getSweep', 'listSweeps', 'setSweepState', 'restateFinished', 'interruptActiveTrials', 'startTrial', 'setTrialBackend',
-  'recordEpoch', 'completeTrial', 'pruneTrial', 'setTestMetrics', 'setModelPath', 'failTrial', 'getTrial', 'listTrials', 'close',
+  'joinSweep', 'registerProcess', 'beat', 'reap', 'endProcess', 'listProcesses', 'requestStop', 'claimTrial', 'runClock',
+  'finishSweep', 'getSweep', 'listSweeps', 'setSweepState', 'restateFinished', 'setTrialBackend',
+  'recordEpoch', 'completeTrial', 'pruneTrial', 'setTestMetrics', 'setModelPath', 'failTrial', 'listTrials', 'close',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 
 const MODEL_CALLS = ['save', 'load', 'remove', 'removeOrphans'] as const satisfies ReadonlyArray<keyof ModelStore>;

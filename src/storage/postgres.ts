@@ -18,7 +18,12 @@ import { claimViewOf, type ClaimView } from '../core/records.js';
 import { normalizePostgresUrl, redactUrl } from './location.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
 import { waitForLock } from './lock-wait.js';
-import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Row } from './rows.js';
+import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
+
+/** A trial row with its parameters aggregated in (TRIAL_WITH_PARAMS_SQL). */
+type TrialWithParamsRow = TrialRow & { params: ParamRow[] };
+/** The claim view's one row (CLAIM_VIEW_SQL); counts and values arrive as text or numbers by type. */
+type ClaimViewRow = { completed: string | number; min_value: string | number | null; max_value: string | number | null; next_index: string | number; running: number[]; reruns: ClaimView['reruns'] };
 import { FinishedTrialError, MODEL_FILE_NAME, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Client = pg.PoolClient;
@@ -172,11 +177,11 @@ export class PostgresStorage implements Storage {
   /** tfsweep sessions idle inside a transaction (the likely lock holders), as a person reads them. */
   private async lockHolders(): Promise<string> {
     try {
-      const rows = (await this.pool.query(
+      const rows = (await this.pool.query<{ host: string | null; pid: number | null; idle_s: number }>(
         `SELECT p.host, p.pid, EXTRACT(EPOCH FROM now() - a.state_change)::integer AS idle_s
          FROM pg_stat_activity a LEFT JOIN processes p ON p.session = a.application_name AND p.state = 'running'
          WHERE a.application_name LIKE 'tfsweep:%' AND a.state LIKE 'idle in transaction%' AND a.pid <> pg_backend_pid()`,
-      )).rows as Array<{ host: string | null; pid: number | null; idle_s: number }>;
+      )).rows;
       if (!rows.length) return 'another session';
       return rows.map((r) => `${r.host ? `process ${r.host}/${r.pid}` : 'a tfsweep session'} (idle inside a transaction for ${r.idle_s} s: suspended?)`).join(', ');
     } catch {
@@ -205,37 +210,33 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
-    return (await this.q(sql, params)).rows[0] as Row | undefined;
+  private async one<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R | undefined> {
+    return (await this.q<R>(sql, params)).rows[0];
   }
 
-  /** One statement (its own transaction), tried again while the server cannot be reached. */
-  private q(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-    return this.waitForLocks(() => retrying(() => this.pool.query(sql, params)));
-  }
-
-  async createSweep(spec: StoredSpec, source: string): Promise<SweepRecord> {
-    return this.tx(async (c) => sweepRow(await insertSweep(c, spec, source)));
+  /** One statement (its own transaction), tried again while the server cannot be reached; rows typed as the caller's SQL selects them. */
+  private q<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.waitForLocks(() => retrying(() => this.pool.query<R>(sql, params)));
   }
 
   async joinSweep(spec: StoredSpec, source: string): Promise<{ sweep: SweepRecord; created: boolean }> {
     return this.tx(async (c) => {
       // A unique name and ON CONFLICT: of processes creating one sweep at once, exactly one inserts it.
-      const inserted = await c.query(
+      const inserted = await c.query<{ id: number }>(
         `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
          VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id`,
         [spec.name, spec.method, spec.metric.name, spec.metric.goal, source, JSON.stringify(spec), spec.seed],
       );
       const created = inserted.rows.length > 0;
-      if (created) await insertParameters(c, inserted.rows[0].id as number, spec);
+      if (created) await insertParameters(c, inserted.rows[0]!.id, spec);
       else await c.query(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = now(), finished_at = NULL WHERE name = $1 AND state = 'stopped'`, [spec.name]);
-      const row = (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [spec.name])).rows[0] as Row;
+      const row = (await c.query<SweepRow>(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [spec.name])).rows[0]!;
       return { sweep: sweepRow(row), created };
     });
   }
 
   async registerProcess(sweepId: number, identity: ProcessIdentity, workers: number, graceMs?: number): Promise<ProcessRecord> {
-    const r = await this.q(
+    const r = await this.q<{ id: number }>(
       `INSERT INTO processes (sweep_id, host, pid, token, workers, state, grace_ms, session) VALUES ($1, $2, $3, $4, $5, 'running', $6, $7) RETURNING id`,
       [sweepId, identity.host, identity.pid, identity.token, workers, graceMs === undefined ? null : Math.round(graceMs), this.session],
     );
@@ -243,9 +244,9 @@ export class PostgresStorage implements Storage {
   }
 
   async beat(processId: number): Promise<{ gone: boolean; stop: StopRequest | null }> {
-    const r = await this.q(`UPDATE processes SET heartbeat_at = now() WHERE id = $1 AND state = 'running' RETURNING stop`, [processId]);
+    const r = await this.q<{ stop: StopRequest | null }>(`UPDATE processes SET heartbeat_at = now() WHERE id = $1 AND state = 'running' RETURNING stop`, [processId]);
     if (!r.rows.length) return { gone: true, stop: 'now' };
-    return { gone: false, stop: (r.rows[0]!.stop as StopRequest | null) ?? null };
+    return { gone: false, stop: r.rows[0]!.stop ?? null };
   }
 
   async reap(sweepId: number, graceMs: number, deadLocally: (p: ProcessRecord) => boolean): Promise<number> {
@@ -254,15 +255,15 @@ export class PostgresStorage implements Storage {
     // First the sessions of processes past their grace are ended: a process suspended inside a transaction
     // (or on a machine cut off) holds its locks until its session ends, and they may be the very locks that
     // declaring it gone, or any claim, waits for.
-    const silent = (await this.q(`SELECT session FROM processes WHERE sweep_id = $1 AND state = 'running' AND session IS NOT NULL AND ${silence}`, [sweepId, graceMs])).rows as Array<{ session: string }>;
+    const silent = (await this.q<{ session: string }>(`SELECT session FROM processes WHERE sweep_id = $1 AND state = 'running' AND session IS NOT NULL AND ${silence}`, [sweepId, graceMs])).rows;
     for (const { session } of silent) await this.endSessions(session);
     return this.tx(async (c) => {
       // NO KEY UPDATE: not blocked by the KEY SHARE lock a process's own trial insert takes on its row.
-      const rows = (await c.query(
+      const rows = (await c.query<ProcessRow & { silent: boolean }>(
         `SELECT ${PROCESS_COLUMNS}, ${silence} AS silent
          FROM processes p WHERE sweep_id = $1 AND state = 'running' ORDER BY id FOR NO KEY UPDATE`,
         [sweepId, graceMs],
-      )).rows as Row[];
+      )).rows;
       let interrupted = 0;
       for (const row of rows) {
         const p = toProcess(row);
@@ -290,7 +291,7 @@ export class PostgresStorage implements Storage {
   /** Ends the server sessions of another tfsweep process (declared gone), so that its locks go with them. */
   private async endSessions(session: string): Promise<void> {
     if (session === this.session) return;
-    const pids = (await this.q(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, [session])).rows as Array<{ pid: number }>;
+    const pids = (await this.q<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, [session])).rows;
     for (const { pid } of pids) {
       // Without the right to (another role's session, no pg_signal_backend), the server's own timeouts end it.
       await this.pool.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
@@ -309,7 +310,7 @@ export class PostgresStorage implements Storage {
   }
 
   async listProcesses(sweepId: number): Promise<ProcessRecord[]> {
-    const rows = (await this.q(`SELECT ${PROCESS_COLUMNS} FROM processes p WHERE sweep_id = $1 ORDER BY id`, [sweepId])).rows as Row[];
+    const rows = (await this.q<ProcessRow>(`SELECT ${PROCESS_COLUMNS} FROM processes p WHERE sweep_id = $1 ORDER BY id`, [sweepId])).rows;
     return rows.map(toProcess);
   }
 
@@ -336,14 +337,14 @@ export class PostgresStorage implements Storage {
     const token = randomUUID();
     return this.tx(async (c, attempt, results) => {
       if (attempt > 0) {
-        const earlier = (await c.query(`${TRIAL_WITH_PARAMS_SQL.replace('WHERE id = $1', 'WHERE sweep_id = $1 AND claim_token = $2')}`, [sweepId, token])).rows[0] as Row | undefined;
-        if (earlier) return toTrial(earlier, earlier.params as Row[], await this.distributionsOf(c, sweepId), parsed);
+        const earlier = (await c.query<TrialWithParamsRow>(`${TRIAL_WITH_PARAMS_SQL.replace('WHERE id = $1', 'WHERE sweep_id = $1 AND claim_token = $2')}`, [sweepId, token])).rows[0];
+        if (earlier) return toTrial(earlier, earlier.params, await this.distributionsOf(c, sweepId), parsed);
       }
       let view: ClaimView;
-      if (!options.history) view = toClaimView(results[1]!.rows[0] as Row);
+      if (!options.history) view = toClaimView((results[1] as pg.QueryResult<ClaimViewRow>).rows[0]!);
       else {
         const read = delta
-          ? assembleTrials({ trials: results[1]!.rows as Row[], params: results[2]!.rows as Row[] }, await this.distributionsOf(c, sweepId), parsed)
+          ? assembleTrials({ trials: (results[1] as pg.QueryResult<TrialRow>).rows, params: (results[2] as pg.QueryResult<ParamRow>).rows }, await this.distributionsOf(c, sweepId), parsed)
           : await readTrials(c, sweepId, {});
         view = claimViewOf(this.histories.merge(sweepId, read));
       }
@@ -351,9 +352,9 @@ export class PostgresStorage implements Storage {
       if (!trial) return null;
       const inserted = await insertTrialRow(c, sweepId, trial, processId, token);
       return {
-        id: inserted.id as number,
+        id: inserted.id,
         sweepId,
-        number: inserted.number as number,
+        number: inserted.number,
         configIndex: trial.configIndex,
         state: 'running',
         params: trial.params,
@@ -362,7 +363,7 @@ export class PostgresStorage implements Storage {
         metrics: null,
         seed: trial.seed,
         backend: null,
-        startedAt: inserted.started_at as string,
+        startedAt: inserted.started_at,
         endedAt: null,
         error: null,
         testMetrics: null,
@@ -376,7 +377,7 @@ export class PostgresStorage implements Storage {
 
   async runClock(sweepId: number, restart: boolean): Promise<number> {
     // Measured on the server's clock: machines whose clocks differ agree on the deadline.
-    const row = await this.one(
+    const row = await this.one<{ elapsed: string | number }>(
       `WITH r AS (UPDATE sweeps SET run_started_at = now() WHERE id = $1 AND $2 RETURNING run_started_at)
        SELECT EXTRACT(EPOCH FROM now() - COALESCE((SELECT run_started_at FROM r), (SELECT run_started_at FROM sweeps WHERE id = $1), now())) * 1000 AS elapsed`,
       [sweepId, restart],
@@ -393,12 +394,12 @@ export class PostgresStorage implements Storage {
   }
 
   async getSweep(name: string): Promise<SweepRecord | undefined> {
-    const row = await this.one(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [name]);
+    const row = await this.one<SweepRow>(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE name = $1`, [name]);
     return row ? sweepRow(row) : undefined;
   }
 
   async listSweeps(): Promise<SweepRecord[]> {
-    return (await this.q(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map((r) => sweepRow(r as Row));
+    return (await this.q<SweepRow>(`SELECT ${SWEEP_COLUMNS} FROM sweeps ORDER BY id`)).rows.map(sweepRow);
   }
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
@@ -412,26 +413,6 @@ export class PostgresStorage implements Storage {
 
   async restateFinished(sweepId: number, message: string): Promise<void> {
     await this.q(`UPDATE sweeps SET message = $2, updated_at = now() WHERE id = $1 AND state = 'finished'`, [sweepId, message]);
-  }
-
-  async interruptActiveTrials(sweepId: number): Promise<number> {
-    const r = await this.q(
-      `UPDATE trials SET state = 'interrupted', ended_at = now(), error = COALESCE(error, 'interrupted before it finished')
-       WHERE sweep_id = $1 AND state IN ('queued', 'running')`,
-      [sweepId],
-    );
-    return r.rowCount ?? 0;
-  }
-
-  async startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord> {
-    for (const [name, value] of Object.entries(trial.params)) {
-      if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
-    }
-    const id = await this.tx(async (c) => {
-      await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
-      return insertTrial(c, sweepId, trial, null);
-    });
-    return (await this.getTrial(id))!;
   }
 
   async setTrialBackend(trialId: number, backend: string): Promise<void> {
@@ -448,8 +429,8 @@ export class PostgresStorage implements Storage {
       [trialId, epoch.execution ?? 0, epoch.epoch, JSON.stringify(epoch.metrics), epoch.durationMs, epoch.samples],
     );
     if (!r.rowCount) {
-      const state = (await this.one('SELECT state FROM trials WHERE id = $1', [trialId]))?.state;
-      if (state !== 'running') throw new FinishedTrialError(trialId, (state as TrialState | undefined) ?? null, `epoch ${epoch.epoch}`);
+      const state = (await this.one<{ state: TrialState }>('SELECT state FROM trials WHERE id = $1', [trialId]))?.state;
+      if (state !== 'running') throw new FinishedTrialError(trialId, state ?? null, `epoch ${epoch.epoch}`);
     }
   }
 
@@ -478,7 +459,7 @@ export class PostgresStorage implements Storage {
     // One statement, so one round trip and one transaction: the trial's row is locked, and the epochs, the
     // executions and the final state are written only if it is still running.
     return this.waitForLocks(() => retrying(async (attempt) => {
-      const r = await this.pool.query(
+      const r = await this.pool.query<{ updated: string | number; before: TrialState | null; ended_at: string }>(
         `WITH t AS (SELECT id FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE),
          e AS (
            INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
@@ -515,10 +496,10 @@ export class PostgresStorage implements Storage {
           prunedStep,
         ],
       );
-      const row = r.rows[0] as Row;
-      const settled: TrialSettlement = { state, value, metrics, error, endedAt: row.ended_at as string, prunedStep };
+      const row = r.rows[0]!;
+      const settled: TrialSettlement = { state, value, metrics, error, endedAt: row.ended_at, prunedStep };
       if (Number(row.updated) > 0) return settled;
-      const current = (row.before as TrialState | null) ?? null;
+      const current = row.before ?? null;
       // A retry after a lost connection finds the result of the attempt that did commit: done already.
       if (attempt > 0 && current === state) return settled;
       throw new FinishedTrialError(trialId, current, `its ${state} result`);
@@ -537,7 +518,7 @@ export class PostgresStorage implements Storage {
     for (const f of files) if (!MODEL_FILE_NAME.test(f.name)) throw new Error(`model file name ${JSON.stringify(f.name)} is not a plain file name`);
     // Tried again as a whole after a lost connection: the files are replaced, so a repeat stores the same.
     return this.tx(async (c) => {
-      const row = (await c.query(`SELECT number FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE`, [trialId])).rows[0] as Row | undefined;
+      const row = (await c.query<{ number: number }>(`SELECT number FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE`, [trialId])).rows[0];
       if (!row) return null;
       const modelPath = `db:trial-${String(row.number).padStart(4, '0')}`;
       await c.query('DELETE FROM model_files WHERE trial_id = $1', [trialId]);
@@ -548,7 +529,7 @@ export class PostgresStorage implements Storage {
   }
 
   private async loadModel(trialId: number): Promise<ModelFile[] | null> {
-    const rows = (await this.q('SELECT name, data FROM model_files WHERE trial_id = $1 ORDER BY name', [trialId])).rows as Array<{ name: string; data: Buffer }>;
+    const rows = (await this.q<{ name: string; data: Buffer }>('SELECT name, data FROM model_files WHERE trial_id = $1 ORDER BY name', [trialId])).rows;
     if (rows.length === 0) return null;
     // The names come from a database that others write: only plain file names are ever used as paths.
     for (const r of rows) if (!MODEL_FILE_NAME.test(r.name)) throw new StorageError(`${this.location}: trial id ${trialId}'s stored model has a file named ${JSON.stringify(r.name)}; refusing it`);
@@ -563,7 +544,7 @@ export class PostgresStorage implements Storage {
   }
 
   private async removeOrphanModels(sweepId: number): Promise<number> {
-    const row = await this.one(
+    const row = await this.one<{ n: string | number }>(
       `WITH gone AS (SELECT id FROM trials WHERE sweep_id = $1 AND state IN ('failed', 'interrupted')),
             files AS (DELETE FROM model_files WHERE trial_id IN (SELECT id FROM gone) RETURNING trial_id),
             paths AS (UPDATE trials SET model_path = NULL WHERE id IN (SELECT id FROM gone) AND model_path IS NOT NULL RETURNING id)
@@ -571,16 +552,6 @@ export class PostgresStorage implements Storage {
       [sweepId],
     );
     return Number(row?.n ?? 0);
-  }
-
-  /** One statement: the trial with its params; the sweep's distributions, which never change, are cached. */
-  async getTrial(trialId: number): Promise<TrialRecord | undefined> {
-    const row = await this.one(TRIAL_WITH_PARAMS_SQL, [trialId]);
-    if (!row) return undefined;
-    const sweepId = row.sweep_id as number;
-    // Cached after the first read: no transaction (three round trips) on every trial's result.
-    const dists = this.distributions.get(sweepId) ?? (await this.tx((c) => this.distributionsOf(c, sweepId)));
-    return toTrial(row, row.params as Row[], dists, parsed);
   }
 
   private readonly distributions = new Map<number, Map<string, Distribution>>();
@@ -601,7 +572,7 @@ export class PostgresStorage implements Storage {
   }
 
   private async refuse(trialId: number, what: string): Promise<never> {
-    const state = (await this.q('SELECT state FROM trials WHERE id = $1', [trialId])).rows[0]?.state as TrialState | undefined;
+    const state = (await this.q<{ state: TrialState }>('SELECT state FROM trials WHERE id = $1', [trialId])).rows[0]?.state;
     throw new FinishedTrialError(trialId, state ?? null, what);
   }
 
@@ -623,18 +594,13 @@ const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics
 const TRIAL_WITH_PARAMS_SQL = `SELECT ${TRIAL_COLUMNS}, (SELECT COALESCE(json_agg(json_build_object('name', p.name, 'value_json', p.value_json) ORDER BY p.position), '[]')
   FROM trial_params p WHERE p.trial_id = trials.id) AS params FROM trials WHERE id = $1`;
 
-/** Inside a transaction holding the sweep's row lock: the next-numbered trial, running, with its values. */
-async function insertTrial(c: Client, sweepId: number, trial: NewTrial, processId: number | null): Promise<number> {
-  return (await insertTrialRow(c, sweepId, trial, processId)).id as number;
-}
-
-async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null, claimToken: string | null = null): Promise<Row> {
+async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null, claimToken: string | null = null): Promise<{ id: number; number: number; started_at: string }> {
   for (const [name, value] of Object.entries(trial.params)) {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
   }
   // The trial and its parameter values in one statement.
   const names = Object.keys(trial.params);
-  const inserted = await c.query(
+  const inserted = await c.query<{ id: number; number: number; started_at: string }>(
     `WITH t AS (
        INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at, claim_token)
        VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now(), $7)
@@ -645,7 +611,7 @@ async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, proce
      SELECT id, number, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at FROM t`,
     [sweepId, trial.configIndex, trial.seed, processId, names, names.map((n) => JSON.stringify(trial.params[n])), claimToken],
   );
-  return inserted.rows[0] as Row;
+  return inserted.rows[0]!;
 }
 
 /** The claim view computed by the database in one statement: counts, running configurations, re-runs. */
@@ -672,14 +638,14 @@ function historyDeltaSql(sweepId: number, delta: HistoryDelta): string {
     SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE ${which} ORDER BY p.trial_id, p.position`;
 }
 
-function toClaimView(row: Row): ClaimView {
+function toClaimView(row: ClaimViewRow): ClaimView {
   return {
     completed: Number(row.completed),
     minValue: row.min_value === null ? null : Number(row.min_value),
     maxValue: row.max_value === null ? null : Number(row.max_value),
     nextIndex: Number(row.next_index),
-    runningConfigs: row.running as number[],
-    reruns: row.reruns as ClaimView['reruns'],
+    runningConfigs: row.running,
+    reruns: row.reruns,
     history: null,
   };
 }
@@ -690,22 +656,23 @@ async function readTrials(c: Client, sweepId: number, options: { withEpochs?: bo
   // Only some trials (a HistoryCache's delta): those created since, and those not yet settled.
   const filter = only ? ' AND (t.id > $2 OR t.id = ANY($3::integer[]))' : '';
   const args = only ? [sweepId, only.since, only.unsettled] : [sweepId];
-  const all = async (sql: string): Promise<Row[]> => (await c.query(sql, args)).rows as Row[];
+  const all = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => (await c.query<R>(sql, args)).rows;
   const dists = await distributionsOf(c, sweepId);
   const rows = {
-    params: await all(`SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1${filter} ORDER BY p.trial_id, p.position`),
+    params: await all<ParamRow>(`SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = $1${filter} ORDER BY p.trial_id, p.position`),
     ...(options.withEpochs
       ? {
-          epochs: await all(`SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1${filter} ORDER BY e.trial_id, e.execution, e.epoch`),
-          executions: await all(`SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1${filter} ORDER BY x.trial_id, x.execution`),
+          epochs: await all<EpochRow>(`SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = $1${filter} ORDER BY e.trial_id, e.execution, e.epoch`),
+          executions: await all<ExecutionRow>(`SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = $1${filter} ORDER BY x.trial_id, x.execution`),
         }
       : {}),
-    trials: await all(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE sweep_id = $1${filter} ORDER BY number`),
+    trials: await all<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE sweep_id = $1${filter} ORDER BY number`),
   };
   return assembleTrials(rows, dists, parsed);
 }
 
 /** jsonb arrives decoded. */
+// What the column holds is the record type the caller names: tfsweep wrote it from one.
 const parsed: DecodeJson = <T>(value: unknown) => value as T;
 
 const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.state, p.stop, p.grace_ms, p.session,
@@ -714,17 +681,6 @@ const PROCESS_COLUMNS = `p.id, p.sweep_id, p.host, p.pid, p.token, p.workers, p.
   to_char(p.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
   (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
   GREATEST(0, EXTRACT(EPOCH FROM now() - p.heartbeat_at) * 1000)::double precision AS silent_ms`;
-
-async function insertSweep(c: Client, spec: StoredSpec, source: string): Promise<Row> {
-  const r = await c.query(
-    `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed)
-     VALUES ($1, $2, $3, $4, 'running', $5, $6, $7) RETURNING id`,
-    [spec.name, spec.method, spec.metric.name, spec.metric.goal, source, JSON.stringify(spec), spec.seed],
-  );
-  const id = r.rows[0]!.id as number;
-  await insertParameters(c, id, spec);
-  return (await c.query(`SELECT ${SWEEP_COLUMNS} FROM sweeps WHERE id = $1`, [id])).rows[0] as Row;
-}
 
 async function insertParameters(c: Client, sweepId: number, spec: StoredSpec): Promise<void> {
   const names = Object.keys(spec.parameters);
@@ -736,13 +692,13 @@ async function insertParameters(c: Client, sweepId: number, spec: StoredSpec): P
 }
 
 async function distributionsOf(c: Client, sweepId: number): Promise<Map<string, Distribution>> {
-  const rows = (await c.query('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = $1 ORDER BY position', [sweepId])).rows as Row[];
-  return new Map(rows.map((r) => [r.name as string, r.distribution_json as Distribution]));
+  const rows = (await c.query<DistributionRow>('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = $1 ORDER BY position', [sweepId])).rows;
+  return new Map(rows.map((r) => [r.name, parsed<Distribution>(r.distribution_json, 'sweep_parameters.distribution_json')]));
 }
 
 async function readVersion(c: Client): Promise<number> {
-  const r = await c.query(`SELECT value FROM tfsweep_meta WHERE key = 'schema_version'`);
-  return (r.rows[0]?.value as number | undefined) ?? 0;
+  const r = await c.query<{ value: number }>(`SELECT value FROM tfsweep_meta WHERE key = 'schema_version'`);
+  return r.rows[0]?.value ?? 0;
 }
 
 function refuseNewer(version: number, location: string): void {
@@ -751,7 +707,7 @@ function refuseNewer(version: number, location: string): void {
   }
 }
 
-function sweepRow(row: Row): SweepRecord {
+function sweepRow(row: SweepRow): SweepRecord {
   return toSweep(row, row.spec_json);
 }
 

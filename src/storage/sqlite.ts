@@ -18,7 +18,7 @@ import type { Distribution, ParamValue, Params } from '../space/distributions.js
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type ClaimView } from '../core/records.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
-import { assembleTrials, toProcess, toSweep, toTrial, type Row } from './rows.js';
+import { assembleTrials, toProcess, toSweep, toTrial, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
 import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 const now = (): string => new Date().toISOString();
@@ -164,7 +164,7 @@ function setWal(db: Database.Database): void {
 }
 
 function tableNames(db: Database.Database): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+  return db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
 }
 
 /** A database at the current version that lacks one of its tables was damaged or edited: said in one line. */
@@ -186,7 +186,7 @@ const SILENT_MS = `MAX(0, (julianday('now') - julianday(p.heartbeat_at)) * 86400
 
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
-  private readonly stmts;
+  private readonly stmts: Statements;
 
   constructor(
     readonly file: string,
@@ -222,123 +222,7 @@ export class SqliteStorage implements Storage {
       this.db.close();
       throw openProblem(file, err, options.readonly ?? false) ?? err;
     }
-    const db = this.db;
-    this.stmts = {
-      insertSweep: db.prepare(
-        `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
-         VALUES (@name, @method, @metric_name, @metric_goal, 'running', @source, @spec, @seed, @now, @now)`,
-      ),
-      insertSweepParam: db.prepare('INSERT OR REPLACE INTO sweep_parameters (sweep_id, name, position, distribution_json) VALUES (?, ?, ?, ?)'),
-      paramsOfSweepDef: db.prepare('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = ? ORDER BY position'),
-      sweepByName: db.prepare('SELECT * FROM sweeps WHERE name = ?'),
-      sweepById: db.prepare('SELECT * FROM sweeps WHERE id = ?'),
-      allSweeps: db.prepare('SELECT * FROM sweeps ORDER BY id'),
-      // A finished sweep stays finished: a process closing after another finished it changes nothing.
-      setSweepState: db.prepare(
-        `UPDATE sweeps SET state = @state, message = @message, updated_at = @now,
-           finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END WHERE id = @id AND state <> 'finished'`,
-      ),
-      restateFinished: db.prepare(`UPDATE sweeps SET message = @message, updated_at = @now WHERE id = @id AND state = 'finished'`),
-      reopen: db.prepare(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = @now, finished_at = NULL WHERE id = @id`),
-      finishSweep: db.prepare(
-        `UPDATE sweeps SET state = 'finished', message = @message, updated_at = @now, finished_at = @now WHERE id = @id AND state = 'running'`,
-      ),
-      insertProcess: db.prepare(
-        `INSERT INTO processes (sweep_id, host, pid, token, workers, state, started_at, heartbeat_at, grace_ms)
-         VALUES (@sweep_id, @host, @pid, @token, @workers, 'running', @now, @now, @grace_ms)`,
-      ),
-      processById: db.prepare('SELECT * FROM processes WHERE id = ?'),
-      runningWithPid: db.prepare(
-        `SELECT p.*, s.name AS sweep_name, ${SILENT_MS}
-         FROM processes p JOIN sweeps s ON s.id = p.sweep_id WHERE p.pid = ? AND p.state = 'running' ORDER BY p.id`,
-      ),
-      processesOfSweep: db.prepare(
-        `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
-           ${SILENT_MS}
-         FROM processes p WHERE p.sweep_id = ? ORDER BY p.id`,
-      ),
-      beat: db.prepare(`UPDATE processes SET heartbeat_at = @now WHERE id = @id AND state = 'running'`),
-      markProcess: db.prepare(`UPDATE processes SET state = @state, ended_at = @now WHERE id = @id AND state = 'running'`),
-      interruptOfProcess: db.prepare(
-        `UPDATE trials SET state = 'interrupted', ended_at = @now, error = COALESCE(error, @reason) WHERE process_id = @id AND state = 'running'`,
-      ),
-      interruptUnleased: db.prepare(
-        `UPDATE trials SET state = 'interrupted', ended_at = @now, error = COALESCE(error, 'its process is gone')
-         WHERE sweep_id = @id AND state = 'running'
-           AND (process_id IS NULL OR process_id NOT IN (SELECT id FROM processes WHERE state = 'running'))`,
-      ),
-      requestStop: db.prepare(
-        `UPDATE processes SET stop = CASE WHEN stop = 'now' THEN 'now' ELSE @mode END WHERE sweep_id = @id AND state = 'running'`,
-      ),
-      interrupt: db.prepare(
-        `UPDATE trials SET state = 'interrupted', ended_at = @now,
-           error = COALESCE(error, 'interrupted before it finished') WHERE sweep_id = @id AND state IN ('queued', 'running')`,
-      ),
-      nextNumber: db.prepare('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE sweep_id = ?'),
-      insertTrial: db.prepare(
-        `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
-         VALUES (@sweep_id, @number, @config_index, 'running', @seed, @process_id, @now)`,
-      ),
-      insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json) VALUES (?, ?, ?)'),
-      setBackend: db.prepare("UPDATE trials SET backend = ? WHERE id = ? AND state = 'running'"),
-      insertEpoch: db.prepare(
-        `INSERT OR IGNORE INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples, created_at)
-         VALUES (@trial_id, @execution, @epoch, @metrics, @duration_ms, @samples, @now)`,
-      ),
-      insertExecution: db.prepare(
-        `INSERT OR REPLACE INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch)
-         VALUES (@trial_id, @execution, @seed, @value, @metrics, @stopped_epoch, @best_epoch)`,
-      ),
-      executionsOfSweep: db.prepare(
-        `SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = ? ORDER BY x.trial_id, x.execution`,
-      ),
-      setTestMetrics: db.prepare('UPDATE trials SET test_metrics_json = ? WHERE id = ?'),
-      setModelPath: db.prepare('UPDATE trials SET model_path = ? WHERE id = ?'),
-      finishTrial: db.prepare(
-        `UPDATE trials SET state = @state, value = @value, metrics_json = @metrics, error = @error, ended_at = @now, pruned_step = @pruned_step
-         WHERE id = @id AND state = 'running'`,
-      ),
-      trialById: db.prepare('SELECT * FROM trials WHERE id = ?'),
-      isRunning: db.prepare("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
-      trialsOfSweep: db.prepare('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
-      claimCounts: db.prepare(
-        `SELECT COUNT(*) FILTER (WHERE state IN ('complete', 'pruned')) AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index,
-           MIN(value) FILTER (WHERE state = 'complete') AS min_value, MAX(value) FILTER (WHERE state = 'complete') AS max_value
-         FROM trials WHERE sweep_id = ?`,
-      ),
-      runningConfigs: db.prepare(`SELECT config_index FROM trials WHERE sweep_id = ? AND state = 'running'`),
-      // The first interrupted trial of each configuration that nothing else has settled or is running.
-      rerunCandidates: db.prepare(
-        `SELECT MIN(t.id) AS id, t.config_index FROM trials t WHERE t.sweep_id = @id AND t.state = 'interrupted'
-           AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
-                           AND u.state IN ('complete', 'pruned', 'failed', 'running'))
-         GROUP BY t.config_index ORDER BY t.config_index`,
-      ),
-      paramsOfSweep: db.prepare(
-        `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
-         JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = ? ORDER BY p.rowid`,
-      ),
-      // The history cache's delta: trials created since, and those not yet settled then.
-      trialsSince: db.prepare(
-        `SELECT * FROM trials WHERE sweep_id = @id AND (id > @since OR id IN (SELECT value FROM json_each(@unsettled))) ORDER BY number`,
-      ),
-      epochsSince: db.prepare(
-        `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id
-         WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY e.trial_id, e.execution, e.epoch`,
-      ),
-      executionsSince: db.prepare(
-        `SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id
-         WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY x.trial_id, x.execution`,
-      ),
-      paramsSince: db.prepare(
-        `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
-         WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY p.rowid`,
-      ),
-      paramsOfTrial: db.prepare('SELECT trial_id, name, value_json FROM trial_params WHERE trial_id = ? ORDER BY rowid'),
-      epochsOfSweep: db.prepare(
-        `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.execution, e.epoch`,
-      ),
-    };
+    this.stmts = prepareStatements(this.db);
   }
 
   get location(): string {
@@ -350,10 +234,6 @@ export class SqliteStorage implements Storage {
 
   get localFile(): string | null {
     return this.file === ':memory:' ? null : this.file;
-  }
-
-  async createSweep(spec: StoredSpec, source: string): Promise<SweepRecord> {
-    return this.db.transaction(() => this.insertSweep(spec, source)).immediate();
   }
 
   private insertSweep(spec: StoredSpec, source: string): SweepRecord {
@@ -370,7 +250,7 @@ export class SqliteStorage implements Storage {
           now: now(),
         });
         Object.entries(spec.parameters).forEach(([name, dist], i) => this.stmts.insertSweepParam.run(info.lastInsertRowid, name, i, JSON.stringify(dist)));
-        return sweepRow(this.stmts.sweepById.get(info.lastInsertRowid) as Row);
+        return sweepRow(this.stmts.sweepById.get(info.lastInsertRowid)!);
       }
     }
   }
@@ -378,7 +258,7 @@ export class SqliteStorage implements Storage {
   /** Each parameter's distribution, as stored once for the sweep. */
   private distributionsOf(sweepId: number): Map<string, Distribution> {
     const out = new Map<string, Distribution>();
-    for (const row of this.stmts.paramsOfSweepDef.all(sweepId) as Row[]) out.set(row.name as string, stored<Distribution>(row.distribution_json, 'sweep_parameters.distribution_json'));
+    for (const row of this.stmts.paramsOfSweepDef.all(sweepId)) out.set(row.name, stored<Distribution>(row.distribution_json, 'sweep_parameters.distribution_json'));
     return out;
   }
 
@@ -389,7 +269,7 @@ export class SqliteStorage implements Storage {
         const existing = this.sweepNamed(spec.name);
         if (!existing) return { sweep: this.insertSweep(spec, source), created: true };
         if (existing.state === 'stopped') this.stmts.reopen.run({ id: existing.id, now: now() });
-        return { sweep: sweepRow(this.stmts.sweepById.get(existing.id) as Row), created: false };
+        return { sweep: sweepRow(this.stmts.sweepById.get(existing.id)!), created: false };
       })
       .immediate();
   }
@@ -405,8 +285,7 @@ export class SqliteStorage implements Storage {
       .transaction(() => {
         const { changes } = this.stmts.beat.run({ id: processId, now: now() });
         if (!changes) return { gone: true, stop: 'now' as const };
-        const row = this.stmts.processById.get(processId) as Row;
-        return { gone: false, stop: (row.stop as StopRequest | null) ?? null };
+        return { gone: false, stop: this.stmts.processById.get(processId)?.stop ?? null };
       })
       .immediate();
   }
@@ -449,7 +328,7 @@ export class SqliteStorage implements Storage {
   }
 
   private processesOf(sweepId: number): ProcessRecord[] {
-    return (this.stmts.processesOfSweep.all(sweepId) as Row[]).map(toProcess);
+    return this.stmts.processesOfSweep.all(sweepId).map(toProcess);
   }
 
   async requestStop(sweepId: number, mode: StopRequest): Promise<number> {
@@ -471,7 +350,7 @@ export class SqliteStorage implements Storage {
     const started = this.db
       .transaction(() => {
         if (restart) this.db.prepare('UPDATE sweeps SET run_started_at = ? WHERE id = ?').run(now(), sweepId);
-        return (this.db.prepare('SELECT run_started_at FROM sweeps WHERE id = ?').get(sweepId) as { run_started_at: string | null } | undefined)?.run_started_at ?? null;
+        return this.db.prepare<[number], { run_started_at: string | null }>('SELECT run_started_at FROM sweeps WHERE id = ?').get(sweepId)?.run_started_at ?? null;
       })
       .immediate();
     return started === null ? 0 : Math.max(0, Date.now() - Date.parse(started));
@@ -486,12 +365,12 @@ export class SqliteStorage implements Storage {
   }
 
   private sweepNamed(name: string): SweepRecord | undefined {
-    const row = this.stmts.sweepByName.get(name) as Row | undefined;
+    const row = this.stmts.sweepByName.get(name);
     return row ? sweepRow(row) : undefined;
   }
 
   async listSweeps(): Promise<SweepRecord[]> {
-    return (this.stmts.allSweeps.all() as Row[]).map(sweepRow);
+    return this.stmts.allSweeps.all().map(sweepRow);
   }
 
   async setSweepState(sweepId: number, state: SweepState, message: string | null = null): Promise<void> {
@@ -524,8 +403,8 @@ export class SqliteStorage implements Storage {
   /** Looks at who holds the write lock; ends a suspended tfsweep holder past its grace. True when it said something. */
   private lockHeld(waitedMs: number, sayWhy: boolean): boolean {
     const holder = this.file === ':memory:' ? null : writeLockHolder(this.file);
-    const rows = holder === null || holder === process.pid ? [] : (this.stmts.runningWithPid.all(holder) as Row[]);
-    const proc = rows.map((r) => ({ ...toProcess(r), sweepName: r.sweep_name as string })).find((p) => suspendedLocally(p));
+    const rows = holder === null || holder === process.pid ? [] : this.stmts.runningWithPid.all(holder);
+    const proc = rows.map((r) => ({ ...toProcess(r), sweepName: r.sweep_name })).find((p) => suspendedLocally(p));
     const waited = `${Math.round(waitedMs / 1000)} s`;
     if (proc && proc.silentMs > graceOf(proc)) {
       try {
@@ -545,25 +424,15 @@ export class SqliteStorage implements Storage {
         : proc
           ? `process ${proc.host}/${proc.pid} of sweep ${proc.sweepName}, which is suspended (Ctrl-Z or SIGSTOP): \`kill -CONT ${proc.pid}\` lets it go on, and it is ended once silent for ${Math.round(graceOf(proc) / 1000)} s (its lease grace)`
           : rows.length
-            ? `process ${holder} (a tfsweep process of sweep ${rows[0]!.sweep_name as string})`
+            ? `process ${holder} (a tfsweep process of sweep ${rows[0]!.sweep_name})`
             : `process ${holder} (not a tfsweep process of this database)`;
     this.onNotice?.(`waiting ${waited} for the database's write lock, held by ${who}`);
     return true;
   }
 
-  async interruptActiveTrials(sweepId: number): Promise<number> {
-    return this.stmts.interrupt.run({ id: sweepId, now: now() }).changes;
-  }
-
-  async startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord> {
-    // The distributions are the sweep's (stored once by createSweep); only the values are the trial's.
-    const id = this.db.transaction(() => this.insertTrial(sweepId, trial, null)).immediate();
-    return this.trialWithId(id)!;
-  }
-
   /** Inside a write transaction: the next-numbered trial, running, with its parameter values. */
   private insertTrial(sweepId: number, trial: NewTrial, processId: number | null): number {
-    const { n } = this.stmts.nextNumber.get(sweepId) as { n: number };
+    const { n } = this.stmts.nextNumber.get(sweepId)!;
     const info = this.stmts.insertTrial.run({ sweep_id: sweepId, number: n, config_index: trial.configIndex, seed: trial.seed, process_id: processId, now: now() });
     const id = Number(info.lastInsertRowid);
     for (const [name, value] of Object.entries(trial.params)) {
@@ -579,7 +448,7 @@ export class SqliteStorage implements Storage {
 
   async recordEpoch(trialId: number, epoch: EpochRecord): Promise<void> {
     this.db.transaction(() => {
-      this.mustBeRunning(trialId, (this.stmts.isRunning.get(trialId) as Row | undefined) ? 1 : 0, `epoch ${epoch.epoch}`);
+      this.mustBeRunning(trialId, this.stmts.isRunning.get(trialId) ? 1 : 0, `epoch ${epoch.epoch}`);
       this.stmts.insertEpoch.run(epochRow(trialId, epoch));
     }).immediate();
   }
@@ -618,7 +487,7 @@ export class SqliteStorage implements Storage {
     // that any the messages have not delivered yet are written in the same transaction as the final state.
     const endedAt = now();
     const write = this.db.transaction(() => {
-      this.mustBeRunning(trialId, (this.stmts.isRunning.get(trialId) as Row | undefined) ? 1 : 0, `its ${state} result`);
+      this.mustBeRunning(trialId, this.stmts.isRunning.get(trialId) ? 1 : 0, `its ${state} result`);
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
       for (const x of executions) {
         this.stmts.insertExecution.run({
@@ -654,12 +523,12 @@ export class SqliteStorage implements Storage {
 
   /** The claim view computed by the database: counts and re-run candidates, not the rows of every trial. */
   private claimView(sweepId: number): ClaimView {
-    const { completed, next_index, min_value, max_value } = this.stmts.claimCounts.get(sweepId) as { completed: number; next_index: number; min_value: number | null; max_value: number | null };
-    const runningConfigs = (this.stmts.runningConfigs.all(sweepId) as Row[]).map((r) => r.config_index as number);
-    const reruns = (this.stmts.rerunCandidates.all({ id: sweepId }) as Row[]).map((r) => {
+    const { completed, next_index, min_value, max_value } = this.stmts.claimCounts.get(sweepId)!;
+    const runningConfigs = this.stmts.runningConfigs.all(sweepId).map((r) => r.config_index);
+    const reruns = this.stmts.rerunCandidates.all({ id: sweepId }).map((r) => {
       const params: Params = {};
-      for (const p of this.stmts.paramsOfTrial.all(r.id) as Row[]) params[p.name as string] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
-      return { configIndex: r.config_index as number, params };
+      for (const p of this.stmts.paramsOfTrial.all(r.id)) params[p.name] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
+      return { configIndex: r.config_index, params };
     });
     return { completed, minValue: min_value, maxValue: max_value, runningConfigs, reruns, nextIndex: next_index, history: null };
   }
@@ -678,35 +547,30 @@ export class SqliteStorage implements Storage {
       // The history cache's delta: trials created since, and those not yet settled then.
       const args = { id: sweepId, since: only.since, unsettled: JSON.stringify(only.unsettled) };
       const rows = {
-        trials: this.stmts.trialsSince.all(args) as Row[],
-        params: this.stmts.paramsSince.all(args) as Row[],
-        ...(options.withEpochs ? { epochs: this.stmts.epochsSince.all(args) as Row[], executions: this.stmts.executionsSince.all(args) as Row[] } : {}),
+        trials: this.stmts.trialsSince.all(args),
+        params: this.stmts.paramsSince.all(args),
+        ...(options.withEpochs ? { epochs: this.stmts.epochsSince.all(args), executions: this.stmts.executionsSince.all(args) } : {}),
       };
       return assembleTrials(rows, this.distributionsOf(sweepId), stored);
     }
     const rows = {
-      trials: this.stmts.trialsOfSweep.all(sweepId) as Row[],
-      params: this.stmts.paramsOfSweep.all(sweepId) as Row[],
-      ...(options.withEpochs ? { epochs: this.stmts.epochsOfSweep.all(sweepId) as Row[], executions: this.stmts.executionsOfSweep.all(sweepId) as Row[] } : {}),
+      trials: this.stmts.trialsOfSweep.all(sweepId),
+      params: this.stmts.paramsOfSweep.all(sweepId),
+      ...(options.withEpochs ? { epochs: this.stmts.epochsOfSweep.all(sweepId), executions: this.stmts.executionsOfSweep.all(sweepId) } : {}),
     };
     return assembleTrials(rows, this.distributionsOf(sweepId), stored);
   }
 
 
-  async getTrial(trialId: number): Promise<TrialRecord | undefined> {
-    return this.trialWithId(trialId);
-  }
-
   private trialWithId(trialId: number): TrialRecord | undefined {
-    const row = this.stmts.trialById.get(trialId) as Row | undefined;
-    return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId) as Row[], this.distributionsOf(row.sweep_id as number), stored) : undefined;
+    const row = this.stmts.trialById.get(trialId);
+    return row ? toTrial(row, this.stmts.paramsOfTrial.all(trialId), this.distributionsOf(row.sweep_id), stored) : undefined;
   }
 
   /** A write to a trial that is not running (finished, interrupted, or unknown) is refused, never dropped. */
   private mustBeRunning(trialId: number, changes: number, what: string): void {
     if (changes > 0) return;
-    const row = this.stmts.trialById.get(trialId) as Row | undefined;
-    throw new FinishedTrialError(trialId, row ? (row.state as TrialState) : null, what);
+    throw new FinishedTrialError(trialId, this.stmts.trialById.get(trialId)?.state ?? null, what);
   }
 
   async close(): Promise<void> {
@@ -714,7 +578,7 @@ export class SqliteStorage implements Storage {
   }
 }
 
-function epochRow(trialId: number, epoch: EpochRecord): Row {
+function epochRow(trialId: number, epoch: EpochRecord) {
   return {
     trial_id: trialId,
     execution: epoch.execution ?? 0,
@@ -729,21 +593,162 @@ function epochRow(trialId: number, epoch: EpochRecord): Row {
 /** A JSON column as stored; text that is not JSON means an edited or damaged database, said in one line. */
 function stored<T>(text: unknown, column: string): T {
   try {
-    return JSON.parse(text as string) as T;
+    // What the column holds is the record type the caller names: tfsweep wrote it from one.
+    return JSON.parse(String(text)) as T;
   } catch {
     throw new UsageError(`the database is damaged: a value in ${column} is not JSON (${JSON.stringify(String(text).slice(0, 40))})`);
   }
 }
 
 /** A sweeps row to its record; a spec_json that is not JSON is said damaged like one that is not a spec. */
-function sweepRow(row: Row): SweepRecord {
+function sweepRow(row: SweepRow): SweepRecord {
   return toSweep(row, specOf(row));
 }
 
-function specOf(row: Row): unknown {
+function specOf(row: SweepRow): unknown {
   try {
-    return JSON.parse(row.spec_json as string);
+    return JSON.parse(String(row.spec_json));
   } catch {
     return null;
   }
 }
+
+/** The history cache's delta, as its statements bind it. */
+type Delta = { id: number; since: number; unsettled: string };
+
+/** Every statement the store runs, prepared once per connection; reads typed with the rows they return. */
+function prepareStatements(db: Database.Database) {
+  return { ...sweepStatements(db), ...processStatements(db), ...trialStatements(db), ...readStatements(db) };
+}
+
+function sweepStatements(db: Database.Database) {
+  return {
+    insertSweep: db.prepare(
+      `INSERT INTO sweeps (name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
+       VALUES (@name, @method, @metric_name, @metric_goal, 'running', @source, @spec, @seed, @now, @now)`,
+    ),
+    insertSweepParam: db.prepare('INSERT OR REPLACE INTO sweep_parameters (sweep_id, name, position, distribution_json) VALUES (?, ?, ?, ?)'),
+    paramsOfSweepDef: db.prepare<[number], DistributionRow>('SELECT name, distribution_json FROM sweep_parameters WHERE sweep_id = ? ORDER BY position'),
+    sweepByName: db.prepare<[string], SweepRow>('SELECT * FROM sweeps WHERE name = ?'),
+    sweepById: db.prepare<[number | bigint], SweepRow>('SELECT * FROM sweeps WHERE id = ?'),
+    allSweeps: db.prepare<[], SweepRow>('SELECT * FROM sweeps ORDER BY id'),
+    // A finished sweep stays finished: a process closing after another finished it changes nothing.
+    setSweepState: db.prepare(
+      `UPDATE sweeps SET state = @state, message = @message, updated_at = @now,
+         finished_at = CASE WHEN @state = 'running' THEN NULL ELSE @now END WHERE id = @id AND state <> 'finished'`,
+    ),
+    restateFinished: db.prepare(`UPDATE sweeps SET message = @message, updated_at = @now WHERE id = @id AND state = 'finished'`),
+    reopen: db.prepare(`UPDATE sweeps SET state = 'running', message = NULL, updated_at = @now, finished_at = NULL WHERE id = @id`),
+    finishSweep: db.prepare(
+      `UPDATE sweeps SET state = 'finished', message = @message, updated_at = @now, finished_at = @now WHERE id = @id AND state = 'running'`,
+    ),
+  };
+}
+
+function processStatements(db: Database.Database) {
+  return {
+    insertProcess: db.prepare(
+      `INSERT INTO processes (sweep_id, host, pid, token, workers, state, started_at, heartbeat_at, grace_ms)
+       VALUES (@sweep_id, @host, @pid, @token, @workers, 'running', @now, @now, @grace_ms)`,
+    ),
+    processById: db.prepare<[number], ProcessRow>('SELECT * FROM processes WHERE id = ?'),
+    runningWithPid: db.prepare<[number], ProcessRow & { sweep_name: string }>(
+      `SELECT p.*, s.name AS sweep_name, ${SILENT_MS}
+       FROM processes p JOIN sweeps s ON s.id = p.sweep_id WHERE p.pid = ? AND p.state = 'running' ORDER BY p.id`,
+    ),
+    processesOfSweep: db.prepare<[number], ProcessRow>(
+      `SELECT p.*, (SELECT COUNT(*) FROM trials t WHERE t.process_id = p.id AND t.state = 'running') AS running_trials,
+         ${SILENT_MS}
+       FROM processes p WHERE p.sweep_id = ? ORDER BY p.id`,
+    ),
+    beat: db.prepare(`UPDATE processes SET heartbeat_at = @now WHERE id = @id AND state = 'running'`),
+    markProcess: db.prepare(`UPDATE processes SET state = @state, ended_at = @now WHERE id = @id AND state = 'running'`),
+    interruptOfProcess: db.prepare(
+      `UPDATE trials SET state = 'interrupted', ended_at = @now, error = COALESCE(error, @reason) WHERE process_id = @id AND state = 'running'`,
+    ),
+    interruptUnleased: db.prepare(
+      `UPDATE trials SET state = 'interrupted', ended_at = @now, error = COALESCE(error, 'its process is gone')
+       WHERE sweep_id = @id AND state = 'running'
+         AND (process_id IS NULL OR process_id NOT IN (SELECT id FROM processes WHERE state = 'running'))`,
+    ),
+    requestStop: db.prepare(
+      `UPDATE processes SET stop = CASE WHEN stop = 'now' THEN 'now' ELSE @mode END WHERE sweep_id = @id AND state = 'running'`,
+    ),
+  };
+}
+
+function trialStatements(db: Database.Database) {
+  return {
+    nextNumber: db.prepare<[number], { n: number }>('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE sweep_id = ?'),
+    insertTrial: db.prepare(
+      `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
+       VALUES (@sweep_id, @number, @config_index, 'running', @seed, @process_id, @now)`,
+    ),
+    insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json) VALUES (?, ?, ?)'),
+    setBackend: db.prepare("UPDATE trials SET backend = ? WHERE id = ? AND state = 'running'"),
+    insertEpoch: db.prepare(
+      `INSERT OR IGNORE INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples, created_at)
+       VALUES (@trial_id, @execution, @epoch, @metrics, @duration_ms, @samples, @now)`,
+    ),
+    insertExecution: db.prepare(
+      `INSERT OR REPLACE INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch)
+       VALUES (@trial_id, @execution, @seed, @value, @metrics, @stopped_epoch, @best_epoch)`,
+    ),
+    executionsOfSweep: db.prepare<[number], ExecutionRow>(
+      `SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id WHERE t.sweep_id = ? ORDER BY x.trial_id, x.execution`,
+    ),
+    setTestMetrics: db.prepare('UPDATE trials SET test_metrics_json = ? WHERE id = ?'),
+    setModelPath: db.prepare('UPDATE trials SET model_path = ? WHERE id = ?'),
+    finishTrial: db.prepare(
+      `UPDATE trials SET state = @state, value = @value, metrics_json = @metrics, error = @error, ended_at = @now, pruned_step = @pruned_step
+       WHERE id = @id AND state = 'running'`,
+    ),
+    trialById: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE id = ?'),
+    isRunning: db.prepare<[number], unknown>("SELECT 1 FROM trials WHERE id = ? AND state = 'running'"),
+  };
+}
+
+function readStatements(db: Database.Database) {
+  return {
+    trialsOfSweep: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
+    claimCounts: db.prepare<[number], { completed: number; next_index: number; min_value: number | null; max_value: number | null }>(
+      `SELECT COUNT(*) FILTER (WHERE state IN ('complete', 'pruned')) AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index,
+         MIN(value) FILTER (WHERE state = 'complete') AS min_value, MAX(value) FILTER (WHERE state = 'complete') AS max_value
+       FROM trials WHERE sweep_id = ?`,
+    ),
+    runningConfigs: db.prepare<[number], { config_index: number }>(`SELECT config_index FROM trials WHERE sweep_id = ? AND state = 'running'`),
+    // The first interrupted trial of each configuration that nothing else has settled or is running.
+    rerunCandidates: db.prepare<{ id: number }, { id: number; config_index: number }>(
+      `SELECT MIN(t.id) AS id, t.config_index FROM trials t WHERE t.sweep_id = @id AND t.state = 'interrupted'
+         AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
+                         AND u.state IN ('complete', 'pruned', 'failed', 'running'))
+       GROUP BY t.config_index ORDER BY t.config_index`,
+    ),
+    paramsOfSweep: db.prepare<[number], ParamRow>(
+      `SELECT p.trial_id, p.name, p.value_json FROM trial_params p
+       JOIN trials t ON t.id = p.trial_id WHERE t.sweep_id = ? ORDER BY p.rowid`,
+    ),
+    // The history cache's delta: trials created since, and those not yet settled then.
+    trialsSince: db.prepare<Delta, TrialRow>(
+      `SELECT * FROM trials WHERE sweep_id = @id AND (id > @since OR id IN (SELECT value FROM json_each(@unsettled))) ORDER BY number`,
+    ),
+    epochsSince: db.prepare<Delta, EpochRow>(
+      `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id
+       WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY e.trial_id, e.execution, e.epoch`,
+    ),
+    executionsSince: db.prepare<Delta, ExecutionRow>(
+      `SELECT x.* FROM executions x JOIN trials t ON t.id = x.trial_id
+       WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY x.trial_id, x.execution`,
+    ),
+    paramsSince: db.prepare<Delta, ParamRow>(
+      `SELECT p.trial_id, p.name, p.value_json FROM trial_params p JOIN trials t ON t.id = p.trial_id
+       WHERE t.sweep_id = @id AND (t.id > @since OR t.id IN (SELECT value FROM json_each(@unsettled))) ORDER BY p.rowid`,
+    ),
+    paramsOfTrial: db.prepare<[number], ParamRow>('SELECT trial_id, name, value_json FROM trial_params WHERE trial_id = ? ORDER BY rowid'),
+    epochsOfSweep: db.prepare<[number], EpochRow>(
+      `SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.execution, e.epoch`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;

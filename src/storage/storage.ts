@@ -57,7 +57,6 @@ export interface Storage {
   readonly location: string;
   /** The SQLite file, whose folder also holds saved models; null for a database on a server. */
   readonly localFile: string | null;
-  createSweep(spec: StoredSpec, source: string): Promise<SweepRecord>;
   /**
    * Creates the sweep, or returns the stored one of that name, marked running again unless finished. Any
    * number of processes may join one sweep; the database hands each trial to exactly one of them.
@@ -104,10 +103,6 @@ export interface Storage {
   setSweepState(sweepId: number, state: SweepState, message?: string | null): Promise<void>;
   /** Replaces a finished sweep's message (its counts, once trials that were still running then have ended). */
   restateFinished(sweepId: number, message: string): Promise<void>;
-  /** Marks the sweep's queued and running trials interrupted (after a crash or Ctrl-C); returns how many. */
-  interruptActiveTrials(sweepId: number): Promise<number>;
-  /** Creates the next-numbered trial in state running; its distributions are the sweep's, stored once. */
-  startTrial(sweepId: number, trial: NewTrial): Promise<TrialRecord>;
   setTrialBackend(trialId: number, backend: string): Promise<void>;
   /** Stores one epoch; a repeated epoch number is ignored (the result message may repeat what epoch messages said). */
   recordEpoch(trialId: number, epoch: EpochRecord): Promise<void>;
@@ -124,7 +119,6 @@ export interface Storage {
   setTestMetrics(trialId: number, metrics: Metrics): Promise<void>;
   setModelPath(trialId: number, path: string | null): Promise<void>;
   failTrial(trialId: number, error: string, epochs: readonly EpochRecord[]): Promise<TrialSettlement>;
-  getTrial(trialId: number): Promise<TrialRecord | undefined>;
   /**
    * withEpochs also loads every trial's epochs and executions. `only` reads part of the sweep (see
    * HistoryCache): the trials with an id above `since` and those listed, for a reader that keeps the rest.

@@ -63,6 +63,103 @@ function weightsFinite(model: tf.LayersModel): boolean {
   return Number.isFinite(total);
 }
 
+/**
+ * The training set, shuffled (and augmented) anew each epoch into one input tensor. tfjs's own shuffle draws
+ * from Math.random; a seeded permutation per epoch keeps trials reproducible. The permuted copy is made in JS
+ * memory: a tf.gather of the whole training set on wasm costs ~10× more.
+ */
+class EpochFeeder {
+  private readonly rng;
+  private readonly augmentRng;
+  private readonly order: Int32Array;
+  /** On wasm the epoch's images are written straight into one tensor on the backend's heap, allocated once per trial. */
+  private readonly onHeap;
+  private readonly xBuf: Float32Array | null;
+  private readonly yBuf: Int32Array;
+  private readonly augment: boolean;
+
+  constructor(
+    private readonly splits: ReturnType<typeof cachedSplits>,
+    private readonly config: TrainConfig,
+    trialSeed: number,
+    private readonly shape: { rows: number; cols: number; classes: number },
+    keep: (t: tf.Tensor) => void,
+  ) {
+    const count = splits.train.count;
+    this.rng = createRng(deriveSeed(trialSeed, 'shuffle'));
+    this.augmentRng = createRng(deriveSeed(trialSeed, 'augment'));
+    this.order = Int32Array.from({ length: count }, (_, i) => i);
+    // No JS copy to upload every epoch on wasm: half the memory traffic (two workers share the bandwidth).
+    this.onHeap = epochTensorOnHeap([count, shape.rows, shape.cols, 1]);
+    if (this.onHeap) keep(this.onHeap.tensor);
+    this.xBuf = this.onHeap ? null : new Float32Array(count * splits.features);
+    this.yBuf = new Int32Array(count);
+    this.augment = config.augment && augmentationEnabled(config);
+  }
+
+  /** The next epoch's inputs and one-hot labels; `release` frees what is not kept for the trial. */
+  next(): { xs: tf.Tensor; ys: tf.Tensor; release(): void } {
+    const { splits, config, order, yBuf } = this;
+    const { rows, cols } = this.shape;
+    const features = splits.features;
+    shuffleInPlace(order, this.rng);
+    // The heap view is taken afresh each epoch: a heap that grew since detaches the old one.
+    const target = this.onHeap ? this.onHeap.view() : this.xBuf!;
+    for (let i = 0; i < order.length; i++) {
+      const src = order[i]!;
+      if (this.augment) augmentImage(splits.train.x, src * features, target, i * features, rows, cols, config, this.augmentRng);
+      else target.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
+      yBuf[i] = splits.train.y[src]!;
+    }
+    const xs = this.onHeap ? this.onHeap.tensor : tf.tensor4d(this.xBuf!, [order.length, rows, cols, 1]);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(yBuf, 'int32'), this.shape.classes));
+    return {
+      xs,
+      ys,
+      release: () => {
+        if (!this.onHeap) xs.dispose();
+        ys.dispose();
+      },
+    };
+  }
+}
+
+/** One epoch of `model.fit`, with its metrics under Keras' names. */
+async function fitEpoch(model: tf.Sequential, feeder: EpochFeeder, epoch: number, config: TrainConfig, validation: [tf.Tensor, tf.Tensor]): Promise<Metrics> {
+  const { xs, ys, release } = feeder.next();
+  let history: tf.History;
+  try {
+    history = await model.fit(xs, ys, {
+      epochs: epoch,
+      initialEpoch: epoch - 1,
+      batchSize: config.batch_size,
+      shuffle: false,
+      validationData: validation,
+      verbose: 0,
+      // Trials run in worker threads with no UI to keep responsive: tfjs's default pause every 125 ms is waste.
+      yieldEvery: 'never',
+    });
+  } finally {
+    release();
+  }
+  return renameMetrics(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, Number(v[v.length - 1])])) as tf.Logs);
+}
+
+/** Saves the trained model with its metadata; a failed save is reported, not a failed training (tried twice). */
+async function saveTrained(model: tf.Sequential, dir: string, metadata: ModelMetadata): Promise<{ modelPath: string | null; saveError?: TrainOutput['saveError'] }> {
+  model.setUserDefinedMetadata({ tfsweep: metadata as unknown as {} });
+  let saveError: TrainOutput['saveError'];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await model.save(fileSystem(dir));
+      return { modelPath: dir };
+    } catch (err) {
+      saveError = { message: err instanceof Error ? err.message : String(err), code: errnoCode(err) ?? null };
+    }
+  }
+  return { modelPath: null, saveError };
+}
+
 export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   const { config, data } = input;
   const splits = cachedSplits(data.train, {
@@ -84,62 +181,17 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   try {
     const xVal = keep(tf.tensor4d(splits.validation.x, [splits.validation.count, rows, cols, 1]));
     const yVal = keep(tf.oneHot(keep(tf.tensor1d(splits.validation.y, 'int32')), data.classes));
-
     model = buildModel(config, { rows, cols, channels: 1, classes: data.classes }, input.trialSeed);
     optimizer = makeOptimizer(config);
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-
-    // tfjs's own shuffle draws from Math.random; a seeded permutation per epoch keeps trials reproducible.
-    // The permuted copy is made in JS memory: a tf.gather of the whole training set on wasm costs ~10× more.
-    const rng = createRng(deriveSeed(input.trialSeed, 'shuffle'));
-    const count = splits.train.count;
-    const features = splits.features;
-    const order = new Int32Array(count);
-    for (let i = 0; i < count; i++) order[i] = i;
-    // On wasm the epoch's images are written straight into one tensor on the backend's heap, allocated once per
-    // trial: no JS copy to upload every epoch, half the memory traffic (two workers share the bandwidth).
-    const onHeap = epochTensorOnHeap([count, rows, cols, 1]);
-    if (onHeap) keep(onHeap.tensor);
-    const xBuf = onHeap ? null : new Float32Array(count * features);
-    const yBuf = new Int32Array(count);
-    const augment = config.augment && augmentationEnabled(config);
-    const augmentRng = createRng(deriveSeed(input.trialSeed, 'augment'));
+    const feeder = new EpochFeeder(splits, config, input.trialSeed, { rows, cols, classes: data.classes }, keep);
     const schedule = new LrSchedule(config);
     const stopper = config.early_stopping ? new EarlyStopping(config) : null;
     let lr = config.learning_rate;
 
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      shuffleInPlace(order, rng);
       const started = performance.now();
-      // The heap view is taken afresh each epoch: a heap that grew since detaches the old one.
-      const target = onHeap ? onHeap.view() : xBuf!;
-      for (let i = 0; i < count; i++) {
-        const src = order[i]!;
-        if (augment) augmentImage(splits.train.x, src * features, target, i * features, rows, cols, config, augmentRng);
-        else target.set(splits.train.x.subarray(src * features, (src + 1) * features), i * features);
-        yBuf[i] = splits.train.y[src]!;
-      }
-      const xs = onHeap ? onHeap.tensor : tf.tensor4d(xBuf!, [count, rows, cols, 1]);
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(yBuf, 'int32'), data.classes));
-      let history: tf.History;
-      try {
-        history = await model.fit(xs, ys, {
-          epochs: epoch,
-          initialEpoch: epoch - 1,
-          batchSize: config.batch_size,
-          shuffle: false,
-          validationData: [xVal, yVal],
-          verbose: 0,
-          // Trials run in worker threads with no UI to keep responsive: tfjs's default pause every 125 ms is waste.
-          yieldEvery: 'never',
-        });
-      } finally {
-        if (!onHeap) xs.dispose();
-        ys.dispose();
-      }
-      const metrics = renameMetrics(
-        Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, Number(v[v.length - 1])])) as tf.Logs,
-      );
+      const metrics = await fitEpoch(model, feeder, epoch, config, [xVal, yVal]);
       if (config.lr_schedule !== 'none') metrics.lr = lr;
       const record: EpochRecord = { epoch, metrics, durationMs: performance.now() - started, samples: splits.train.count };
       epochs.push(record);
@@ -166,23 +218,8 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       model.setWeights(bestWeights);
       final = epochs[stopper.bestEpoch - 1]!.metrics;
     }
-    let modelPath: string | null = null;
-    let saveError: TrainOutput['saveError'];
-    if (input.saveTo) {
-      const metadata: ModelMetadata = { normalization: splits.normalization, inputShape: [rows, cols, 1], classes: data.classes };
-      model.setUserDefinedMetadata({ tfsweep: metadata as unknown as {} });
-      // A failed save is not a failed training: the trial keeps its result, and the failure is reported.
-      for (let attempt = 1; attempt <= 2 && !modelPath; attempt++) {
-        try {
-          await model.save(fileSystem(input.saveTo));
-          modelPath = input.saveTo;
-          saveError = undefined;
-        } catch (err) {
-          saveError = { message: err instanceof Error ? err.message : String(err), code: errnoCode(err) ?? null };
-        }
-      }
-    }
-    return { metrics: final, epochs, stoppedEpoch: epochs.length, bestEpoch: stopper?.bestEpoch ?? null, modelPath, ...(saveError ? { saveError } : {}) };
+    const saved = input.saveTo ? await saveTrained(model, input.saveTo, { normalization: splits.normalization, inputShape: [rows, cols, 1], classes: data.classes }) : { modelPath: null };
+    return { metrics: final, epochs, stoppedEpoch: epochs.length, bestEpoch: stopper?.bestEpoch ?? null, ...saved };
   } finally {
     // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
     model?.dispose();

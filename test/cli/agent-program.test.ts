@@ -11,6 +11,7 @@ import { loadSpecFile } from '../../src/sweep-file/load.js';
 import { openStorage } from '../../src/storage/open.js';
 import { tempDir, writeFile } from '../helpers.js';
 import { cli, isOneLineError, objective, programSweep, stateCounts } from '../hardening/util.js';
+import { createSweep } from '../storage/fixtures.js';
 
 /** A folder with a started, unfinished program sweep "s1" in r.db (max_time spent before any trial). */
 async function startedSweep(): Promise<string> {
@@ -27,7 +28,7 @@ async function created(dir: string, file: string): Promise<void> {
   const loaded = loadSpecFile(path.join(dir, file));
   const storage = await openStorage(path.join(dir, 'r.db'));
   try {
-    await storage.createSweep(loaded.spec, loaded.source);
+    await createSweep(storage, loaded.spec, loaded.source);
   } finally {
     await storage.close();
   }

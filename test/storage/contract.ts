@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { parseSpecText } from '../../src/sweep-file/load.js';
 import { FinishedTrialError, type ClaimView, type Storage, type TrialRecord } from '../../src/storage/storage.js';
 import { claimViewOf } from '../../src/core/records.js';
+import { createSweep, startTrial, interruptAll, trialById } from './fixtures.js';
 
 export interface ContractDatabase {
   /** A new connection to this test's database (migrating it if new). */
@@ -56,7 +57,7 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       await withDb(async (s, db) => {
         const version = await db.schemaVersion();
         assert.ok(version >= 1);
-        await s.createSweep(loaded.spec, loaded.source);
+        await createSweep(s, loaded.spec, loaded.source);
         const again = await db.open();
         assert.equal(await db.schemaVersion(), version);
         assert.deepEqual((await again.listSweeps()).map((x) => x.name), ['st']);
@@ -76,25 +77,28 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
 
     it('stores a sweep with its spec, source and parameter distributions', async () => {
       await withDb(async (s) => {
-        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const sweep = await createSweep(s, loaded.spec, loaded.source);
         assert.equal(sweep.state, 'running');
         assert.deepEqual(sweep.spec, loaded.spec);
         assert.equal(sweep.source, loaded.source);
         assert.ok(!Number.isNaN(Date.parse(sweep.createdAt)));
-        const t = await s.startTrial(sweep.id, newTrial(0));
+        const t = await startTrial(s, sweep.id, newTrial(0));
         assert.deepEqual(t.distributions, { units: dist.units, optimizer: dist.optimizer });
         assert.deepEqual(t.params, { units: 8, optimizer: 'adam' });
         assert.equal(t.number, 0);
         assert.equal(t.state, 'running');
         assert.equal(t.seed, 100);
-        await assert.rejects(s.createSweep(loaded.spec, loaded.source));
+        // Joining again finds it: one sweep per name, however many processes create it.
+        const again = await s.joinSweep(loaded.spec, loaded.source);
+        assert.equal(again.created, false);
+        assert.equal(again.sweep.id, sweep.id);
       });
     });
 
     it('records epochs in order, ignores a repeated epoch, and returns them with executions', async () => {
       await withDb(async (s) => {
-        const sweep = await s.createSweep(loaded.spec, loaded.source);
-        const t = await s.startTrial(sweep.id, newTrial(0));
+        const sweep = await createSweep(s, loaded.spec, loaded.source);
+        const t = await startTrial(s, sweep.id, newTrial(0));
         await s.setTrialBackend(t.id, 'wasm');
         await s.recordEpoch(t.id, epoch(1));
         await s.recordEpoch(t.id, epoch(2));
@@ -119,8 +123,8 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
 
     it('refuses any write to a finished trial (it throws, and nothing changes)', async () => {
       await withDb(async (s) => {
-        const sweep = await s.createSweep(loaded.spec, loaded.source);
-        const t = await s.startTrial(sweep.id, newTrial(0));
+        const sweep = await createSweep(s, loaded.spec, loaded.source);
+        const t = await startTrial(s, sweep.id, newTrial(0));
         await s.recordEpoch(t.id, epoch(1));
         await s.completeTrial(t.id, 0.5, { val_accuracy: 0.5 }, []);
         await assert.rejects(s.failTrial(t.id, 'late', [epoch(2)]), FinishedTrialError);
@@ -136,7 +140,7 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         // Set after the fact, by design: the chosen model's test metrics and where its model is.
         await s.setTestMetrics(t.id, { test_accuracy: 0.4 });
         await s.setModelPath(t.id, '/m/trial-0000');
-        const final = (await s.getTrial(t.id))!;
+        const final = (await trialById(s, sweep.id, t.id))!;
         assert.deepEqual(final.testMetrics, { test_accuracy: 0.4 });
         assert.equal(final.modelPath, '/m/trial-0000');
       });
@@ -179,12 +183,12 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       await withDb(async (s) => {
         const { sweep, created } = await s.joinSweep(loaded.spec, loaded.source);
         assert.ok(created);
-        const done = await s.startTrial(sweep.id, newTrial(0));
+        const done = await startTrial(s, sweep.id, newTrial(0));
         await s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
-        await s.startTrial(sweep.id, newTrial(1));
-        assert.equal(await s.interruptActiveTrials(sweep.id), 1);
+        await startTrial(s, sweep.id, newTrial(1));
+        assert.equal(await interruptAll(s, sweep.id), 1);
         assert.deepEqual((await s.listTrials(sweep.id)).map((t) => [t.number, t.state]), [[0, 'complete'], [1, 'interrupted']]);
-        assert.equal(await s.interruptActiveTrials(sweep.id), 0);
+        assert.equal(await interruptAll(s, sweep.id), 0);
         await s.setSweepState(sweep.id, 'stopped', 'why');
         const after = (await s.getSweep('st'))!;
         assert.equal(after.state, 'stopped');
@@ -274,7 +278,7 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         const t0 = (await claim(0))!; await s.completeTrial(t0.id, 1, { val_accuracy: 1 }, []);
         const t1 = (await claim(1))!; await s.failTrial(t1.id, 'x', []);
         await claim(2); await claim(3); await claim(3); await claim(5); await claim(6);
-        assert.equal(await s.interruptActiveTrials(sweep.id), 5);
+        assert.equal(await interruptAll(s, sweep.id), 5);
         const t2 = (await claim(2))!; await s.completeTrial(t2.id, 2, { val_accuracy: 2 }, []);
         await claim(4); await claim(5);
         let light: ClaimView | null = null;
@@ -320,7 +324,7 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
           const b2 = (await b.claimTrial(sweep.id, pb.id, () => newTrial(next++)))!;
           await claimA();
           await b.failTrial(b2.id, 'boom', []);
-          await b.interruptActiveTrials(sweep.id);
+          await interruptAll(b, sweep.id);
           await claimA();
           const mine = (await a.listTrials(sweep.id)).find((t) => t.state === 'running')!;
           await a.completeTrial(mine.id, 0.1, { val_accuracy: 0.1 }, []);
@@ -335,10 +339,10 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
 
     it('concurrent trial starts from several connections get distinct, gapless numbers', async () => {
       await withDb(async (s, db) => {
-        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const sweep = await createSweep(s, loaded.spec, loaded.source);
         const conns = await Promise.all(Array.from({ length: 4 }, () => db.open()));
         try {
-          const started = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 5 }, (_, k) => c.startTrial(sweep.id, newTrial(i * 5 + k)))));
+          const started = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 5 }, (_, k) => startTrial(c, sweep.id, newTrial(i * 5 + k)))));
           assert.deepEqual(started.map((t) => t.number).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
           const listed = await s.listTrials(sweep.id);
           assert.equal(new Set(listed.map((t) => t.configIndex)).size, 20);
@@ -350,13 +354,13 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
 
     it('a listing is one snapshot: a complete trial is listed with all its epochs while another connection writes', async () => {
       await withDb(async (s, db) => {
-        const sweep = await s.createSweep(loaded.spec, loaded.source);
+        const sweep = await createSweep(s, loaded.spec, loaded.source);
         const writer = await db.open();
         try {
           let stop = false;
           const writing = (async () => {
             for (let i = 0; i < 25 && !stop; i++) {
-              const t = await writer.startTrial(sweep.id, newTrial(i));
+              const t = await startTrial(writer, sweep.id, newTrial(i));
               const epochs = [1, 2, 3, 4].map((n) => epoch(n));
               await writer.completeTrial(t.id, 0.5, { val_accuracy: 0.5 }, epochs);
             }
@@ -383,8 +387,8 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
     if (options.keepsModels) it('a database that keeps models keeps them only for running trials, whole, and drops those of trials that did not complete', async () => {
       await withDb(async (s) => {
         if (!s.models) throw new Error('no model store');
-        const sweep = await s.createSweep(loaded.spec, loaded.source);
-        const [a, b, c] = [await s.startTrial(sweep.id, newTrial(0)), await s.startTrial(sweep.id, newTrial(1)), await s.startTrial(sweep.id, newTrial(2))];
+        const sweep = await createSweep(s, loaded.spec, loaded.source);
+        const [a, b, c] = [await startTrial(s, sweep.id, newTrial(0)), await startTrial(s, sweep.id, newTrial(1)), await startTrial(s, sweep.id, newTrial(2))];
         const files = [
           { name: 'model.json', data: Buffer.from('{"a":1}') },
           { name: 'weights.bin', data: Buffer.from([0, 1, 2, 255, 0]) },
@@ -399,25 +403,25 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         assert.deepEqual(await s.models.load(a.id), files);
         assert.deepEqual(await s.models.load(b.id), files.slice(1));
         assert.equal(await s.models.load(c.id), null);
-        assert.equal((await s.getTrial(a.id))!.modelPath, 'db:trial-0000');
-        await s.interruptActiveTrials(sweep.id);
+        assert.equal((await trialById(s, sweep.id, a.id))!.modelPath, 'db:trial-0000');
+        await interruptAll(s, sweep.id);
         assert.equal(await s.models.removeOrphans(sweep.id), 1);
         assert.equal(await s.models.load(b.id), null);
-        assert.equal((await s.getTrial(b.id))!.modelPath, null);
+        assert.equal((await trialById(s, sweep.id, b.id))!.modelPath, null);
         assert.deepEqual(await s.models.load(a.id), files);
         await s.models.remove(a.id);
         assert.equal(await s.models.load(a.id), null);
-        assert.equal((await s.getTrial(a.id))!.modelPath, null);
+        assert.equal((await trialById(s, sweep.id, a.id))!.modelPath, null);
       });
     });
 
     it('opens read-only without writing: every write is refused', async () => {
       await withDb(async (s, db) => {
-        await s.createSweep(loaded.spec, loaded.source);
+        await createSweep(s, loaded.spec, loaded.source);
         const r = await db.open({ readonly: true });
         try {
           assert.equal((await r.getSweep('st'))!.name, 'st');
-          await assert.rejects(r.createSweep({ ...loaded.spec, name: 'other' }, ''));
+          await assert.rejects(createSweep(r, { ...loaded.spec, name: 'other' }, ''));
           assert.deepEqual((await s.listSweeps()).map((x) => x.name), ['st']);
         } finally {
           await r.close();

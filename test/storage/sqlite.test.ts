@@ -6,6 +6,7 @@ import { parseSpecText } from '../../src/sweep-file/load.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { SchemaVersionError, SqliteStorage } from '../../src/storage/sqlite.js';
 import { tempDir } from '../helpers.js';
+import { createSweep, startTrial, interruptAll } from './fixtures.js';
 
 const loaded = parseSpecText(
   'name: st\nmethod: grid\nseed: 5\nparameters:\n  units: {values: [8, 16]}\n  optimizer: {values: [adam, sgd]}\n',
@@ -25,7 +26,7 @@ describe('SQLite storage', () => {
     const s = new SqliteStorage(file);
     assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
-    await s.createSweep(loaded.spec, loaded.source);
+    await createSweep(s, loaded.spec, loaded.source);
     await s.close();
     const again = new SqliteStorage(file);
     assert.equal((await again.listSweeps()).length, 1);
@@ -100,7 +101,7 @@ describe('SQLite storage', () => {
 
   it('stores the spec as given and as parsed', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = await s.createSweep(loaded.spec, loaded.source);
+    const sweep = await createSweep(s, loaded.spec, loaded.source);
     assert.equal(sweep.source, loaded.source);
     assert.deepEqual(sweep.spec, loaded.spec);
     assert.deepEqual(sweep.metric, { name: 'val_accuracy', goal: 'maximize' });
@@ -110,9 +111,9 @@ describe('SQLite storage', () => {
 
   it('numbers trials from 0 and keeps params with their distributions, in order', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = await s.createSweep(loaded.spec, loaded.source);
-    const t0 = await s.startTrial(sweep.id, newTrial(0));
-    const t1 = await s.startTrial(sweep.id, newTrial(1));
+    const sweep = await createSweep(s, loaded.spec, loaded.source);
+    const t0 = await startTrial(s, sweep.id, newTrial(0));
+    const t1 = await startTrial(s, sweep.id, newTrial(1));
     assert.equal(t0.number, 0);
     assert.equal(t1.number, 1);
     assert.equal(t1.state, 'running');
@@ -125,8 +126,8 @@ describe('SQLite storage', () => {
 
   it('writes one row per epoch, however often an epoch is reported', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = await s.createSweep(loaded.spec, loaded.source);
-    const t = await s.startTrial(sweep.id, newTrial(0));
+    const sweep = await createSweep(s, loaded.spec, loaded.source);
+    const t = await startTrial(s, sweep.id, newTrial(0));
     const e1 = { epoch: 1, metrics: { loss: 0.5, val_accuracy: 0.8 }, durationMs: 10, samples: 100 };
     const e2 = { epoch: 2, metrics: { loss: 0.4, val_accuracy: 0.85 }, durationMs: 11, samples: 100 };
     await s.recordEpoch(t.id, e1);
@@ -143,13 +144,13 @@ describe('SQLite storage', () => {
 
   it('marks running trials interrupted, leaving finished ones alone', async () => {
     const s = new SqliteStorage(':memory:');
-    const sweep = await s.createSweep(loaded.spec, loaded.source);
-    const done = await s.startTrial(sweep.id, newTrial(0));
+    const sweep = await createSweep(s, loaded.spec, loaded.source);
+    const done = await startTrial(s, sweep.id, newTrial(0));
     await s.completeTrial(done.id, 0.9, { val_accuracy: 0.9 }, []);
-    await s.startTrial(sweep.id, newTrial(1));
-    assert.equal(await s.interruptActiveTrials(sweep.id), 1);
+    await startTrial(s, sweep.id, newTrial(1));
+    assert.equal(await interruptAll(s, sweep.id), 1);
     assert.deepEqual((await s.listTrials(sweep.id)).map((t) => t.state), ['complete', 'interrupted']);
-    assert.equal(await s.interruptActiveTrials(sweep.id), 0);
+    assert.equal(await interruptAll(s, sweep.id), 0);
     await s.close();
   });
 
