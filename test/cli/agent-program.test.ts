@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { loadSpecFile } from '../../src/sweep-file/load.js';
 import { openStorage } from '../../src/storage/open.js';
 import { tempDir, writeFile } from '../helpers.js';
-import { cli, isOneLineError, objective, programSweep, stateCounts } from '../hardening/util.js';
+import { cli, isOneLineError, objective, programSweep, stateCounts } from '../sweeps.js';
 import { createSweep } from '../storage/fixtures.js';
 
 /** A folder with a started, unfinished program sweep "s1" in r.db (max_time spent before any trial). */

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { printable, csvText, markdownText } from '../../src/core/text.js';
 import { defaultReportFile } from '../../src/cli/commands/report.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
-import { cli, isOneLineError, objective, programSweep, query } from '../hardening/util.js';
+import { cli, isOneLineError, objective, programSweep, query } from '../sweeps.js';
 
 describe('minor findings of the second audit', () => {
   it('M1: bidi controls and line/paragraph separators are shown as escapes in terminal, Markdown and CSV text', () => {

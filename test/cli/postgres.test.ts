@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { cli, tempDir, writeFile } from '../helpers.js';
-import { objective, programSweep } from '../hardening/util.js';
+import { objective, programSweep } from '../sweeps.js';
 import { PG_SKIP, pgSchemas } from '../postgres.js';
 
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BIN, cli, runCli, tempDir, writeFile } from '../helpers.js';
-import { query } from '../hardening/util.js';
+import { query } from '../sweeps.js';
 
 interface TrialJson {
   number: number;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir, writeFile } from '../helpers.js';
-import { cli, stateCounts } from '../hardening/util.js';
+import { cli, stateCounts } from '../sweeps.js';
 
 describe('pruning and steps without the metric', () => {
   it('E9: steps without the sweep\'s metric are stored, not judged, and the run says so once', async () => {

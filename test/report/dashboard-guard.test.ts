@@ -12,7 +12,7 @@ import { isLive } from '../../src/orchestrator/ownership.js';
 import { startDashboard } from '../../src/report/dashboard.js';
 import { openStorage } from '../../src/storage/open.js';
 import { cli } from '../helpers.js';
-import { folderWithSweep } from '../hardening/util.js';
+import { folderWithSweep } from '../sweeps.js';
 
 /** A GET with a Host header of our choosing (fetch does not let one set it). */
 function get(url: string, host?: string): Promise<{ status: number; body: string }> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tempDir, writeFile } from '../helpers.js';
-import { cli } from '../hardening/util.js';
+import { cli } from '../sweeps.js';
 
 describe('exported epochs', () => {
   it('E8: metrics named epoch, execution and duration_ms keep their values and leave the step, execution and duration alone', async () => {

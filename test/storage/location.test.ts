@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { normalizePostgresUrl, parseLocation, redactUrl } from '../../src/storage/location.js';
 import { tempDir, writeFile } from '../helpers.js';
-import { cli, isOneLineError, objective, programSweep } from '../hardening/util.js';
+import { cli, isOneLineError, objective, programSweep } from '../sweeps.js';
 import { PG_SKIP, PG_URL, pgSchemas } from '../postgres.js';
 
 describe('printing a database location', () => {

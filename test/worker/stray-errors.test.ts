@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir, writeFile } from '../helpers.js';
-import { cli, query } from '../hardening/util.js';
+import { cli, query } from '../sweeps.js';
 
 interface Row {
   number: number;

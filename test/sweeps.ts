@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { cli, tempDir, writeFile } from '../helpers.js';
+import { cli, tempDir, writeFile } from './helpers.js';
 
-export { cli } from '../helpers.js';
+export { cli } from './helpers.js';
 
 
 /** An objective module reporting `steps` steps of `value: p.x + step` and returning p.x. */

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { tempDir, writeFile } from '../helpers.js';
-import { cli, isOneLineError, objective, programSweep, query } from './util.js';
+import { cli, isOneLineError, objective, programSweep, query } from '../sweeps.js';
 
 async function refused(dir: string, file: string, text: string, message: RegExp, command = 'validate'): Promise<void> {
   writeFile(dir, file, text);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli, tempDir, tinySweep, writeFile } from '../helpers.js';
-import { cli, folderWithSweep, isOneLineError, objective, programSweep, query } from './util.js';
+import { cli, folderWithSweep, isOneLineError, objective, programSweep, query } from '../sweeps.js';
 
 describe('audit D2: the whole argument vector is checked before any command runs', () => {
   const dir = tempDir();

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { createRng } from '../../src/space/rng.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
-import { cli } from './util.js';
+import { cli } from '../sweeps.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -1,18 +1,15 @@
 /**
- * Regression tests for the audit's fault and concurrency defects (D1, D8, D9, D10, D11, D12, D20, D21, D31):
- * real processes, a real SQLite file shared between them, real disk-full filesystems (tmpfs, as root).
+ * Regression tests for the audit's storage fault and concurrency defects (D1, D9, D10, D11, D12): real
+ * processes, a real SQLite file shared between them, real disk-full filesystems (tmpfs, as root).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
-import { BIN, runCli, tempDir, writeFile } from '../helpers.js';
-import { IS_ROOT, cli, folderWithSweep, isOneLineError, mountTmpfs, objective, programSweep, query, remount, stateCounts } from './util.js';
+import { runCli, tempDir, writeFile } from '../helpers.js';
+import { IS_ROOT, cli, folderWithSweep, isOneLineError, mountTmpfs, objective, programSweep, query, remount, stateCounts } from '../sweeps.js';
 
 function tryMount(dir: string, size: string): (() => void) | null {
   if (!IS_ROOT) return null;
@@ -91,43 +88,6 @@ describe('audit D11: a read while a sweep runs is one snapshot', () => {
   });
 });
 
-describe('audit D8/D31: a closed stdout or terminal does not kill the sweep', () => {
-  it('D8: `tfsweep run … | head -1`: the reader goes away and the sweep still finishes', async () => {
-    const dir = tempDir();
-    objective(dir, 'obj.mjs', 3, 2);
-    writeFile(dir, 'w.yaml', programSweep('w', 200));
-    const child = spawn(process.execPath, [BIN, 'run', 'w.yaml', '--db', 'x.db'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const firstLine = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)));
-    child.stdout.destroy();
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    assert.match(firstLine, /^sweep w: random search/);
-    assert.equal(code, 0, stderr);
-    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
-    assert.deepEqual(stateCounts(path.join(dir, 'x.db'), 'w'), { complete: 200 });
-  });
-
-  it('D31: SIGHUP stops like Ctrl-C (exit 129, trials interrupted, resumable)', async () => {
-    const dir = tempDir();
-    objective(dir, 'obj.mjs', 5, 400);
-    writeFile(dir, 'h.yaml', programSweep('h', 6));
-    const child = spawn(process.execPath, [BIN, 'run', 'h.yaml', '--db', 'x.db'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    const db = path.join(dir, 'x.db');
-    const deadline = Date.now() + 30_000;
-    while ((stateCounts(db, 'h').running ?? 0) === 0 && Date.now() < deadline) await delay(50);
-    child.kill('SIGHUP');
-    assert.equal(await exited, 129);
-    const counts = stateCounts(db, 'h');
-    assert.ok((counts.interrupted ?? 0) >= 1 && !counts.running && !counts.failed, JSON.stringify(counts));
-    assert.deepEqual(query(db, 'SELECT state, owner FROM sweeps'), [{ state: 'stopped', owner: null }]);
-    const resumed = await runCli(['run', 'h.yaml', '--db', 'x.db'], { cwd: dir });
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(stateCounts(db, 'h').complete, 6);
-  });
-});
-
 describe('audit D9: a full disk under the database stops the sweep cleanly', () => {
   it('D9: one line, exit 1, nothing lost; after freeing space the sweep resumes to its run_cap', async (t) => {
     const dir = tempDir();
@@ -189,54 +149,3 @@ describe('audit D12: results on read-only media can be read', () => {
   });
 });
 
-describe('audit D20: the objective\'s top level never runs in tfsweep\'s own thread', () => {
-  const dir = tempDir();
-  const cases: Array<[string, string, RegExp]> = [
-    ['exit', 'process.exit(0);', /its loading ended the thread \(exit code 0\)/],
-    ['tla', 'await new Promise(() => {});', /its loading ended the thread \(exit code 13\)|did not finish loading/],
-    ['loop', 'while (true) {}', /did not finish loading within 2 s/],
-    ['weird', 'throw { weird: true };', /a non-Error value was thrown: \{"weird":true\}/],
-  ];
-  for (const [name, top, message] of cases) {
-    it(`D20: a module whose top level does ${top} is refused with exit 2 and no database`, async () => {
-      writeFile(dir, `${name}.mjs`, `${top}\nexport default (p) => p.x;\n`);
-      writeFile(dir, `${name}.yaml`, programSweep(name, 2, '', `./${name}.mjs`));
-      const r = await runCli(['run', `${name}.yaml`, '--db', `${name}.db`], { cwd: dir, env: { TFSWEEP_IMPORT_TIMEOUT_MS: '2000' } });
-      assert.ok(isOneLineError(r), r.stderr);
-      assert.match(r.stderr, message);
-      assert.ok(!existsSync(path.join(dir, `${name}.db`)));
-    });
-  }
-
-  it('D20: a module that replaces JSON.stringify at its top level cannot change what tfsweep stores', async () => {
-    writeFile(dir, 'pwn.mjs', "JSON.stringify = () => '\"pwned\"';\nexport default (p) => p.x;\n");
-    writeFile(dir, 'pwn.yaml', programSweep('pwn', 3, '', './pwn.mjs'));
-    const r = await runCli(['run', 'pwn.yaml', '--db', 'pwn.db'], { cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    const db = path.join(dir, 'pwn.db');
-    for (const row of query<{ v: string }>(db, 'SELECT value_json AS v FROM trial_params')) assert.ok(Number(row.v) >= 0 && Number(row.v) <= 1, row.v);
-    assert.match(query<{ s: string }>(db, 'SELECT spec_json AS s FROM sweeps')[0]!.s, /^\{"name":"pwn"/);
-    assert.equal((await runCli(['list', '--db', 'pwn.db'], { cwd: dir })).code, 0);
-  });
-});
-
-describe('audit D21: a dead owner whose pid was reused does not block resume', () => {
-  it('D21: an owner on this host with a live but unrelated pid and a stale heartbeat is taken over', async () => {
-    const dir = tempDir();
-    objective(dir);
-    writeFile(dir, 'k.yaml', programSweep('k', 4));
-    const half = writeFile(dir, 'k2.yaml', programSweep('k', 4));
-    assert.equal((await cli(['run', half, '--db', 'x.db'], dir)).code, 0);
-    const db = new Database(path.join(dir, 'x.db'));
-    // As a kill -9 leaves it, with this (live, unrelated) test process's pid as the recorded owner.
-    db.prepare("UPDATE trials SET state = 'running', value = NULL WHERE number >= 2").run();
-    db.prepare("UPDATE sweeps SET state = 'running', owner = ?, heartbeat_at = '2020-01-01T00:00:00.000Z'").run(`${os.hostname()}/${process.pid}`);
-    db.close();
-    const status = await cli(['status', 'k', '--db', 'x.db'], dir);
-    assert.match(status.stdout, /\(random, interrupted\)/);
-    const r = await cli(['run', 'k.yaml', '--db', 'x.db'], dir);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /resuming with 2 complete, 2 interrupted trial\(s\) will run again/);
-    assert.equal(stateCounts(path.join(dir, 'x.db'), 'k').complete, 4);
-  });
-});

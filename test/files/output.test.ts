@@ -12,7 +12,7 @@ import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadMnist } from '../../src/trainer/mnist.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
-import { IS_ROOT, cli, folderWithSweep, isOneLineError, mountTmpfs, query, remount, stateCounts } from './util.js';
+import { IS_ROOT, cli, folderWithSweep, isOneLineError, mountTmpfs, query, remount, stateCounts } from '../sweeps.js';
 
 const mnist = loadMnist();
 

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { openStorage } from '../../src/storage/open.js';
 import { parseSpecText } from '../../src/sweep-file/load.js';
 import { runCli, tempDir, writeFile } from '../helpers.js';
-import { objective, programSweep } from './util.js';
+import { objective, programSweep } from '../sweeps.js';
 import { PG_SKIP, pgSchemas } from '../postgres.js';
 
 const schemas = pgSchemas('audit');
