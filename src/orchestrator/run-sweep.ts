@@ -67,7 +67,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     const models = loaded.spec.program || loaded.spec.save_models === 0 ? null : keeperFor(storage, options.modelsDir);
     if (!opened.sweep) return await alreadyFinished(loaded, storage, opened.finished!, models, emit);
     const sweep = opened.sweep;
-    const remaining = Math.max(0, (sweep.planned ?? Infinity) - sweep.completed);
+    const remaining = Math.max(0, (sweep.progress.planned ?? Infinity) - sweep.progress.completed);
     return await new SweepRun(sweep, storage, models, emit, Math.max(1, Math.min(requested, remaining)), options.signal).run();
   } finally {
     storage.onNotice = undefined;
@@ -205,9 +205,9 @@ class SweepRun {
       sweep: sweep.record,
       resumed: sweep.resumed,
       interrupted: sweep.interruptedOnOpen,
-      completed: sweep.completed,
-      pruned: sweep.pruned,
-      planned: sweep.planned,
+      completed: sweep.progress.completed,
+      pruned: sweep.progress.pruned,
+      planned: sweep.progress.planned,
       workers: this.workers,
       processId: sweep.process.id,
     });

@@ -28,7 +28,7 @@ import { Judge } from './judge.js';
 import { Lease } from './lease.js';
 import { planNext } from './planner.js';
 import { resumableSpec } from './resume.js';
-import { Tally } from './tally.js';
+import { Tally, type SweepProgress } from './tally.js';
 
 export { curveOf, finalStepOf } from './judge.js';
 
@@ -116,29 +116,12 @@ export class Sweep {
     return this.lease.process;
   }
 
-  /** Completed trials the sweep aims at (run_cap and grid size), or null when unbounded. */
-  get planned(): number | null {
-    return this.tally.planned;
-  }
-
-  /** Completed trials of the whole sweep (pruned ones included), as of the last read and this process's results since. */
-  get completed(): number {
-    return this.tally.completed;
-  }
-
-  /** Pruned trials of the whole sweep, as of the last full read (they count among `completed`). */
-  get pruned(): number {
-    return this.tally.pruned;
-  }
-
-  /** The best value of the whole sweep's complete trials, as of the last read (and this process's own results since). */
-  get best(): number | null {
-    return this.tally.best;
-  }
-
-  /** Running trials of the whole sweep (every process), as of the last read. */
-  get runningTrials(): number {
-    return this.tally.running;
+  /**
+   * The whole sweep's counts (every process's trials), its best value and its planned size, as of the last read
+   * of the database and this process's own results since.
+   */
+  get progress(): SweepProgress {
+    return this.tally;
   }
 
   /** True when no trial is left to run anywhere: the cap or target is met, or the space is exhausted and nothing runs. */

@@ -7,7 +7,23 @@
 import { bestOfRange, targetReached, type MetricSpec } from '../core/metric.js';
 import { claimViewOf, type ClaimView, type TrialRecord, type TrialSettlement } from '../core/records.js';
 
-export class Tally {
+/** What the sweep's counts read as from outside: a Tally, read-only. */
+export interface SweepProgress {
+  /** Finished trials (complete and pruned), of every process. */
+  readonly completed: number;
+  readonly pruned: number;
+  readonly failed: number;
+  /** Running trials of every process. */
+  readonly running: number;
+  /** The best value of the complete trials, or null before one completes. */
+  readonly best: number | null;
+  /** Finished trials the sweep aims at (run_cap and grid size), or null when unbounded. */
+  readonly planned: number | null;
+  /** No trial is left to run anywhere. */
+  readonly done: boolean;
+}
+
+export class Tally implements SweepProgress {
   completed = 0;
   running = 0;
   reruns = 0;

@@ -153,6 +153,6 @@ export class TrialRun {
 
   private ended(told: TrialRecord, result?: TrialResult): void {
     const { sweep } = this.ctx;
-    this.ctx.emit({ type: 'trial-end', trial: told, ...(result ? { result } : {}), completed: sweep.completed, best: sweep.best });
+    this.ctx.emit({ type: 'trial-end', trial: told, ...(result ? { result } : {}), completed: sweep.progress.completed, best: sweep.progress.best });
   }
 }

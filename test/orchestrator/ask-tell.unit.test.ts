@@ -48,15 +48,15 @@ describe('ask-and-tell', () => {
       values.push(f(t.params));
       await a.tell(t, f(t.params));
     }
-    assert.equal(a.completed, 3);
+    assert.equal(a.progress.completed, 3);
     const t = (await b.ask())!;
     // b's claim read a's three results; its own result makes four.
-    assert.equal(b.completed, 3);
-    assert.equal(b.best, Math.min(...values));
+    assert.equal(b.progress.completed, 3);
+    assert.equal(b.progress.best, Math.min(...values));
     await b.tell(t, -1);
-    assert.equal(b.completed, 4);
-    assert.equal(b.best, -1);
-    assert.equal(a.completed, 3, 'a has not read since');
+    assert.equal(b.progress.completed, 4);
+    assert.equal(b.progress.best, -1);
+    assert.equal(a.progress.completed, 3, 'a has not read since');
     await a.close();
     await b.close();
   });

@@ -16,17 +16,22 @@ import { validateSpec } from '../../src/sweep-file/validate.js';
 
 const context: PruneContext = { goal: 'maximize', sweepName: 'contract', lastStep: 7 };
 
-/** `n` learning curves of 8 steps, rising to different heights, from a fixed seed; some still running. */
+/**
+ * `n` learning curves of 8 steps from a fixed seed, some still running: most rise to different heights, some
+ * rise and then fall back (overfitting), some stay flat, as real ones do.
+ */
 function curves(n: number, seed: number): Curve[] {
   const rng = createRng(seed);
   return Array.from({ length: n }, (_, number) => {
     const height = rng();
     const length = number % 3 === 0 ? 1 + Math.floor(rng() * 8) : 8;
+    const shape = number % 5;
+    const at = (s: number): number => (shape === 1 ? height * (1 - Math.abs(s - 2) / 8) : shape === 4 ? height / 2 : height * (1 - Math.exp(-(s + 1) / 3)));
     return {
       number,
       state: length === 8 ? 'complete' : 'running',
       steps: Array.from({ length }, (_, s) => s),
-      values: Array.from({ length }, (_, s) => height * (1 - Math.exp(-(s + 1) / 3))),
+      values: Array.from({ length }, (_, s) => at(s)),
     } satisfies Curve;
   });
 }
