@@ -21,8 +21,8 @@ export interface OpenedModel {
 export interface ModelKeeper {
   /** Where the worker training trial `number` saves its model. */
   saveDir(number: number): string;
-  /** The worker saved the trial's model in `dir`: keep it and record where (the trial is still running). */
-  keep(trial: TrialRecord, dir: string): Promise<void>;
+  /** The worker saved the trial's model in `dir`: keep it and record where (the trial is still running); returns that place, or null when none was kept. */
+  keep(trial: TrialRecord, dir: string): Promise<string | null>;
   /** The trial's kept model as a folder, or null when it has none (or none that is the sweep's own). */
   open(trial: TrialRecord): Promise<OpenedModel | null>;
   /** Deletes the trial's model and clears its `model_path`. */
@@ -44,8 +44,9 @@ export class FolderKeeper implements ModelKeeper {
     return trialModelDir(this.modelsDir, number);
   }
 
-  async keep(trial: TrialRecord, dir: string): Promise<void> {
+  async keep(trial: TrialRecord, dir: string): Promise<string> {
     await this.storage.setModelPath(trial.id, dir);
+    return dir;
   }
 
   async open(trial: TrialRecord): Promise<OpenedModel | null> {
@@ -102,10 +103,10 @@ export class DatabaseKeeper implements ModelKeeper {
     return trialModelDir(this.staging, number);
   }
 
-  async keep(trial: TrialRecord, dir: string): Promise<void> {
+  async keep(trial: TrialRecord, dir: string): Promise<string | null> {
     try {
       // A trial no longer running (declared gone meanwhile) keeps no model: save() says so with null.
-      await this.store.save(trial.id, readModelFiles(dir));
+      return await this.store.save(trial.id, readModelFiles(dir));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -52,10 +52,15 @@ export class TrialRun {
     const wake = (): void => abortDecisions(this.decisions!);
     if (this.decisions) ctx.signal.addEventListener('abort', wake, { once: true });
     try {
-      const result = await ctx.pool.run(task, (message) => this.onMessage(message), ctx.signal);
-      await this.inOrder(() => this.onResult(result));
-    } catch (err) {
-      await this.inOrder(() => this.onError(err)).catch(ctx.fatal);
+      let result: TrialResult;
+      try {
+        result = await ctx.pool.run(task, (message) => this.onMessage(message), ctx.signal);
+      } catch (err) {
+        await this.inOrder(() => this.onError(err)).catch(ctx.fatal);
+        return;
+      }
+      // Recording the result may fail too (the database): that is the sweep's, never the trial's.
+      await this.inOrder(() => this.onResult(result)).catch(ctx.fatal);
     } finally {
       ctx.signal.removeEventListener('abort', wake);
     }
@@ -126,7 +131,8 @@ export class TrialRun {
       this.ended(await sweep.prune(trial, result.epochs), result);
       return;
     }
-    if (result.modelPath && ctx.models) await ctx.models.keep(trial, result.modelPath);
+    // The trial as it stands once its model is kept: its result is recorded on top of it.
+    const kept = result.modelPath && ctx.models ? { ...trial, modelPath: await ctx.models.keep(trial, result.modelPath) } : trial;
     let note: string | null = null;
     if (result.saveError) {
       ctx.savesFailed++;
@@ -137,7 +143,7 @@ export class TrialRun {
         sweep.halt(`trial ${trial.number}'s model could not be saved (${result.saveError.message}); its result is kept. Free space or fix permissions, then run the same command again to go on`);
       }
     }
-    this.ended(await sweep.tell(trial, result.metrics, result.epochs, result.executions, note), result);
+    this.ended(await sweep.tell(kept, result.metrics, result.epochs, result.executions, note), result);
   }
 
   /** The task was rejected: the trial's own failure, or the sweep's (a worker thread that died is never the trial's). */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir, writeFile } from '../helpers.js';
+import { ROOT, tempDir, writeFile } from '../helpers.js';
 import { cli, programSweep, stateCounts } from '../sweeps.js';
 
 describe('a worker thread that dies', () => {
@@ -48,5 +48,34 @@ export default async (p, trial) => {
     const r = await cli(['run', 's.yaml', '--db', 'r.db'], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(stateCounts(path.join(dir, 'r.db'), 't'), { complete: 3, failed: 1 });
+  });
+});
+
+describe('a result the database refuses', () => {
+  it('stops the sweep as a database failure (exit 1, one line), not as a worker or trial failure; the trial is interrupted', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'r.db');
+    // The objective makes the real database refuse the trial's result: a trigger raises on the update that
+    // records it complete, as a full disk would fail that write.
+    writeFile(
+      dir,
+      'obj.mjs',
+      `import { createRequire } from 'node:module';
+const Database = createRequire(${JSON.stringify(path.join(ROOT, 'package.json'))})('better-sqlite3');
+export default async (p, trial) => {
+  if (trial.number === 1) {
+    const conn = new Database(${JSON.stringify(db)});
+    conn.exec("CREATE TRIGGER refuse BEFORE UPDATE OF state ON trials WHEN NEW.state = 'complete' BEGIN SELECT RAISE(ABORT, 'the result cannot be written'); END");
+    conn.close();
+  }
+  return p.x;
+};\n`,
+    );
+    writeFile(dir, 's.yaml', programSweep('w', 3).replace('workers: 2', 'workers: 1'));
+    const r = await cli(['run', 's.yaml', '--db', 'r.db'], dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^error: the database could not be written \(SQLITE_CONSTRAINT_TRIGGER: the result cannot be written\); the sweep stopped, and everything recorded before is kept/);
+    assert.deepEqual(stateCounts(db, 'w'), { complete: 1, interrupted: 1 });
   });
 });
