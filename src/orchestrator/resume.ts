@@ -5,9 +5,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../errors.js';
-import type { Params } from '../space/distributions.js';
 import type { SweepSpec } from '../sweep-file/types.js';
-import type { SweepRecord, TrialRecord } from '../core/records.js';
+import type { SweepRecord } from '../core/records.js';
 import { sweepSpecOf } from '../sweep-file/stored.js';
 
 /**
@@ -17,7 +16,10 @@ import { sweepSpecOf } from '../sweep-file/stored.js';
 function identity(spec: SweepSpec, seed: number): Record<string, unknown> {
   const { workers: _workers, seed_given: _given, seed: _seed, description: _description, max_time: _maxTime, pruner, metric, ...rest } = spec;
   const { target: _target, ...judged } = metric;
-  return { ...rest, metric: judged, pruner: pruner && pruner.type !== 'none' ? pruner : null, seed };
+  // A setting that is null is the same as one a sweep stored before it existed: a sampler registered since
+  // adds its (null) settings block to every new spec, and must not make older sweeps look changed.
+  const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
+  return { ...set, metric: judged, pruner: pruner && pruner.type !== 'none' ? pruner : null, seed };
 }
 
 /** The spec to resume with (the stored seed when the file has none), or a UsageError saying what differs. */
@@ -33,30 +35,4 @@ export function resumableSpec(stored: SweepRecord, fresh: SweepSpec): SweepSpec 
     );
   }
   return { ...fresh, seed, seed_given: fresh.seed_given || sweepSpecOf(stored).seed_given };
-}
-
-export interface ResumePlan {
-  completed: number;
-  /** Configurations whose every trial was interrupted: they run again first, with their stored params. */
-  reruns: Array<{ configIndex: number; params: Params }>;
-  /** The next configuration index to ask the sampler for. */
-  nextIndex: number;
-}
-
-export function planFromHistory(trials: readonly TrialRecord[]): ResumePlan {
-  const settled = new Set<number>();
-  for (const t of trials) if (t.state === 'complete' || t.state === 'pruned' || t.state === 'failed') settled.add(t.configIndex);
-  const reruns: ResumePlan['reruns'] = [];
-  const seen = new Set<number>();
-  for (const t of trials) {
-    if (t.state === 'interrupted' && !settled.has(t.configIndex) && !seen.has(t.configIndex)) {
-      seen.add(t.configIndex);
-      reruns.push({ configIndex: t.configIndex, params: t.params });
-    }
-  }
-  return {
-    completed: trials.filter((t) => t.state === 'complete' || t.state === 'pruned').length,
-    reruns,
-    nextIndex: trials.reduce((max, t) => Math.max(max, t.configIndex + 1), 0),
-  };
 }

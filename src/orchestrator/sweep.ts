@@ -108,7 +108,13 @@ export class Sweep {
     const elapsedMs = await storage.runClock(record.id, alone);
     const maxTime = options.maxTime !== undefined ? options.maxTime : (spec.max_time ?? null);
     const deadline = maxTime === null ? null : { at: Date.now() + maxTime * 1000 - elapsedMs, seconds: maxTime };
-    return { sweep: new Sweep(storage, record, spec, !created, lease, interrupted, history, deadline) };
+    try {
+      return { sweep: new Sweep(storage, record, spec, !created, lease, interrupted, history, deadline) };
+    } catch (err) {
+      // A stored definition this version cannot run (a method it does not know): leave as joined.
+      await lease.end();
+      throw err;
+    }
   }
 
   /** This process's row in the sweep's processes. */

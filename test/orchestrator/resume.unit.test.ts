@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
-import { planFromHistory, resumableSpec } from '../../src/orchestrator/resume.js';
+import { resumableSpec } from '../../src/orchestrator/resume.js';
+import { claimViewOf } from '../../src/core/records.js';
 import { parseSpecText } from '../../src/sweep-file/load.js';
 import type { SweepRecord, TrialRecord, TrialState } from '../../src/storage/storage.js';
 
@@ -24,9 +25,9 @@ function trial(number: number, configIndex: number, state: TrialState): TrialRec
   };
 }
 
-describe('resume planning', () => {
+describe('resume planning (the claim view of the stored history)', () => {
   it('re-runs interrupted configurations first, once each, and continues numbering configurations', () => {
-    const plan = planFromHistory([
+    const plan = claimViewOf([
       trial(0, 0, 'complete'),
       trial(1, 1, 'interrupted'),
       trial(2, 2, 'failed'),
@@ -43,13 +44,14 @@ describe('resume planning', () => {
   });
 
   it('does not re-run a configuration that later completed', () => {
-    const plan = planFromHistory([trial(0, 0, 'interrupted'), trial(1, 0, 'complete')]);
+    const plan = claimViewOf([trial(0, 0, 'interrupted'), trial(1, 0, 'complete')]);
     assert.deepEqual(plan.reruns, []);
     assert.equal(plan.nextIndex, 1);
   });
 
   it('starts from scratch on an empty history', () => {
-    assert.deepEqual(planFromHistory([]), { completed: 0, reruns: [], nextIndex: 0 });
+    const plan = claimViewOf([]);
+    assert.deepEqual([plan.completed, plan.reruns, plan.nextIndex], [0, [], 0]);
   });
 });
 
@@ -86,5 +88,13 @@ describe('resuming a stored sweep', () => {
     const first = stored();
     const changed = parseSpecText(text.replace('run_cap: 4', 'run_cap: 5'), 'r.yaml').spec;
     assert.throws(() => resumableSpec(first, changed), (err: unknown) => err instanceof UsageError && /\(run_cap changed\)/.test(err.message));
+  });
+
+  it('resumes a sweep stored before a settings block existed (absent there, null now)', () => {
+    const { bayes: _bayes, ...older } = parseSpecText(text, 'r.yaml').spec;
+    const first = stored(older as typeof older & { bayes?: null });
+    const again = parseSpecText(text, 'r.yaml').spec;
+    assert.equal(again.bayes, null);
+    assert.equal(resumableSpec(first, again).seed, first.spec.seed);
   });
 });
