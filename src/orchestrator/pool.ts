@@ -13,6 +13,13 @@ const WORKER_FILE = new URL('../worker/worker.js', import.meta.url).href;
 /** How long to wait, after a task settles, for the epoch messages still in flight on its port. */
 const DRAIN_MS = 2000;
 
+/** Settles when `promise` does or after `ms`, whichever is first; the timer never outlives it (nothing keeps the process up). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  const timer = new AbortController();
+  await Promise.race([promise, delay(ms, undefined, { signal: timer.signal }).catch(() => {})]);
+  timer.abort();
+}
+
 export class TrialPool {
   private readonly piscina: Piscina;
 
@@ -47,13 +54,13 @@ export class TrialPool {
     try {
       return await this.piscina.run({ ...task, port: port2 } as TrialTask, { transferList: [port2], signal });
     } catch (err) {
-      if (!signal.aborted) await Promise.race([done, delay(DRAIN_MS)]);
+      if (!signal.aborted) await within(done, DRAIN_MS);
       // The worker said the trial's own code threw: a failed trial. Anything else (the thread crashed, ran
       // out of memory, called process.exit) is not the trial's doing, and is thrown as it is.
       if (failed) throw new TrialError(errorMessage(err), { cause: err });
       throw err;
     } finally {
-      if (!signal.aborted) await Promise.race([done, delay(DRAIN_MS)]);
+      if (!signal.aborted) await within(done, DRAIN_MS);
       port1.close();
     }
   }

@@ -22,7 +22,7 @@ import type { WorkerInit } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { finalizeModels, needsFinalizing } from './finalize.js';
 import { DatabaseKeeper, FolderKeeper, type ModelKeeper } from './model-keeper.js';
-import { TrialPool } from './pool.js';
+import { TrialPool, within } from './pool.js';
 import { preflight } from './preflight.js';
 import { Sweep } from './sweep.js';
 import { TrialRun, type RunContext } from './trial-run.js';
@@ -248,7 +248,7 @@ class SweepRun {
         continue;
       }
       // Also wake up now and then: a free worker may claim the trials of a process that has gone.
-      await Promise.race([...running.values(), delay(POLL_MS)]);
+      await within(Promise.race(running.values()), POLL_MS);
     }
   }
 

@@ -77,8 +77,17 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
     let processId: number | null = null;
     let signals = 0;
     let hangup = false;
+    /**
+     * The sweep has ended and the command is printing its results and closing: a first signal then changes
+     * nothing (the exit code says how the sweep ended); a second quits at once.
+     */
+    let ended = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       signals++;
+      if (ended) {
+        if (signals > 1) process.exit(130);
+        return;
+      }
       // The terminal closed: stop as for Ctrl-C (trials interrupted, resumable); the output has nowhere to go.
       if (signal === 'SIGHUP') hangup = true;
       if (signals === 1) {
@@ -111,6 +120,7 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
         // A SQLite file keeps models in folders beside it; a server database keeps them itself.
         ...(storage.localFile ? { modelsDir: modelsDirFor(storage.localFile, loaded.spec.name) } : {}),
       });
+      ended = true;
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
       const rows = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
@@ -131,10 +141,12 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       return EXIT[outcome.status];
     } finally {
       progress.stop();
+      // The handlers stay until the database is closed: a Ctrl-C while it closes must not kill the process
+      // with a signal instead of its exit code.
+      await storage.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onSignal);
-      await storage.close();
     }
   }
 }
