@@ -7,6 +7,7 @@
  */
 import { type Curve, type PruneContext, type Pruner, lastStepOf, nanPercentile, valueAt } from './pruner.js';
 import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
+import { bestValue, goalSign, isBetter } from '../core/metric.js';
 import { definePruner } from './plugin.js';
 
 export interface PercentileSettings {
@@ -41,19 +42,19 @@ export class PercentilePruner implements Pruner {
     const step = lastStepOf(trial);
     if (step === null || step < n_warmup_steps) return false;
     if (!isFirstInIntervalStep(step, trial.steps, n_warmup_steps, interval_steps)) return false;
-    const maximize = this.context.goal === 'maximize';
-    const finite = trial.values.filter((v) => !Number.isNaN(v));
-    if (finite.length === 0) return true;
-    const best = maximize ? Math.max(...finite) : Math.min(...finite);
+    const { goal } = this.context;
+    const best = bestValue(goal, trial.values);
+    if (best === null) return true;
     const atStep: number[] = [];
     for (const t of completed) {
       const v = valueAt(t, step);
       if (v !== undefined) atStep.push(v);
     }
     if (atStep.length < n_min_trials) return false;
-    const p = nanPercentile(atStep, maximize ? 100 - percentile : percentile);
+    // The percentile from the good end: the top `percentile` per cent by the goal.
+    const p = nanPercentile(atStep, goalSign(goal) > 0 ? 100 - percentile : percentile);
     if (Number.isNaN(p)) return false;
-    return maximize ? best < p : best > p;
+    return isBetter(goal, p, best);
   }
 }
 

@@ -11,7 +11,7 @@
  * complete trial's last step / 100, at least 1); for the built-in trainer the epoch count is known up front
  * and used at once.
  */
-import type { Goal } from '../core/records.js';
+import { compareValues, isAtLeast, type Goal } from '../core/metric.js';
 import { type Curve, type PruneContext, type Pruner, lastStepOf } from './pruner.js';
 import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
 import { AUTO_OR_COUNT, autoOrCount, definePruner } from './plugin.js';
@@ -39,8 +39,8 @@ export function isPromotable(value: number, competing: number[], reductionFactor
   let idx = Math.floor(competing.length / reductionFactor) - 1;
   // With fewer than rf values no trial can be suspended and resumed later, so only the best goes on.
   if (idx === -1) idx = 0;
-  const sorted = [...competing].sort((a, b) => a - b);
-  return goal === 'maximize' ? value >= sorted[sorted.length - 1 - idx]! : value <= sorted[idx]!;
+  const ranked = [...competing].sort((a, b) => compareValues(goal, a, b));
+  return isAtLeast(goal, value, ranked[idx]!);
 }
 
 /** A trial's value at the rung ending at `rungStep`: its value at its first step ≥ rungStep; undefined if it never got there. */

@@ -8,6 +8,7 @@
  */
 import type { Curve, PruneContext, Pruner } from './pruner.js';
 import { SettingIssue, countSchema, settingOr } from '../core/settings.js';
+import { goalSign } from '../core/metric.js';
 import { definePruner } from './plugin.js';
 
 export interface WandbHyperbandSettings {
@@ -49,7 +50,7 @@ export class WandbHyperbandPruner implements Pruner {
 
   /** A trial's history as W&B sees it: valid values in step order, negated when maximizing (lower is better). */
   private history(curve: Curve): number[] {
-    const sign = this.context.goal === 'maximize' ? -1 : 1;
+    const sign = -goalSign(this.context.goal);
     return curve.values.filter((v) => Number.isFinite(v)).map((v) => sign * v);
   }
 

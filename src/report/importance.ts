@@ -8,6 +8,7 @@
  * its values in all trials does not matter; one whose good values gather in one place does.
  */
 import { bestFirst, type Goal, type TrialRecord } from '../core/records.js';
+import { isAtLeast } from '../core/metric.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import { normCdf } from '../samplers/tpe/normal.js';
 
@@ -136,7 +137,7 @@ export function parameterImportance(trials: readonly TrialRecord[], parameters: 
   const ranked = bestFirst(goal, complete);
   const cut = Math.max(MIN_TOP_TRIALS, Math.ceil(BASELINE_QUANTILE * ranked.length));
   const cutoff = ranked[cut - 1]!.value!;
-  const top = ranked.filter((t) => (goal === 'maximize' ? t.value! >= cutoff : t.value! <= cutoff));
+  const top = ranked.filter((t) => isAtLeast(goal, t.value!, cutoff));
   const raw: Record<string, number> = {};
   for (const [name, dist] of searched) {
     const all = gridIndices(dist, complete.map((t) => t.params[name] ?? null))!;

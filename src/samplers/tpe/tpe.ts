@@ -10,7 +10,7 @@
  */
 import type { Params } from '../../space/distributions.js';
 import { createRng, deriveSeed } from '../../space/rng.js';
-import type { Goal } from '../../core/metric.js';
+import { goalSign, type Goal } from '../../core/metric.js';
 import type { TrialRecord } from '../../core/records.js';
 import type { Sampler } from '../sampler.js';
 import type { Distribution } from '../../space/distributions.js';
@@ -148,7 +148,8 @@ export class TpeSampler implements Sampler {
    * got further first, then by their value at their last step; running trials last (the worst value).
    */
   private observations(history: readonly TrialRecord[]): Observation[] {
-    const sign = this.goal === 'minimize' ? 1 : -1;
+    // Ranked lower-is-better, as Optuna's TPE ranks.
+    const sign = -goalSign(this.goal);
     const out: Observation[] = [];
     for (const t of history) {
       let score: Score;
