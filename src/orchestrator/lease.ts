@@ -2,11 +2,11 @@
  * This process's lease on its part of a sweep: its row in `processes`, renewed every heartbeat. Each beat
  * also picks up a `tfsweep stop` asked through the database and declares silent peers gone (their running
  * trials become interrupted, to run again). A process that finds itself declared gone stops at once: its
- * trials already run elsewhere. Policy (who is gone, after how long) is in ownership.ts.
+ * trials already run elsewhere. Policy (who is gone, after how long) is in core/ownership.ts.
  */
 import type { ProcessIdentity, ProcessRecord, StopRequest } from '../core/records.js';
 import type { Storage } from '../storage/storage.js';
-import { deadLocally, heartbeatMs, leaseGraceMs, processIdentity } from './ownership.js';
+import { deadLocally, heartbeatMs, leaseGraceMs, processIdentity } from '../core/ownership.js';
 
 export class Lease {
   /** A `tfsweep stop` asked for (drain or now), or null. */

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError, errnoCode } from '../errors.js';
-import { graceOf, suspendedLocally } from '../orchestrator/ownership.js';
+import { graceOf, suspendedLocally } from '../core/ownership.js';
 import { writeLockHolder } from './sqlite-lock.js';
 import { waitForLock } from './lock-wait.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';

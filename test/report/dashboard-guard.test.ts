@@ -8,7 +8,7 @@ import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isLive } from '../../src/orchestrator/ownership.js';
+import { isLive } from '../../src/core/ownership.js';
 import { startDashboard } from '../../src/report/dashboard.js';
 import { openStorage } from '../../src/storage/open.js';
 import { cli } from '../helpers.js';

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { BIN, cli, tempDir, writeFile } from '../helpers.js';
 import { CHROMIUM_SKIP, chartsDrawn, launch, watchedPage } from '../browser.js';
-import { isLive } from '../../src/orchestrator/ownership.js';
+import { isLive } from '../../src/core/ownership.js';
 import { startDashboard } from '../../src/report/dashboard.js';
 import { openStorage } from '../../src/storage/open.js';
 

@@ -1,4 +1,4 @@
-import { isLive } from '../../orchestrator/ownership.js';
+import { isLive } from '../../core/ownership.js';
 import { isLoopback, startDashboard } from '../../report/dashboard.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, openForReading } from '../context.js';

@@ -1,4 +1,4 @@
-import { isLive } from '../../orchestrator/ownership.js';
+import { isLive } from '../../core/ownership.js';
 import { summarize } from '../../report/leaderboard.js';
 import { sweepsTable } from '../../report/tables.js';
 import { dbOption, jsonOption, type Command } from '../command.js';

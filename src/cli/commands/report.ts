@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { writeFileSafely } from '../../files/atomic-write.js';
-import { isLive } from '../../orchestrator/ownership.js';
+import { isLive } from '../../core/ownership.js';
 import { loadReportData } from '../../report/report-data.js';
 import { reportHtml } from '../../report/page/html.js';
 import { dbOption, type Command } from '../command.js';

@@ -1,6 +1,6 @@
 import { printable } from '../../core/text.js';
 import { formatNumber, formatParams } from '../../report/format.js';
-import { isLive } from '../../orchestrator/ownership.js';
+import { isLive } from '../../core/ownership.js';
 import { summarize } from '../../report/leaderboard.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, withStorage, plannedOrNull } from '../context.js';

@@ -1,4 +1,4 @@
-import { isLive } from '../../orchestrator/ownership.js';
+import { isLive } from '../../core/ownership.js';
 import { dbOption, type Command } from '../command.js';
 import { dbLocation, findSweep, withStorage } from '../context.js';
 import { openStorage } from '../../storage/open.js';

@@ -11,7 +11,7 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
-import type { ProcessIdentity, ProcessRecord } from '../core/records.js';
+import type { ProcessIdentity, ProcessRecord } from './records.js';
 
 function envMs(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
