@@ -163,7 +163,7 @@ for (const backend of BACKENDS) {
       assert.equal(s.state, 'finished', `${a.out()}\n${b.out()}`);
       assert.deepEqual(s.states, { complete: 3 });
       for (const [r, p] of [[ra, a], [rb, b]] as const) {
-        assert.equal(r.code, 0, p.out());
+        assert.equal(r.code, 0, `${JSON.stringify(r)}\n${p.out()}`);
         assert.doesNotMatch(p.out(), /run the same command again to resume|\n\s+at /);
       }
     });
