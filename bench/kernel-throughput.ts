@@ -1,7 +1,8 @@
 /**
- * Training throughput of a bare tfjs `model.fit` with the wasm backend's stock kernels against tfsweep's
- * kernels, side by side in one process (the kernels are swapped between runs, rounds interleaved), and
- * PyTorch on the same core as the reference where `python3` has `torch`. Median of BENCH_ROUNDS (≥ 3).
+ * Training throughput of a bare tfjs `model.fit` with the wasm backend's stock kernels against tfsweep's wasm
+ * kernels and its native ones (where the addon was built and the CPU has AVX2 and FMA), side by side in one
+ * process (the kernels are swapped between runs, rounds interleaved), and PyTorch on the same core as the
+ * reference where `python3` has `torch`. Median of BENCH_ROUNDS (≥ 3).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { median } from 'simple-statistics';
 import { registerWasmKernels } from '../src/trainer/wasm-kernels.js';
+import { nativeAddon } from '../src/trainer/native/addon.js';
 import { FusedAdam } from '../src/trainer/wasm/adam.js';
 import { loadMnist } from '../src/trainer/mnist.js';
 import { referenceModel, type ReferenceModel } from './models.js';
@@ -93,8 +95,11 @@ function torchRate(c: KernelCase): number | null {
 export interface KernelResult {
   label: string;
   stock: number;
+  /** tfsweep's wasm kernels. */
   tfsweep: number;
   speedup: number;
+  /** tfsweep's native kernels, or null where they cannot run. */
+  native: number | null;
   torch: number | null;
 }
 
@@ -104,15 +109,20 @@ export async function compareKernels(rounds: number, log: (line: string) => void
   for (const c of KERNEL_CASES) {
     const stock: number[] = [];
     const fast: number[] = [];
+    const native: number[] = [];
     for (let r = 0; r < rounds; r++) {
       registerWasmKernels({ fast: false });
       stock.push(await fitRate(c, false));
-      registerWasmKernels({ fast: true });
+      registerWasmKernels({ fast: true, native: false });
       fast.push(await fitRate(c, true));
-      log(`${c.label}, round ${r + 1}/${rounds}: stock ${stock[r]!.toFixed(0)}/s, tfsweep ${fast[r]!.toFixed(0)}/s`);
+      if (nativeAddon()) {
+        registerWasmKernels({ fast: true, native: true });
+        native.push(await fitRate(c, true));
+      }
+      log(`${c.label}, round ${r + 1}/${rounds}: stock ${stock[r]!.toFixed(0)}/s, tfsweep wasm ${fast[r]!.toFixed(0)}/s${native.length ? `, native ${native[r]!.toFixed(0)}/s` : ''}`);
     }
     const torch = torchRate(c);
-    results.push({ label: c.label, stock: median(stock), tfsweep: median(fast), speedup: median(fast) / median(stock), torch });
+    results.push({ label: c.label, stock: median(stock), tfsweep: median(fast), speedup: median(fast) / median(stock), native: native.length ? median(native) : null, torch });
   }
   registerWasmKernels({ fast: true });
   return results;
@@ -120,14 +130,15 @@ export async function compareKernels(rounds: number, log: (line: string) => void
 
 export function kernelTable(results: KernelResult[], rounds: number): string {
   const lines = [
-    `\nwasm backend, bare model.fit (Adam), one thread, stock kernels vs tfsweep's, median of ${rounds} interleaved rounds`,
-    '| model | stock wasm samples/s | tfsweep kernels samples/s | speed-up | PyTorch 1 thread samples/s | tfsweep / PyTorch |',
-    '| --- | --- | --- | --- | --- | --- |',
+    `\nwasm backend, bare model.fit (Adam), one thread, stock kernels vs tfsweep's wasm and native kernels, median of ${rounds} interleaved rounds`,
+    '| model | stock wasm samples/s | tfsweep wasm kernels samples/s | speed-up | tfsweep native samples/s | native / wasm kernels | PyTorch 1 thread samples/s | wasm kernels / PyTorch | native / PyTorch |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
+  const ratio = (a: number | null, b: number | null, digits = 3): string => (a === null || b === null ? '–' : (a / b).toFixed(digits));
   for (const r of results) {
     const torch = r.torch === null ? 'not installed' : r.torch.toFixed(0);
-    const vs = r.torch === null ? '–' : (r.tfsweep / r.torch).toFixed(3);
-    lines.push(`| ${r.label} | ${r.stock.toFixed(0)} | ${r.tfsweep.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${torch} | ${vs} |`);
+    const native = r.native === null ? 'not built' : r.native.toFixed(0);
+    lines.push(`| ${r.label} | ${r.stock.toFixed(0)} | ${r.tfsweep.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${native} | ${ratio(r.native, r.tfsweep, 2)}× | ${torch} | ${ratio(r.tfsweep, r.torch)} | ${ratio(r.native, r.torch)} |`);
   }
   return lines.join('\n');
 }

@@ -17,6 +17,9 @@
  * - Conv2DBackpropInput: the input gradient is a plain convolution of the output gradient (dilated by the
  *   stride, padded to "full") with the filter flipped in space and its channels swapped — XNNPACK's conv,
  *   instead of the stock scalar loop.
+ *
+ * Where tfsweep's native addon runs (native/addon: AVX2 and FMA, built at install), BatchMatMul and
+ * _FusedMatMul go to it instead (src/trainer/native/). `TFSWEEP_KERNELS=native|wasm|stock` forces a path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, fusedAdam } from './wasm/adam.js';
@@ -25,6 +28,8 @@ import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm/conv.js';
 import { gatherV2 } from './wasm/gather.js';
 import { untransposed } from './wasm/matmul.js';
 import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
+import { nativeAddon, nativeUnavailableReason } from './native/addon.js';
+import { nativeMatMul } from './native/matmul.js';
 import { add, sum } from './wasm/reduce.js';
 
 const FAST: Record<string, KernelFunc> = {
@@ -41,9 +46,23 @@ const FAST: Record<string, KernelFunc> = {
 /** The kernels tfsweep registers over stock wasm ones. */
 export const FAST_KERNELS: readonly string[] = Object.keys(FAST);
 
-/** Whether the wasm kernel registered under `name` now is tfsweep's. */
+/** Which kernels train on the wasm backend: tfsweep's native ones, its wasm ones, or tfjs' own. */
+export type KernelPath = 'native' | 'wasm' | 'stock';
+export const KERNEL_PATHS: readonly KernelPath[] = ['native', 'wasm', 'stock'];
+
+/** What tfsweep registered under each name (its wasm kernel, or the native one over it). */
+const active = new Map<string, KernelFunc>();
+let path: KernelPath = 'stock';
+
+/** The kernels in use since the last registerWasmKernels. */
+export function kernelPath(): KernelPath {
+  return path;
+}
+
+/** Whether the wasm kernel registered under `name` now is tfsweep's (wasm or native). */
 export function isFastKernel(name: string): boolean {
-  return tf.getKernel(name, 'wasm')?.kernelFunc === (FAST[name] as unknown);
+  const current = tf.getKernel(name, 'wasm')?.kernelFunc;
+  return current !== undefined && current === (active.get(name) as unknown);
 }
 
 function register(name: string, kernelFunc: KernelFunc): void {
@@ -51,13 +70,27 @@ function register(name: string, kernelFunc: KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as never });
 }
 
+/** The path `TFSWEEP_KERNELS` (or the older `TFSWEEP_STOCK_KERNELS=1`) asks for, or undefined for the fastest. */
+function requestedPath(): KernelPath | undefined {
+  const env = process.env.TFSWEEP_KERNELS;
+  if (env) {
+    if (!(KERNEL_PATHS as readonly string[]).includes(env)) throw new Error(`TFSWEEP_KERNELS=${env}: expected one of ${KERNEL_PATHS.join(', ')}`);
+    return env as KernelPath;
+  }
+  return process.env.TFSWEEP_STOCK_KERNELS === '1' ? 'stock' : undefined;
+}
+
 /**
- * Registers the missing kernels on the wasm backend, and tfsweep's faster kernels over the stock ones
- * (`fast: false` puts the stock ones back: the benchmark compares both in one process). Call after
- * `tf.setBackend('wasm')`: the stock kernels' setup has run by then.
+ * Registers the missing kernels on the wasm backend, and tfsweep's faster kernels over the stock ones: native
+ * where the addon runs, else wasm (`fast: false` puts the stock ones back, `native: false` keeps to the wasm
+ * ones: the benchmarks compare them in one process). Call after `tf.setBackend('wasm')`: the stock kernels'
+ * setup has run by then. A path forced by TFSWEEP_KERNELS that cannot run here is an error saying why.
  */
-export function registerWasmKernels(options: { fast?: boolean } = {}): void {
-  const fast = options.fast ?? process.env.TFSWEEP_STOCK_KERNELS !== '1';
+export function registerWasmKernels(options: { fast?: boolean; native?: boolean } = {}): KernelPath {
+  const requested = requestedPath();
+  const fast = options.fast ?? requested !== 'stock';
+  const addon = fast && (options.native ?? requested !== 'wasm') ? nativeAddon() : null;
+  if (requested === 'native' && options.native !== false && !addon) throw new Error(`TFSWEEP_KERNELS=native: the native kernels cannot run here: ${nativeUnavailableReason()}`);
   setFastKernels(fast);
   for (const name of Object.keys(FAST)) {
     if (!stock.has(name)) {
@@ -68,9 +101,17 @@ export function registerWasmKernels(options: { fast?: boolean } = {}): void {
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) register('Conv2DBackpropFilter', conv2DBackpropFilter);
   // tfsweep's own kernels, used only while its kernels are on (FusedAdam falls back to tfjs' Adam otherwise).
   if (!tf.getKernel(FUSED_ADAM, 'wasm')) register(FUSED_ADAM, fusedAdam);
-  for (const [name, kernelFunc] of Object.entries(FAST)) {
+  active.clear();
+  for (const [name, wasmKernel] of Object.entries(FAST)) {
     const original = stock.get(name);
     if (!original) continue;
-    register(name, fast ? kernelFunc : (original.kernelFunc as KernelFunc));
+    const kernel = addon && NATIVE.has(name) ? nativeMatMul(addon, wasmKernel) : wasmKernel;
+    active.set(name, kernel);
+    register(name, fast ? kernel : (original.kernelFunc as KernelFunc));
   }
+  path = !fast ? 'stock' : addon ? 'native' : 'wasm';
+  return path;
 }
+
+/** The kernels the native addon takes over (over tfsweep's wasm kernel of the same name). */
+const NATIVE = new Set(['BatchMatMul', '_FusedMatMul']);

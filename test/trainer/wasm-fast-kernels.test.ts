@@ -9,34 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { FAST_KERNELS, isFastKernel, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
 import { FusedAdam } from '../../src/trainer/wasm/adam.js';
-import { createRng } from '../../src/space/rng.js';
+import { compare, seededRand } from './compare-backends.js';
 
-const rng = createRng(2024);
-const rand = (shape: number[]): Float32Array => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1);
-
-/** Runs `fn` on both backends with the same inputs; returns the largest error relative to the output's scale. */
-async function compare(fn: (...t: tf.Tensor[]) => tf.Tensor, inputs: Array<[Float32Array, number[]]>): Promise<{ err: number; shape: number[] }> {
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    return tf.tidy(() => {
-      const out = fn(...inputs.map(([v, s]) => tf.tensor(v, s)));
-      return { shape: out.shape, values: out.dataSync().slice() };
-    });
-  };
-  const cpu = await run('cpu');
-  const wasm = await run('wasm');
-  assert.deepEqual(wasm.shape, cpu.shape);
-  let scale = 1e-6;
-  for (const v of cpu.values) scale = Math.max(scale, Math.abs(v));
-  let err = 0;
-  for (let i = 0; i < cpu.values.length; i++) err = Math.max(err, Math.abs(cpu.values[i]! - wasm.values[i]!) / scale);
-  return { err, shape: cpu.shape };
-}
+const rand = seededRand(2024);
 
 describe('tfsweep wasm kernels match the cpu backend', () => {
   before(async () => {
     await tf.setBackend('wasm');
-    registerWasmKernels({ fast: true });
+    registerWasmKernels({ fast: true, native: false });
     for (const name of FAST_KERNELS) assert.ok(isFastKernel(name), `${name} is tfsweep's`);
   });
 
@@ -231,7 +211,7 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
     registerWasmKernels({ fast: false });
     const plain = train(tf.train.adam(0.01), 5);
     const fallback = train(new FusedAdam(0.01), 5);
-    registerWasmKernels({ fast: true });
+    registerWasmKernels({ fast: true, native: false });
     compareRuns(fallback.weights, plain.weights, 0, 'stock-kernel weight');
   });
 
@@ -272,7 +252,7 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
   it('registerWasmKernels({ fast: false }) puts the stock kernels back, and fast: true tfsweep\'s again', () => {
     registerWasmKernels({ fast: false });
     for (const name of FAST_KERNELS) assert.ok(!isFastKernel(name), name);
-    registerWasmKernels({ fast: true });
+    registerWasmKernels({ fast: true, native: false });
     for (const name of FAST_KERNELS) assert.ok(isFastKernel(name), name);
   });
 

@@ -1,0 +1,47 @@
+/**
+ * tfsweep's native CPU kernels (native/addon/kernels.c), a Node addon built at install time by node-gyp when a
+ * C compiler is there. It works on the wasm backend's tensors in place: each call takes the backend's memory
+ * and the tensors' byte offsets in it. Absent (no compiler at install, another architecture, a CPU without
+ * AVX2 and FMA), tfsweep's wasm kernels are used as before.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface NativeAddon {
+  /** Whether this CPU runs the addon's kernels (AVX2 and FMA). */
+  available(): boolean;
+  /**
+   * c = op(a) · op(b) (+ bias) (activation: 0 linear, 1 relu), `batch` times with element strides between the
+   * inputs' matrices; offsets in bytes into `memory`, bias −1 for none.
+   */
+  matmul(memory: ArrayBuffer, a: number, b: number, c: number, bias: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, activation: number, strideA: number, strideB: number): void;
+}
+
+/** Where node-gyp leaves the addon: native/addon/build/Release/, from the package's root. */
+const ADDON = path.join(fileURLToPath(new URL('../../../../', import.meta.url)), 'native', 'addon', 'build', 'Release', 'tfsweep_native.node');
+
+let loaded: NativeAddon | null | undefined;
+let why = '';
+
+/** The addon, or null (and `nativeUnavailableReason()` says why) when it was not built or cannot run here. */
+export function nativeAddon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    const addon = createRequire(import.meta.url)(ADDON) as NativeAddon;
+    if (addon.available()) loaded = addon;
+    else {
+      loaded = null;
+      why = 'this CPU lacks AVX2 and FMA';
+    }
+  } catch (err) {
+    loaded = null;
+    why = `the addon was not built at install (${(err as Error).message.split('\n')[0]})`;
+  }
+  return loaded;
+}
+
+export function nativeUnavailableReason(): string {
+  nativeAddon();
+  return why;
+}

@@ -1,0 +1,114 @@
+/**
+ * tfsweep's native kernels (native/addon, AVX2 and FMA) against the cpu backend on random shapes: every
+ * transposition case, batch 1, odd sizes (tiles cut short at every edge), batched and broadcast matmuls, bias and
+ * activations fused; they write nothing outside their outputs and leak nothing; a dense network's gradients
+ * and a training step agree with the wasm kernels. Skipped, saying why, where the addon was not built (no C
+ * compiler at install) or the CPU lacks AVX2 and FMA.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { nativeAddon, nativeUnavailableReason } from '../../src/trainer/native/addon.js';
+import { isFastKernel, kernelPath, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
+import { compare, seededRand } from './compare-backends.js';
+
+const SKIP = nativeAddon() ? false : `the native kernels cannot run here: ${nativeUnavailableReason()}`;
+const rand = seededRand(77);
+
+describe('native kernels match the cpu backend', { skip: SKIP }, () => {
+  before(async () => {
+    await tf.setBackend('wasm');
+    assert.equal(registerWasmKernels({ fast: true, native: true }), 'native');
+    assert.equal(kernelPath(), 'native');
+    for (const name of ['BatchMatMul', '_FusedMatMul']) assert.ok(isFastKernel(name), name);
+  });
+
+  it('matmul: every transposition, batch 1, odd sizes around the 6×16 tile, and the reference model sizes', async () => {
+    const sizes = [[1, 1, 1], [1, 7, 3], [5, 3, 17], [6, 16, 16], [7, 33, 15], [13, 1, 31], [32, 784, 128], [128, 128, 10], [33, 512, 512]] as const;
+    for (const [m, k, n] of sizes) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const as = ta ? [k, m] : [m, k];
+          const bs = tb ? [n, k] : [k, n];
+          const { err } = await compare((a, b) => tf.matMul(a!, b!, ta, tb), [[rand(as), as], [rand(bs), bs]]);
+          assert.ok(err <= 1e-5, `${m}×${k}×${n} ta=${ta} tb=${tb}: relative error ${err}`);
+        }
+      }
+    }
+  });
+
+  it('batched matmuls (equal batches, one matrix shared by all) and the broadcasts it leaves to wasm', async () => {
+    const cases: Array<[number[], number[], boolean, boolean]> = [
+      [[3, 4, 7], [3, 7, 5], false, false],
+      [[2, 3, 5, 4], [2, 3, 5, 6], true, false],
+      [[3, 4, 7], [1, 5, 7], false, true],
+      [[2, 1, 3, 5], [4, 5, 6], false, false],
+      [[1, 6, 4], [3, 6, 5], true, false],
+    ];
+    for (const [as, bs, ta, tb] of cases) {
+      const { err } = await compare((a, b) => tf.matMul(a!, b!, ta, tb), [[rand(as), as], [rand(bs), bs]]);
+      assert.ok(err <= 1e-5, `${as} × ${bs} ta=${ta} tb=${tb}: relative error ${err}`);
+    }
+  });
+
+  it('fused matmul: bias and relu in the same call, every transposition; other activations fall back and agree', async () => {
+    for (const [m, k, n] of [[32, 20, 8], [1, 5, 3], [17, 9, 11], [64, 784, 128]] as const) {
+      for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+        const as = ta ? [k, m] : [m, k];
+        const bs = tb ? [n, k] : [k, n];
+        for (const activation of ['linear', 'relu', 'elu', 'sigmoid'] as const) {
+          const { err } = await compare((a, b, bias) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: ta, transposeB: tb, bias, activation }), [
+            [rand(as), as],
+            [rand(bs), bs],
+            [rand([n]), [n]],
+          ]);
+          assert.ok(err <= 1e-5, `${m}×${k}×${n} ta=${ta} tb=${tb} ${activation}: relative error ${err}`);
+        }
+      }
+    }
+  });
+
+  it("a dense network's gradients agree with the cpu backend", async () => {
+    const xs = [9, 31];
+    const w1s = [31, 20];
+    const w2s = [20, 7];
+    const { err } = await compare(
+      (x, w1, w2) => {
+        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(tf.relu(tf.matMul(x!, a)), b)));
+        const [g1, g2] = tf.grads(loss)([w1!, w2!]);
+        return tf.concat([g1!.flatten(), g2!.flatten()]);
+      },
+      [[rand(xs), xs], [rand(w1s), w1s], [rand(w2s), w2s]],
+    );
+    assert.ok(err <= 1e-5, `relative error ${err}`);
+  });
+
+  it('writes only its outputs and leaks nothing: tensors allocated around them keep every value', async () => {
+    await tf.setBackend('wasm');
+    const sentinel = rand([4096]);
+    const memory = tf.memory();
+    const before = tf.tensor1d(sentinel);
+    tf.tidy(() => {
+      for (const [m, k, n] of [[7, 33, 15], [1, 1, 1], [65, 17, 33]] as const) {
+        const a = tf.randomNormal([m, k]);
+        const b = tf.randomNormal([n, k]);
+        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeB: true, bias: tf.randomNormal([n]), activation: 'relu' }).dataSync();
+        tf.matMul(a, tf.randomNormal([m, n]), true, false).dataSync();
+      }
+    });
+    const after = tf.tensor1d(sentinel);
+    assert.deepEqual(before.dataSync(), sentinel);
+    assert.deepEqual(after.dataSync(), sentinel);
+    tf.dispose([before, after]);
+    assert.equal(tf.memory().numTensors, memory.numTensors);
+    assert.equal(tf.memory().numBytes, memory.numBytes);
+  });
+
+  it('refuses offsets outside the memory instead of writing there', () => {
+    const addon = nativeAddon()!;
+    const memory = new ArrayBuffer(64);
+    assert.throws(() => addon.matmul(memory, 0, 0, 60, -1, 1, 2, 2, 2, 0, 0, 0, 4, 4), /outside the memory/);
+    assert.throws(() => addon.matmul(memory, 0, 0, 0, 62, 1, 2, 2, 2, 0, 0, 0, 4, 4), /outside the memory/);
+  });
+});
