@@ -126,18 +126,22 @@ static int cpu_ok(void) {
 #endif
 }
 
+/* Packs MR rows of the left operand from row i0 as k columns of MR (zero-padded below): a plain matrix or a convolution's patches. */
+typedef void (*pack_a_fn)(const void *ctx, int i0, int k, float *out);
+
 /*
- * One matrix product: c (m×n) = op(a) · op(b) (+ bias[n]) (activation). A is packed whole (MR-row panels: small
- * for a layer's batch); B is read in place when it is not transposed (rows of NR floats at stride n), else one
- * NR-column panel at a time. Each B panel is used for every A panel before the next: it is read from memory once.
+ * The product c (m×n, row stride ldc) = A · op(b) (+ bias[n]) (activation), A given by its packer. A is packed
+ * whole (MR-row panels: small for a layer's batch); B is read in place when it is not transposed (rows of NR
+ * floats at stride n), else one NR-column panel at a time. Each B panel is used for every A panel before the
+ * next: it is read from memory once.
  */
-static int gemm(const float *a, const float *b, float *c, const float *bias, int m, int n, int k, int ta, int tb, int act) {
+static int gemm_core(pack_a_fn pack, const void *actx, const float *b, float *c, int ldc, const float *bias, int m, int n, int k, int tb, int act) {
 #if defined(__x86_64__)
   size_t a_panels = (size_t)(m + MR - 1) / MR;
   float *pa = grow(&pack_a, &pack_a_size, a_panels * (size_t)k * MR);
   float *pb = grow(&pack_b, &pack_b_size, (size_t)k * NR);
   if (!pb || !pa) return 0;
-  for (size_t ip = 0; ip < a_panels; ip++) pack_a_panel(a, m, k, ta, (int)ip * MR, pa + ip * (size_t)k * MR);
+  for (size_t ip = 0; ip < a_panels; ip++) pack(actx, (int)ip * MR, k, pa + ip * (size_t)k * MR);
   for (int j0 = 0; j0 < n; j0 += NR) {
     int nr = n - j0 < NR ? n - j0 : NR;
     const float *bp = b + j0;
@@ -150,14 +154,135 @@ static int gemm(const float *a, const float *b, float *c, const float *bias, int
     for (size_t ip = 0; ip < a_panels; ip++) {
       int i0 = (int)ip * MR;
       int mr = m - i0 < MR ? m - i0 : MR;
-      tile_avx2(k, pa + ip * (size_t)k * MR, bp, ldb, c + (size_t)i0 * n + j0, n, mr, nr, bias ? bias + j0 : NULL, act);
+      tile_avx2(k, pa + ip * (size_t)k * MR, bp, ldb, c + (size_t)i0 * ldc + j0, ldc, mr, nr, bias ? bias + j0 : NULL, act);
     }
   }
   return 1;
 #else
-  (void)a; (void)b; (void)c; (void)bias; (void)m; (void)n; (void)k; (void)ta; (void)tb; (void)act;
+  (void)pack; (void)actx; (void)b; (void)c; (void)ldc; (void)bias; (void)m; (void)n; (void)k; (void)tb; (void)act;
   return 0;
 #endif
+}
+
+typedef struct {
+  const float *a;
+  int m, k, trans;
+} plain_a;
+
+static void pack_plain(const void *ctx, int i0, int k, float *out) {
+  const plain_a *p = (const plain_a *)ctx;
+  (void)k;
+  pack_a_panel(p->a, p->m, p->k, p->trans, i0, out);
+}
+
+/* One matrix product: c (m×n) = op(a) · op(b) (+ bias[n]) (activation). */
+static int gemm(const float *a, const float *b, float *c, const float *bias, int m, int n, int k, int ta, int tb, int act) {
+  plain_a ctx = {a, m, k, ta};
+  return gemm_core(pack_plain, &ctx, b, c, n, bias, m, n, k, tb, act);
+}
+
+/* ------------------------------------------------------------ convolution ------------------------------------------------------------ */
+
+/*
+ * An NHWC convolution as matrix products over its patches (im2col, never written out whole): output pixel q =
+ * (b·oh + oy)·ow + ox, patch element e = (ky·fw + kx)·cin + c, the filter [fh, fw, cin, cout] read as a K×cout
+ * matrix (K = fh·fw·cin).
+ */
+typedef struct {
+  const float *x;
+  int n, h, w, cin, oh, ow, cout, fh, fw, sh, sw, dh, dw, top, left;
+} conv_t;
+
+/* Forward: MR output pixels from i0 as k = K columns, each the pixel's patch (zeros where it falls in the padding). */
+static void pack_patches(const void *ctx, int i0, int k, float *out) {
+  const conv_t *s = (const conv_t *)ctx;
+  int pixels = s->n * s->oh * s->ow;
+  for (int r = 0; r < MR; r++) {
+    int q = i0 + r;
+    if (q >= pixels) {
+      for (int e = 0; e < k; e++) out[(size_t)e * MR + r] = 0.0f;
+      continue;
+    }
+    int ox = q % s->ow, oy = (q / s->ow) % s->oh, b = q / (s->ow * s->oh);
+    int e = 0;
+    for (int ky = 0; ky < s->fh; ky++) {
+      int iy = oy * s->sh + ky * s->dh - s->top;
+      for (int kx = 0; kx < s->fw; kx++) {
+        int ix = ox * s->sw + kx * s->dw - s->left;
+        const float *src = (iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) ? s->x + (((size_t)b * s->h + iy) * s->w + ix) * s->cin : NULL;
+        for (int c = 0; c < s->cin; c++, e++) out[(size_t)e * MR + r] = src ? src[c] : 0.0f;
+      }
+    }
+  }
+}
+
+/*
+ * Filter gradient: MR patch elements from i0 as k = pixels columns (the patches transposed). The pixel's
+ * coordinates are stepped, not divided out: a division per pixel and panel costs more than the product.
+ */
+static void pack_patches_t(const void *ctx, int i0, int k, float *out) {
+  const conv_t *s = (const conv_t *)ctx;
+  int K = s->fh * s->fw * s->cin;
+  int dy_[MR], dx_[MR], ch[MR];
+  for (int r = 0; r < MR; r++) {
+    int e = i0 + r < K ? i0 + r : -1;
+    ch[r] = e < 0 ? -1 : e % s->cin;
+    dx_[r] = e < 0 ? 0 : ((e / s->cin) % s->fw) * s->dw;
+    dy_[r] = e < 0 ? 0 : (e / (s->cin * s->fw)) * s->dh;
+  }
+  int b = 0, oy = 0, ox = 0;
+  for (int q = 0; q < k; q++) {
+    int iy0 = oy * s->sh - s->top, ix0 = ox * s->sw - s->left;
+    const float *img = s->x + (size_t)b * s->h * s->w * s->cin;
+    float *col = out + (size_t)q * MR;
+    for (int r = 0; r < MR; r++) {
+      int iy = iy0 + dy_[r], ix = ix0 + dx_[r];
+      col[r] = (ch[r] >= 0 && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) ? img[((size_t)iy * s->w + ix) * s->cin + ch[r]] : 0.0f;
+    }
+    if (++ox == s->ow) {
+      ox = 0;
+      if (++oy == s->oh) {
+        oy = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/* Scatter-adds the patches' gradients (pixels × K, row by row) into dx, which starts at zero. */
+static void col2im(const conv_t *s, const float *cols, float *dx) {
+  memset(dx, 0, (size_t)s->n * s->h * s->w * s->cin * sizeof(float));
+  int K = s->fh * s->fw * s->cin;
+  for (int b = 0; b < s->n; b++)
+    for (int oy = 0; oy < s->oh; oy++)
+      for (int ox = 0; ox < s->ow; ox++) {
+        const float *row = cols + ((((size_t)b * s->oh + oy) * s->ow) + ox) * K;
+        for (int ky = 0; ky < s->fh; ky++) {
+          int iy = oy * s->sh + ky * s->dh - s->top;
+          if (iy < 0 || iy >= s->h) continue;
+          for (int kx = 0; kx < s->fw; kx++) {
+            int ix = ox * s->sw + kx * s->dw - s->left;
+            if (ix < 0 || ix >= s->w) continue;
+            float *dst = dx + (((size_t)b * s->h + iy) * s->w + ix) * s->cin;
+            const float *src = row + ((size_t)ky * s->fw + kx) * s->cin;
+            for (int c = 0; c < s->cin; c++) dst[c] += src[c];
+          }
+        }
+      }
+}
+
+static _Thread_local float *cols_buf = NULL;
+static _Thread_local size_t cols_size = 0;
+
+/* mode 0: y = conv(x, f) (+ bias) (activation); 1: dW = patches(x)ᵀ · dy; 2: dx = col2im(dy · fᵀ). */
+static int conv(int mode, conv_t *s, const float *f, const float *dy, float *out, const float *bias, int act) {
+  int pixels = s->n * s->oh * s->ow, K = s->fh * s->fw * s->cin;
+  if (mode == 0) return gemm_core(pack_patches, s, f, out, s->cout, bias, pixels, s->cout, K, 0, act);
+  if (mode == 1) return gemm_core(pack_patches_t, s, dy, out, s->cout, NULL, K, s->cout, pixels, 0, ACT_LINEAR);
+  float *cols = grow(&cols_buf, &cols_size, (size_t)pixels * K);
+  if (!cols || !gemm(dy, f, cols, NULL, pixels, K, s->cout, 0, 1, ACT_LINEAR)) return 0;
+  col2im(s, cols, out);
+  return 1;
 }
 
 /* ------------------------------------------------------------- N-API glue ------------------------------------------------------------- */
@@ -203,6 +328,44 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * conv2d(memory, mode, x, f, dy, out, bias, activation, dims…): mode 0 forward (x, f → out), 1 filter gradient
+ * (x, dy → out), 2 input gradient (dy, f → out); offsets in bytes (−1 for a tensor the mode does not use);
+ * dims: n, h, w, cin, oh, ow, cout, fh, fw, sh, sw, dh, dw, top, left.
+ */
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 23;
+  napi_value argv[23];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 23) return throw_error(env, "conv2d: expected 23 arguments");
+  void *data = NULL;
+  size_t length = 0;
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) return throw_error(env, "conv2d: the first argument must be an ArrayBuffer");
+  int64_t v[22];
+  for (int i = 0; i < 22; i++)
+    if (!arg_int(env, argv[i + 1], &v[i])) return throw_error(env, "conv2d: offsets and sizes must be integers");
+  int64_t mode = v[0], xo = v[1], fo = v[2], dyo = v[3], oo = v[4], bo = v[5], act = v[6];
+  /* n … dilations at least 1, the padding at least 0; every count an int. */
+  for (int i = 7; i < 22; i++)
+    if (v[i] < (i <= 19 ? 1 : 0) || v[i] > (1 << 24)) return throw_error(env, "conv2d: bad sizes");
+  if (v[7] * v[11] * v[12] > INT32_MAX || v[14] * v[15] * v[10] > INT32_MAX) return throw_error(env, "conv2d: bad sizes");
+  conv_t s = {NULL, (int)v[7], (int)v[8], (int)v[9], (int)v[10], (int)v[11], (int)v[12], (int)v[13], (int)v[14], (int)v[15], (int)v[16], (int)v[17], (int)v[18], (int)v[19], (int)v[20], (int)v[21]};
+  int64_t fl = (int64_t)length / 4;
+  int64_t xs = (int64_t)s.n * s.h * s.w * s.cin, fs = (int64_t)s.fh * s.fw * s.cin * s.cout, ys = (int64_t)s.n * s.oh * s.ow * s.cout;
+  int64_t os = mode == 0 ? ys : mode == 1 ? fs : xs;
+  /* Every read and write stays inside the memory: a bad offset is an error, never a stray write. */
+  int bad = mode < 0 || mode > 2 || oo < 0 || oo % 4 || oo / 4 + os > fl || (bo >= 0 && (mode != 0 || bo % 4 || bo / 4 + s.cout > fl));
+  if (mode != 2) bad |= xo < 0 || xo % 4 || xo / 4 + xs > fl;
+  if (mode != 1) bad |= fo < 0 || fo % 4 || fo / 4 + fs > fl;
+  if (mode != 0) bad |= dyo < 0 || dyo % 4 || dyo / 4 + ys > fl;
+  if (bad) return throw_error(env, "conv2d: a tensor lies outside the memory");
+  float *base = (float *)data;
+  s.x = mode == 2 ? NULL : base + xo / 4;
+  if (!conv((int)mode, &s, mode == 1 ? NULL : base + fo / 4, mode == 0 ? NULL : base + dyo / 4, base + oo / 4, bo >= 0 ? base + bo / 4 : NULL, (int)act))
+    return throw_error(env, "conv2d: out of memory, or this CPU lacks AVX2 and FMA");
+  return NULL;
+}
+
 static napi_value available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -213,6 +376,7 @@ static napi_value available(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"available", NULL, available, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -30,6 +30,7 @@ import { untransposed } from './wasm/matmul.js';
 import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
 import { nativeAddon, nativeUnavailableReason } from './native/addon.js';
 import { nativeMatMul } from './native/matmul.js';
+import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './native/conv.js';
 import { add, sum } from './wasm/reduce.js';
 
 const FAST: Record<string, KernelFunc> = {
@@ -92,26 +93,35 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
   const addon = fast && (options.native ?? requested !== 'wasm') ? nativeAddon() : null;
   if (requested === 'native' && options.native !== false && !addon) throw new Error(`TFSWEEP_KERNELS=native: the native kernels cannot run here: ${nativeUnavailableReason()}`);
   setFastKernels(fast);
-  for (const name of Object.keys(FAST)) {
+  active.clear();
+  for (const name of new Set([...Object.keys(FAST), ...Object.keys(NATIVE), ...Object.keys(ADDED)])) {
     if (!stock.has(name)) {
       const config = tf.getKernel(name, 'wasm');
-      if (config) stock.set(name, config);
+      if (config && !ADDED[name]) stock.set(name, config);
     }
+    // What runs without tfsweep's kernels: the stock kernel, or for a kernel wasm lacks, tfsweep's own.
+    const base = ADDED[name] ?? (stock.get(name)?.kernelFunc as KernelFunc | undefined);
+    if (!base) continue;
+    const wasmKernel = FAST[name] ?? base;
+    const native = addon ? NATIVE[name] : undefined;
+    const kernel = native ? native(addon!, wasmKernel) : wasmKernel;
+    active.set(name, kernel);
+    register(name, fast ? kernel : base);
   }
-  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) register('Conv2DBackpropFilter', conv2DBackpropFilter);
   // tfsweep's own kernels, used only while its kernels are on (FusedAdam falls back to tfjs' Adam otherwise).
   if (!tf.getKernel(FUSED_ADAM, 'wasm')) register(FUSED_ADAM, fusedAdam);
-  active.clear();
-  for (const [name, wasmKernel] of Object.entries(FAST)) {
-    const original = stock.get(name);
-    if (!original) continue;
-    const kernel = addon && NATIVE.has(name) ? nativeMatMul(addon, wasmKernel) : wasmKernel;
-    active.set(name, kernel);
-    register(name, fast ? kernel : (original.kernelFunc as KernelFunc));
-  }
   path = !fast ? 'stock' : addon ? 'native' : 'wasm';
   return path;
 }
 
-/** The kernels the native addon takes over (over tfsweep's wasm kernel of the same name). */
-const NATIVE = new Set(['BatchMatMul', '_FusedMatMul']);
+/** The kernels the native addon takes over, each over tfsweep's wasm kernel of the same name. */
+const NATIVE: Record<string, (addon: NonNullable<ReturnType<typeof nativeAddon>>, fallback: KernelFunc) => KernelFunc> = {
+  BatchMatMul: nativeMatMul,
+  _FusedMatMul: nativeMatMul,
+  Conv2D: nativeConv2D,
+  Conv2DBackpropInput: nativeConvInputGrad,
+  Conv2DBackpropFilter: nativeConvFilterGrad,
+};
+
+/** Kernels the wasm backend lacks, which tfsweep adds whatever the path (CNNs could not train without them). */
+const ADDED: Record<string, KernelFunc> = { Conv2DBackpropFilter: conv2DBackpropFilter };

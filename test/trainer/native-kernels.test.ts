@@ -1,8 +1,8 @@
 /**
  * tfsweep's native kernels (native/addon, AVX2 and FMA) against the cpu backend on random shapes: every
  * transposition case, batch 1, odd sizes (tiles cut short at every edge), batched and broadcast matmuls, bias and
- * activations fused; they write nothing outside their outputs and leak nothing; a dense network's gradients
- * and a training step agree with the wasm kernels. Skipped, saying why, where the addon was not built (no C
+ * activations fused; convolutions and both their gradients over strides, paddings, dilation and channel counts;
+ * they write nothing outside their outputs and leak nothing; a dense network's gradients agree. Skipped, saying why, where the addon was not built (no C
  * compiler at install) or the CPU lacks AVX2 and FMA.
  */
 import assert from 'node:assert/strict';
@@ -69,6 +69,38 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     }
   });
 
+  it('conv2d forward and both gradients: strides 1–2, same/valid, batch 1 and 3, odd sizes, one to twelve channels', async () => {
+    let checked = 0;
+    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [28, 28, 1, 16, 3], [14, 14, 16, 32, 3], [11, 10, 1, 8, 5], [6, 9, 7, 12, 2]] as const) {
+      for (const stride of [1, 2] as const) {
+        for (const pad of ['same', 'valid'] as const) {
+          if (pad === 'valid' && (k > h || k > w)) continue;
+          for (const batch of [1, 3]) {
+            const xs = [batch, h, w, cin];
+            const fs = [k, k, cin, cout];
+            const conv = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad);
+            const fwd = await compare((x, f) => conv(x!, f!), [[rand(xs), xs], [rand(fs), fs]]);
+            const dx = await compare((x, f) => tf.grad((xx: tf.Tensor) => tf.sum(tf.square(conv(xx, f!))))(x!), [[rand(xs), xs], [rand(fs), fs]]);
+            const df = await compare((x, f) => tf.grad((ff: tf.Tensor) => tf.sum(tf.square(conv(x!, ff))))(f!), [[rand(xs), xs], [rand(fs), fs]]);
+            const where = `${batch}×${h}×${w}×${cin} → ${cout}, ${k}×${k}, stride ${stride}, ${pad}`;
+            assert.ok(fwd.err <= 1e-5, `forward ${where}: ${fwd.err}`);
+            assert.ok(dx.err <= 1e-5, `input gradient ${where}: ${dx.err}`);
+            assert.ok(df.err <= 1e-5, `filter gradient ${where}: ${df.err}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 50, `${checked} cases`);
+  });
+
+  it('a dilated convolution agrees too', async () => {
+    const xs = [2, 9, 8, 3];
+    const fs = [3, 3, 3, 4];
+    const { err } = await compare((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2), [[rand(xs), xs], [rand(fs), fs]]);
+    assert.ok(err <= 1e-5, `relative error ${err}`);
+  });
+
   it("a dense network's gradients agree with the cpu backend", async () => {
     const xs = [9, 31];
     const w1s = [31, 20];
@@ -96,6 +128,9 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
         tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeB: true, bias: tf.randomNormal([n]), activation: 'relu' }).dataSync();
         tf.matMul(a, tf.randomNormal([m, n]), true, false).dataSync();
       }
+      const x = tf.randomNormal([3, 9, 7, 5]);
+      const f = tf.randomNormal([3, 3, 5, 6]);
+      tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 2, 'same')))([x, f]).forEach((g) => g.dataSync());
     });
     const after = tf.tensor1d(sentinel);
     assert.deepEqual(before.dataSync(), sentinel);

@@ -16,6 +16,12 @@ export interface NativeAddon {
    * inputs' matrices; offsets in bytes into `memory`, bias −1 for none.
    */
   matmul(memory: ArrayBuffer, a: number, b: number, c: number, bias: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, activation: number, strideA: number, strideB: number): void;
+  /**
+   * An NHWC convolution (mode 0: x, filter → y), its filter gradient (1: x, dy → dW) or its input gradient
+   * (2: dy, filter → dx); offsets in bytes, −1 for what the mode does not use.
+   */
+  conv2d(memory: ArrayBuffer, mode: number, x: number, filter: number, dy: number, out: number, bias: number, activation: number,
+    n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
 }
 
 /** Where node-gyp leaves the addon: native/addon/build/Release/, from the package's root. */
