@@ -1,7 +1,9 @@
 /** The checks `run` makes before anything is written: does the objective load, can the dataset be read. */
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { SpecError } from '../errors.js';
+import { SpecError, UsageError } from '../errors.js';
+import { engineEnvProblem } from '../trainer/paths.js';
+import { nativeAddon, nativeUnavailableReason } from '../trainer/native/addon.js';
 import type { LoadedSpec } from '../sweep-file/types.js';
 import { DatasetError, checkDatasetFits, loadDataset } from '../trainer/datasets.js';
 
@@ -69,6 +71,11 @@ const preflown = new WeakSet<LoadedSpec>();
  */
 export async function preflight(loaded: LoadedSpec): Promise<void> {
   if (preflown.has(loaded)) return;
+  const problem = loaded.spec.program ? null : engineEnvProblem();
+  if (problem) throw new UsageError(problem);
+  if (!loaded.spec.program && process.env.TFSWEEP_KERNELS === 'native' && !nativeAddon()) {
+    throw new UsageError(`TFSWEEP_KERNELS=native: the native kernels cannot run here: ${nativeUnavailableReason()}`);
+  }
   await checkProgram(loaded);
   checkDataset(loaded);
   preflown.add(loaded);

@@ -4,7 +4,7 @@
  * Called once per worker thread; every trial in that thread reuses it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from './wasm-kernels.js';
+import { kernelPath, registerWasmKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -18,12 +18,25 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
     }
-    const ok = (await tf.setBackend(name)) && tf.getBackend() === name;
-    if (ok && name === 'wasm') registerWasmKernels();
-    return ok;
+    return (await tf.setBackend(name)) && tf.getBackend() === name;
   } catch {
     return false;
   }
+}
+
+/** Loads `name`; on wasm registers tfsweep's kernels, which throws when TFSWEEP_KERNELS forces a path that cannot run here. */
+async function useBackend(name: BackendName): Promise<boolean> {
+  if (!(await tryBackend(name))) return false;
+  if (name === 'wasm') registerWasmKernels();
+  return true;
+}
+
+/**
+ * The backend as a trial records it: on wasm, with the kernels that train (`wasm (native kernels)`, `wasm (wasm
+ * kernels)`, `wasm (stock kernels)`), as `tfsweep trials` and the report show it.
+ */
+export function backendLabel(name: BackendName): string {
+  return name === 'wasm' ? `wasm (${kernelPath()} kernels)` : name;
 }
 
 /** Initialises tfjs; returns the backend in use. Throws when a forced backend cannot load. */
@@ -32,9 +45,9 @@ export async function initBackend(forced: string | undefined = process.env.TFSWE
     if (!BACKENDS.includes(forced as BackendName)) {
       throw new Error(`TFSWEEP_BACKEND=${forced}: expected one of ${BACKENDS.join(', ')}`);
     }
-    if (!(await tryBackend(forced as BackendName))) throw new Error(`TFSWEEP_BACKEND=${forced}: that backend could not be loaded here`);
+    if (!(await useBackend(forced as BackendName))) throw new Error(`TFSWEEP_BACKEND=${forced}: that backend could not be loaded here`);
     return forced as BackendName;
   }
-  for (const name of BACKENDS) if (await tryBackend(name)) return name;
+  for (const name of BACKENDS) if (await useBackend(name)) return name;
   throw new Error('no tfjs backend could be initialised');
 }

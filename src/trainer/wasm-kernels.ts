@@ -29,6 +29,7 @@ import { gatherV2 } from './wasm/gather.js';
 import { untransposed } from './wasm/matmul.js';
 import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
 import { nativeAddon, nativeUnavailableReason } from './native/addon.js';
+import { KERNEL_PATHS, type KernelPath } from './paths.js';
 import { nativeMatMul } from './native/matmul.js';
 import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './native/conv.js';
 import { add, sum } from './wasm/reduce.js';
@@ -48,8 +49,7 @@ const FAST: Record<string, KernelFunc> = {
 export const FAST_KERNELS: readonly string[] = Object.keys(FAST);
 
 /** Which kernels train on the wasm backend: tfsweep's native ones, its wasm ones, or tfjs' own. */
-export type KernelPath = 'native' | 'wasm' | 'stock';
-export const KERNEL_PATHS: readonly KernelPath[] = ['native', 'wasm', 'stock'];
+export { KERNEL_PATHS, type KernelPath } from './paths.js';
 
 /** What tfsweep registered under each name (its wasm kernel, or the native one over it). */
 const active = new Map<string, KernelFunc>();

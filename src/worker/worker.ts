@@ -5,7 +5,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { workerData } from 'piscina';
 import { errorMessage } from '../errors.js';
-import type { BackendName } from '../trainer/backend.js';
 import { runObjective } from './program.js';
 import { awaitDecision } from './decisions.js';
 import { aggregateExecutions, executionSeed } from '../trainer/executions.js';
@@ -14,11 +13,12 @@ import type { EvaluateTask, TrainTask, TrialResult, TrialTask, WorkerInit, Worke
 const init = workerData as WorkerInit;
 
 // tfjs is imported lazily: a sweep of custom objectives never pays for loading it.
-let trainer: Promise<{ backend: BackendName; tf: typeof import('@tensorflow/tfjs'); train: typeof import('../trainer/train.js') }> | undefined;
+let trainer: Promise<{ backend: string; tf: typeof import('@tensorflow/tfjs'); train: typeof import('../trainer/train.js') }> | undefined;
 function loadTrainer(): NonNullable<typeof trainer> {
   trainer ??= (async () => {
-    const [{ initBackend }, tf, train] = await Promise.all([import('../trainer/backend.js'), import('@tensorflow/tfjs'), import('../trainer/train.js')]);
-    return { backend: await initBackend(), tf, train };
+    const [{ initBackend, backendLabel }, tf, train] = await Promise.all([import('../trainer/backend.js'), import('@tensorflow/tfjs'), import('../trainer/train.js')]);
+    // Recorded on each trial with the kernels it trains with (on wasm: native, wasm or stock).
+    return { backend: backendLabel(await initBackend()), tf, train };
   })();
   return trainer;
 }

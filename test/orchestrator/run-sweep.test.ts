@@ -38,7 +38,7 @@ describe('runSweep (library API, real worker threads)', () => {
     assert.deepEqual(trials.map((t) => t.params), [0, 1, 2].map((i) => sampler.sample(i)));
     for (const t of trials) {
       assert.equal(t.state, 'complete');
-      assert.ok(t.backend === 'wasm' || t.backend === 'tensorflow' || t.backend === 'cpu');
+      assert.match(t.backend!, /^(wasm \((native|wasm|stock) kernels\)|tensorflow|cpu)$/);
       assert.deepEqual(t.epochs!.map((e) => e.epoch), [1, 2]);
       assert.equal(t.value, t.epochs![1]!.metrics.val_accuracy);
     }

@@ -147,3 +147,20 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     assert.throws(() => addon.matmul(memory, 0, 0, 0, 62, 1, 2, 2, 2, 0, 0, 0, 4, 4), /outside the memory/);
   });
 });
+
+describe('choosing the kernels', () => {
+  it('a TFSWEEP_KERNELS or TFSWEEP_BACKEND that names nothing is refused before anything is written (exit 2)', async () => {
+    const { engineEnvProblem } = await import('../../src/trainer/paths.js');
+    assert.equal(engineEnvProblem({ TFSWEEP_KERNELS: 'native' }), null);
+    assert.match(engineEnvProblem({ TFSWEEP_KERNELS: 'fast' })!, /^TFSWEEP_KERNELS=fast: expected one of native, wasm, stock$/);
+    assert.match(engineEnvProblem({ TFSWEEP_BACKEND: 'webgl' })!, /^TFSWEEP_BACKEND=webgl: expected one of tensorflow, wasm, cpu$/);
+  });
+
+  it('each path registers its kernels and says which', { skip: SKIP }, async () => {
+    await tf.setBackend('wasm');
+    assert.equal(registerWasmKernels({ fast: false }), 'stock');
+    assert.equal(registerWasmKernels({ fast: true, native: false }), 'wasm');
+    assert.equal(registerWasmKernels({ fast: true, native: true }), 'native');
+    for (const name of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']) assert.ok(isFastKernel(name), name);
+  });
+});
