@@ -36,30 +36,33 @@ static float *grow(float **buf, size_t *size, size_t need) {
   return *buf;
 }
 
-/* The NR columns of B (k×n, or n×k when transposed) from column j0 as k rows of NR floats, zero-padded on the right. */
-static void pack_b_panel(const float *b, int k, int n, int trans, int j0, float *out) {
+/*
+ * Rows k0 … k0+kc of the NR columns of B (k×n, or n×k when transposed) from column j0, as kc rows of NR floats,
+ * zero-padded on the right.
+ */
+static void pack_b_panel(const float *b, int k, int n, int trans, int j0, int k0, int kc, float *out) {
   int nr = n - j0 < NR ? n - j0 : NR;
   if (trans) {
     /* Row by row of Bᵀ's stored rows: contiguous reads; the writes land in this small panel, in cache. */
     for (int j = 0; j < NR; j++) {
-      const float *src = b + (size_t)(j0 + j) * k;
-      for (int p = 0; p < k; p++) out[(size_t)p * NR + j] = j < nr ? src[p] : 0.0f;
+      const float *src = b + (size_t)(j0 + j) * k + k0;
+      for (int p = 0; p < kc; p++) out[(size_t)p * NR + j] = j < nr ? src[p] : 0.0f;
     }
     return;
   }
-  for (int p = 0; p < k; p++) {
+  for (int p = 0; p < kc; p++) {
     float *row = out + (size_t)p * NR;
-    for (int j = 0; j < nr; j++) row[j] = b[(size_t)p * n + j0 + j];
+    for (int j = 0; j < nr; j++) row[j] = b[(size_t)(k0 + p) * n + j0 + j];
     for (int j = nr; j < NR; j++) row[j] = 0.0f;
   }
 }
 
-/* MR rows of A (m×k, or k×m when transposed) from row i0, packed as k columns of MR, zero-padded below. */
-static void pack_a_panel(const float *a, int m, int k, int trans, int i0, float *out) {
+/* MR rows of A (m×k, or k×m when transposed) from row i0, columns k0 … k0+kc, packed as kc columns of MR, zero-padded below. */
+static void pack_a_panel(const float *a, int m, int k, int trans, int i0, int k0, int kc, float *out) {
   int mr = m - i0 < MR ? m - i0 : MR;
-  for (int p = 0; p < k; p++) {
+  for (int p = 0; p < kc; p++) {
     float *col = out + (size_t)p * MR;
-    for (int r = 0; r < mr; r++) col[r] = trans ? a[(size_t)p * m + i0 + r] : a[(size_t)(i0 + r) * k + p];
+    for (int r = 0; r < mr; r++) col[r] = trans ? a[(size_t)(k0 + p) * m + i0 + r] : a[(size_t)(i0 + r) * k + k0 + p];
     for (int r = mr; r < MR; r++) col[r] = 0.0f;
   }
 }
@@ -67,7 +70,7 @@ static void pack_a_panel(const float *a, int m, int k, int trans, int i0, float 
 #if defined(__x86_64__)
 /* C[mr×nr] (row stride ldc) = A panel · B panel (+ bias) (activation); the tile is computed whole in registers. */
 __attribute__((target("avx2,fma"))) static void tile_avx2(int k, const float *a, const float *b, size_t ldb, float *c, int ldc, int mr, int nr,
-                                                           const float *bias, int act) {
+                                                           const float *bias, int act, int accumulate) {
   /* Twelve named accumulators: an array indexed after the loop would be kept in memory, not in registers. */
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -99,6 +102,19 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(int k, const float *a,
   __m256 zero = _mm256_setzero_ps();
   for (int r = 0; r < mr; r++) {
     __m256 v0 = _mm256_add_ps(acc[r][0], bias0), v1 = _mm256_add_ps(acc[r][1], bias1);
+    if (accumulate) {
+      /* A later slice of k: the tile so far is in c. */
+      float *row = c + (size_t)r * ldc;
+      if (nr == NR) {
+        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(row));
+        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(row + 8));
+      } else {
+        float old[NR] = {0};
+        memcpy(old, row, (size_t)nr * sizeof(float));
+        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(old));
+        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(old + 8));
+      }
+    }
     if (act == ACT_RELU) {
       v0 = _mm256_max_ps(v0, zero);
       v1 = _mm256_max_ps(v1, zero);
@@ -126,35 +142,42 @@ static int cpu_ok(void) {
 #endif
 }
 
-/* Packs MR rows of the left operand from row i0 as k columns of MR (zero-padded below): a plain matrix or a convolution's patches. */
-typedef void (*pack_a_fn)(const void *ctx, int i0, int k, float *out);
+/* Packs MR rows of the left operand from row i0, columns k0 … k0+kc, as kc columns of MR (zero-padded below). */
+typedef void (*pack_a_fn)(const void *ctx, int i0, int k0, int kc, float *out);
+
+/* The slice of k packed at a time: A's panels (for a layer's batch) and a B panel stay in cache while used. */
+#define KC 256
 
 /*
- * The product c (m×n, row stride ldc) = A · op(b) (+ bias[n]) (activation), A given by its packer. A is packed
- * whole (MR-row panels: small for a layer's batch); B is read in place when it is not transposed (rows of NR
- * floats at stride n), else one NR-column panel at a time. Each B panel is used for every A panel before the
- * next: it is read from memory once.
+ * The product c (m×n, row stride ldc) = A · op(b) (+ bias[n]) (activation), A given by its packer, k in slices
+ * of KC (each slice adds to the tile; the bias and activation come with the last). Each slice packs A whole
+ * (MR-row panels); B is read in place when it is not transposed (rows of NR floats at stride n), else one
+ * NR-column panel at a time. Each B panel is used for every A panel before the next.
  */
 static int gemm_core(pack_a_fn pack, const void *actx, const float *b, float *c, int ldc, const float *bias, int m, int n, int k, int tb, int act) {
 #if defined(__x86_64__)
   size_t a_panels = (size_t)(m + MR - 1) / MR;
-  float *pa = grow(&pack_a, &pack_a_size, a_panels * (size_t)k * MR);
-  float *pb = grow(&pack_b, &pack_b_size, (size_t)k * NR);
+  float *pa = grow(&pack_a, &pack_a_size, a_panels * (size_t)KC * MR);
+  float *pb = grow(&pack_b, &pack_b_size, (size_t)KC * NR);
   if (!pb || !pa) return 0;
-  for (size_t ip = 0; ip < a_panels; ip++) pack(actx, (int)ip * MR, k, pa + ip * (size_t)k * MR);
-  for (int j0 = 0; j0 < n; j0 += NR) {
-    int nr = n - j0 < NR ? n - j0 : NR;
-    const float *bp = b + j0;
-    size_t ldb = (size_t)n;
-    if (tb || nr < NR) {
-      pack_b_panel(b, k, n, tb, j0, pb);
-      bp = pb;
-      ldb = NR;
-    }
-    for (size_t ip = 0; ip < a_panels; ip++) {
-      int i0 = (int)ip * MR;
-      int mr = m - i0 < MR ? m - i0 : MR;
-      tile_avx2(k, pa + ip * (size_t)k * MR, bp, ldb, c + (size_t)i0 * ldc + j0, ldc, mr, nr, bias ? bias + j0 : NULL, act);
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    int kc = k - k0 < KC ? k - k0 : KC;
+    int last = k0 + kc == k;
+    for (size_t ip = 0; ip < a_panels; ip++) pack(actx, (int)ip * MR, k0, kc, pa + ip * (size_t)kc * MR);
+    for (int j0 = 0; j0 < n; j0 += NR) {
+      int nr = n - j0 < NR ? n - j0 : NR;
+      const float *bp = b + (size_t)k0 * n + j0;
+      size_t ldb = (size_t)n;
+      if (tb || nr < NR) {
+        pack_b_panel(b, k, n, tb, j0, k0, kc, pb);
+        bp = pb;
+        ldb = NR;
+      }
+      for (size_t ip = 0; ip < a_panels; ip++) {
+        int i0 = (int)ip * MR;
+        int mr = m - i0 < MR ? m - i0 : MR;
+        tile_avx2(kc, pa + ip * (size_t)kc * MR, bp, ldb, c + (size_t)i0 * ldc + j0, ldc, mr, nr, last && bias ? bias + j0 : NULL, last ? act : ACT_LINEAR, k0 > 0);
+      }
     }
   }
   return 1;
@@ -169,10 +192,9 @@ typedef struct {
   int m, k, trans;
 } plain_a;
 
-static void pack_plain(const void *ctx, int i0, int k, float *out) {
+static void pack_plain(const void *ctx, int i0, int k0, int kc, float *out) {
   const plain_a *p = (const plain_a *)ctx;
-  (void)k;
-  pack_a_panel(p->a, p->m, p->k, p->trans, i0, out);
+  pack_a_panel(p->a, p->m, p->k, p->trans, i0, k0, kc, out);
 }
 
 /* One matrix product: c (m×n) = op(a) · op(b) (+ bias[n]) (activation). */
@@ -193,34 +215,44 @@ typedef struct {
   int n, h, w, cin, oh, ow, cout, fh, fw, sh, sw, dh, dw, top, left;
 } conv_t;
 
-/* Forward: MR output pixels from i0 as k = K columns, each the pixel's patch (zeros where it falls in the padding). */
-static void pack_patches(const void *ctx, int i0, int k, float *out) {
+/* Forward: MR output pixels from i0, patch elements k0 … k0+kc as columns (zeros where a patch falls in the padding). */
+static void pack_patches(const void *ctx, int i0, int k0, int kc, float *out) {
   const conv_t *s = (const conv_t *)ctx;
-  int pixels = s->n * s->oh * s->ow;
+  int pixels = s->n * s->oh * s->ow, end = k0 + kc;
   for (int r = 0; r < MR; r++) {
     int q = i0 + r;
     if (q >= pixels) {
-      for (int e = 0; e < k; e++) out[(size_t)e * MR + r] = 0.0f;
+      for (int e = 0; e < kc; e++) out[(size_t)e * MR + r] = 0.0f;
       continue;
     }
     int ox = q % s->ow, oy = (q / s->ow) % s->oh, b = q / (s->ow * s->oh);
-    int e = 0;
-    for (int ky = 0; ky < s->fh; ky++) {
-      int iy = oy * s->sh + ky * s->dh - s->top;
-      for (int kx = 0; kx < s->fw; kx++) {
-        int ix = ox * s->sw + kx * s->dw - s->left;
-        const float *src = (iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) ? s->x + (((size_t)b * s->h + iy) * s->w + ix) * s->cin : NULL;
-        for (int c = 0; c < s->cin; c++, e++) out[(size_t)e * MR + r] = src ? src[c] : 0.0f;
+    /* Runs of channels at one filter tap, contiguous in the input; the tap is stepped, not divided out. */
+    int c0 = k0 % s->cin, kx = (k0 / s->cin) % s->fw, ky = k0 / (s->cin * s->fw);
+    for (int e = k0; e < end;) {
+      int run = s->cin - c0 < end - e ? s->cin - c0 : end - e;
+      int iy = oy * s->sh + ky * s->dh - s->top, ix = ox * s->sw + kx * s->dw - s->left;
+      float *dst = out + (size_t)(e - k0) * MR + r;
+      if (iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) {
+        const float *src = s->x + (((size_t)b * s->h + iy) * s->w + ix) * s->cin + c0;
+        for (int c = 0; c < run; c++) dst[(size_t)c * MR] = src[c];
+      } else {
+        for (int c = 0; c < run; c++) dst[(size_t)c * MR] = 0.0f;
+      }
+      e += run;
+      c0 = 0;
+      if (++kx == s->fw) {
+        kx = 0;
+        ky++;
       }
     }
   }
 }
 
 /*
- * Filter gradient: MR patch elements from i0 as k = pixels columns (the patches transposed). The pixel's
- * coordinates are stepped, not divided out: a division per pixel and panel costs more than the product.
+ * Filter gradient: MR patch elements from i0, pixels k0 … k0+kc as columns (the patches transposed). The
+ * pixel's coordinates are stepped, not divided out: a division per pixel and panel costs more than the product.
  */
-static void pack_patches_t(const void *ctx, int i0, int k, float *out) {
+static void pack_patches_t(const void *ctx, int i0, int k0, int kc, float *out) {
   const conv_t *s = (const conv_t *)ctx;
   int K = s->fh * s->fw * s->cin;
   int dy_[MR], dx_[MR], ch[MR];
@@ -230,8 +262,8 @@ static void pack_patches_t(const void *ctx, int i0, int k, float *out) {
     dx_[r] = e < 0 ? 0 : ((e / s->cin) % s->fw) * s->dw;
     dy_[r] = e < 0 ? 0 : (e / (s->cin * s->fw)) * s->dh;
   }
-  int b = 0, oy = 0, ox = 0;
-  for (int q = 0; q < k; q++) {
+  int ox = k0 % s->ow, oy = (k0 / s->ow) % s->oh, b = k0 / (s->ow * s->oh);
+  for (int q = 0; q < kc; q++) {
     int iy0 = oy * s->sh - s->top, ix0 = ox * s->sw - s->left;
     const float *img = s->x + (size_t)b * s->h * s->w * s->cin;
     float *col = out + (size_t)q * MR;
