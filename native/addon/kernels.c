@@ -145,6 +145,9 @@ static int cpu_ok(void) {
 /* Packs MR rows of the left operand from row i0, columns k0 … k0+kc, as kc columns of MR (zero-padded below). */
 typedef void (*pack_a_fn)(const void *ctx, int i0, int k0, int kc, float *out);
 
+/* Packs rows k0 … k0+kc of the right operand's NR columns from j0 as kc rows of NR floats (zero-padded right). */
+typedef void (*pack_b_fn)(const void *ctx, int j0, int k0, int kc, float *out);
+
 /* The slice of k packed at a time: A's panels (for a layer's batch) and a B panel stay in cache while used. */
 #define KC 256
 
@@ -154,7 +157,7 @@ typedef void (*pack_a_fn)(const void *ctx, int i0, int k0, int kc, float *out);
  * (MR-row panels); B is read in place when it is not transposed (rows of NR floats at stride n), else one
  * NR-column panel at a time. Each B panel is used for every A panel before the next.
  */
-static int gemm_core(pack_a_fn pack, const void *actx, const float *b, float *c, int ldc, const float *bias, int m, int n, int k, int tb, int act) {
+static int gemm_core(pack_a_fn pack, const void *actx, pack_b_fn packb, const void *bctx, const float *b, float *c, int ldc, const float *bias, int m, int n, int k, int tb, int act) {
 #if defined(__x86_64__)
   size_t a_panels = (size_t)(m + MR - 1) / MR;
   float *pa = grow(&pack_a, &pack_a_size, a_panels * (size_t)KC * MR);
@@ -166,9 +169,13 @@ static int gemm_core(pack_a_fn pack, const void *actx, const float *b, float *c,
     for (size_t ip = 0; ip < a_panels; ip++) pack(actx, (int)ip * MR, k0, kc, pa + ip * (size_t)kc * MR);
     for (int j0 = 0; j0 < n; j0 += NR) {
       int nr = n - j0 < NR ? n - j0 : NR;
-      const float *bp = b + (size_t)k0 * n + j0;
+      const float *bp = b ? b + (size_t)k0 * n + j0 : NULL;
       size_t ldb = (size_t)n;
-      if (tb || nr < NR) {
+      if (packb) {
+        packb(bctx, j0, k0, kc, pb);
+        bp = pb;
+        ldb = NR;
+      } else if (tb || nr < NR) {
         pack_b_panel(b, k, n, tb, j0, k0, kc, pb);
         bp = pb;
         ldb = NR;
@@ -182,7 +189,7 @@ static int gemm_core(pack_a_fn pack, const void *actx, const float *b, float *c,
   }
   return 1;
 #else
-  (void)pack; (void)actx; (void)b; (void)c; (void)ldc; (void)bias; (void)m; (void)n; (void)k; (void)tb; (void)act;
+  (void)pack; (void)actx; (void)packb; (void)bctx; (void)b; (void)c; (void)ldc; (void)bias; (void)m; (void)n; (void)k; (void)tb; (void)act;
   return 0;
 #endif
 }
@@ -200,7 +207,7 @@ static void pack_plain(const void *ctx, int i0, int k0, int kc, float *out) {
 /* One matrix product: c (m×n) = op(a) · op(b) (+ bias[n]) (activation). */
 static int gemm(const float *a, const float *b, float *c, const float *bias, int m, int n, int k, int ta, int tb, int act) {
   plain_a ctx = {a, m, k, ta};
-  return gemm_core(pack_plain, &ctx, b, c, n, bias, m, n, k, tb, act);
+  return gemm_core(pack_plain, &ctx, NULL, NULL, b, c, n, bias, m, n, k, tb, act);
 }
 
 /* ------------------------------------------------------------ convolution ------------------------------------------------------------ */
@@ -271,6 +278,43 @@ static void pack_patches_t(const void *ctx, int i0, int k0, int kc, float *out) 
       int iy = iy0 + dy_[r], ix = ix0 + dx_[r];
       col[r] = (ch[r] >= 0 && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) ? img[((size_t)iy * s->w + ix) * s->cin + ch[r]] : 0.0f;
     }
+    if (++ox == s->ow) {
+      ox = 0;
+      if (++oy == s->oh) {
+        oy = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/*
+ * The patches as a right operand (pixels × K): rows k0 … k0+kc (pixels), the NR patch elements from j0 as
+ * columns. With sixteen or more channels a panel's columns are channels of one filter tap: a copy per row.
+ */
+static void pack_patches_b(const void *ctx, int j0, int k0, int kc, float *out) {
+  const conv_t *s = (const conv_t *)ctx;
+  int K = s->fh * s->fw * s->cin;
+  int ox = k0 % s->ow, oy = (k0 / s->ow) % s->oh, b = k0 / (s->ow * s->oh);
+  int nr = K - j0 < NR ? K - j0 : NR;
+  for (int q = 0; q < kc; q++) {
+    float *row = out + (size_t)q * NR;
+    const float *img = s->x + (size_t)b * s->h * s->w * s->cin;
+    int iy0 = oy * s->sh - s->top, ix0 = ox * s->sw - s->left;
+    int c0 = j0 % s->cin, kx = (j0 / s->cin) % s->fw, ky = j0 / (s->cin * s->fw);
+    for (int j = 0; j < nr;) {
+      int run = s->cin - c0 < nr - j ? s->cin - c0 : nr - j;
+      int iy = iy0 + ky * s->dh, ix = ix0 + kx * s->dw;
+      if (iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) memcpy(row + j, img + ((size_t)iy * s->w + ix) * s->cin + c0, (size_t)run * sizeof(float));
+      else memset(row + j, 0, (size_t)run * sizeof(float));
+      j += run;
+      c0 = 0;
+      if (++kx == s->fw) {
+        kx = 0;
+        ky++;
+      }
+    }
+    for (int j = nr; j < NR; j++) row[j] = 0.0f;
     if (++ox == s->ow) {
       ox = 0;
       if (++oy == s->oh) {
@@ -355,8 +399,18 @@ static int conv(int mode, conv_t *s, const float *f, const float *dy, float *out
     return 1;
   }
 #endif
-  if (mode == 0) return gemm_core(pack_patches, s, f, out, s->cout, bias, pixels, s->cout, K, 0, act);
-  if (mode == 1) return gemm_core(pack_patches_t, s, dy, out, s->cout, NULL, K, s->cout, pixels, 0, ACT_LINEAR);
+  if (mode == 0) return gemm_core(pack_patches, s, NULL, NULL, f, out, s->cout, bias, pixels, s->cout, K, 0, act);
+  if (mode == 1 && s->cin < 8) return gemm_core(pack_patches_t, s, NULL, NULL, dy, out, s->cout, NULL, K, s->cout, pixels, 0, ACT_LINEAR);
+  if (mode == 1) {
+    /* With eight or more channels, dWᵀ (cout × K) = dyᵀ · patches: dy packs as cheaply transposed as not, and
+       the patches go in as rows of channels (a copy per filter tap); the small result is transposed into dW. */
+    float *t = grow(&cols_buf, &cols_size, (size_t)K * s->cout);
+    plain_a dyt = {dy, s->cout, pixels, 1};
+    if (!t || !gemm_core(pack_plain, &dyt, pack_patches_b, s, NULL, t, K, NULL, s->cout, K, pixels, 0, ACT_LINEAR)) return 0;
+    for (int e = 0; e < K; e++)
+      for (int co = 0; co < s->cout; co++) out[(size_t)e * s->cout + co] = t[(size_t)co * K + e];
+    return 1;
+  }
   float *cols = grow(&cols_buf, &cols_size, (size_t)pixels * K);
   if (!cols || !gemm(dy, f, cols, NULL, pixels, K, s->cout, 0, 1, ACT_LINEAR)) return 0;
   col2im(s, cols, out);
