@@ -13,6 +13,7 @@
  * - Sum over leading axes (bias gradients): one pass of native code instead of a transpose and a sum.
  * - Add of a bias vector along the last axis: one pass of native code instead of general broadcasting.
  * - GatherV2 along axis 0 (model.fit's batches): one row copy per index instead of element by element.
+ * - Identity (every tensor the gradient tape keeps): shared memory instead of a copy (wasm/identity.ts).
  * - TfsweepAdam (new): one Adam step per weight tensor in one pass of native wasm code (see wasm/adam.ts).
  * - Conv2DBackpropInput: the input gradient is a plain convolution of the output gradient (dilated by the
  *   stride, padded to "full") with the filter flipped in space and its channels swapped — XNNPACK's conv,
@@ -26,6 +27,7 @@ import { FUSED_ADAM, fusedAdam } from './wasm/adam.js';
 import { setFastKernels, stock, type KernelFunc } from './wasm/compose.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm/conv.js';
 import { gatherV2 } from './wasm/gather.js';
+import { identity } from './wasm/identity.js';
 import { untransposed } from './wasm/matmul.js';
 import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
 import { nativeAddon, nativeUnavailableReason } from './native/addon.js';
@@ -35,6 +37,7 @@ import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './nativ
 import { add, sum } from './wasm/reduce.js';
 
 const FAST: Record<string, KernelFunc> = {
+  Identity: identity,
   GatherV2: gatherV2,
   BatchMatMul: untransposed('BatchMatMul'),
   _FusedMatMul: untransposed('_FusedMatMul'),

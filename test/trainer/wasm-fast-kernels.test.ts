@@ -239,6 +239,32 @@ describe('tfsweep wasm kernels match the cpu backend', () => {
     v.dispose();
   });
 
+  it('Identity shares memory instead of copying: a clone outlives its source, and FusedAdam never writes a shared moment', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { refCount(id: object): number };
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    assert.equal(b.dataId, a.dataId, 'one buffer for both');
+    assert.equal(backend.refCount(a.dataId), 2);
+    a.dispose();
+    assert.deepEqual([...b.dataSync()], [1, 2, 3]);
+    b.dispose();
+    const opt = new FusedAdam(0.1);
+    const w = tf.variable(tf.randomNormal([7]));
+    for (let i = 0; i < 3; i++) opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
+    const moments = (opt as unknown as { accumulatedFirstMoment: Array<{ variable: tf.Variable }>; accumulatedSecondMoment: Array<{ variable: tf.Variable }> });
+    const m = moments.accumulatedFirstMoment[0]!.variable;
+    assert.equal(backend.refCount(m.dataId), 1, 'the moment is not shared');
+    // A clone of a moment taken now keeps its values when the next step writes the moment in place.
+    const snapshot = tf.clone(m);
+    const before = [...snapshot.dataSync()];
+    opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
+    assert.deepEqual([...snapshot.dataSync()], before);
+    assert.notDeepEqual([...moments.accumulatedFirstMoment[0]!.variable.dataSync()], before);
+    tf.dispose([snapshot, w]);
+    opt.dispose();
+  });
+
   it('conv2dTranspose (the same kernel used forward) agrees too', async () => {
     for (const [pad, stride] of [['same', 2], ['valid', 1], ['valid', 2]] as const) {
       const xs = [2, 5, 4, 3];

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastKernelsOn, type KernelArgs, type WasmBackend } from './compose.js';
 import { heapOffset, nativeKernels, type WasmBackendInternals } from './native.js';
+import { shared } from './identity.js';
 
 export const FUSED_ADAM = 'TfsweepAdam';
 
@@ -73,8 +74,14 @@ export class FusedAdam extends tf.AdamOptimizer {
         self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
         const gradient: tf.Tensor | undefined = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
         if (gradient == null) return;
-        const m = self.accumulatedFirstMoment[i]!.variable;
-        const v = self.accumulatedSecondMoment[i]!.variable;
+        let m = self.accumulatedFirstMoment[i]!.variable;
+        let v = self.accumulatedSecondMoment[i]!.variable;
+        // The moments are written in place: never while another tensor shares their memory (then a copy first).
+        const backend = tf.backend();
+        if (shared(backend, m)) m.assign(tf.add(m, 0));
+        if (shared(backend, v)) v.assign(tf.add(v, 0));
+        m = self.accumulatedFirstMoment[i]!.variable;
+        v = self.accumulatedSecondMoment[i]!.variable;
         const attrs: FusedAdamAttrs = { learningRate: self.learningRate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon, c1, c2 };
         value.assign(tf.engine().runKernel(FUSED_ADAM, { w: value, m, v, g: gradient }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
       });

@@ -79,6 +79,13 @@ export interface WasmBackend {
 export function epochTensorOnHeap(shape: number[]): { tensor: tf.Tensor; view: () => Float32Array } | null {
   if (tf.getBackend() !== 'wasm') return null;
   const tensor = tf.zeros(shape, 'float32');
-  const backend = tf.backend() as unknown as WasmBackend;
-  return { tensor, view: () => backend.typedArrayFromHeap(tensor) };
+  const backend = tf.backend() as unknown as WasmBackend & { refCount(dataId: object): number };
+  return {
+    tensor,
+    view: () => {
+      // Written in place each epoch: a tensor still sharing its memory (an Identity of it) would change too.
+      if (backend.refCount(tensor.dataId) > 1) throw new Error('the epoch tensor is shared by another tensor and cannot be rewritten');
+      return backend.typedArrayFromHeap(tensor);
+    },
+  };
 }
