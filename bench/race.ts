@@ -1,5 +1,5 @@
 /**
- * A fixed-time race on one MNIST search: tfsweep (TPE + median pruner, its wasm kernels) against Optuna 3
+ * A fixed-time race on one MNIST search: tfsweep (TPE + median pruner, its fastest kernels here) against Optuna 3
  * (TPE + MedianPruner) training the same MLP with PyTorch, each with 2 parallel trials on this machine, one
  * after the other, for BENCH_RACE_SECONDS (default 180) each. Same space (learning rate, units, batch size,
  * optimizer, dropout), same data size (12,000 images, 10% for validation), up to 8 epochs per trial. Scored
@@ -71,8 +71,10 @@ train: {epochs: 8, train_size: 12000}
     await runSweep({ loaded, storage, workers: 2, modelsDir: null });
     const sweep = (await storage.getSweep('race'))!;
     const trials = await storage.listTrials(sweep.id);
+    // Named with the backend and kernels its trials recorded (wasm (native kernels) where the addon runs).
+    const backends = [...new Set(trials.map((t) => t.backend).filter(Boolean))].join(', ') || 'no trial';
     return summarise(
-      'tfsweep (TPE + median, wasm)',
+      `tfsweep (TPE + median, ${backends})`,
       trials.filter((t) => t.endedAt && (t.state === 'complete' || t.state === 'pruned')).map((t) => ({ t: (Date.parse(t.endedAt!) - t0) / 1000, value: t.value, pruned: t.state === 'pruned' })),
     );
   } finally {
