@@ -10,6 +10,7 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -222,6 +223,25 @@ typedef struct {
   int n, h, w, cin, oh, ow, cout, fh, fw, sh, sw, dh, dw, top, left;
 } conv_t;
 
+/* The next output pixel in (b, oy, ox) order, stepped: a division per pixel costs more than the product. */
+static inline void next_pixel(const conv_t *s, int *b, int *oy, int *ox) {
+  if (++*ox == s->ow) {
+    *ox = 0;
+    if (++*oy == s->oh) {
+      *oy = 0;
+      ++*b;
+    }
+  }
+}
+
+/* The next filter tap in (ky, kx) order. */
+static inline void next_tap(const conv_t *s, int *ky, int *kx) {
+  if (++*kx == s->fw) {
+    *kx = 0;
+    ++*ky;
+  }
+}
+
 /* Forward: MR output pixels from i0, patch elements k0 … k0+kc as columns (zeros where a patch falls in the padding). */
 static void pack_patches(const void *ctx, int i0, int k0, int kc, float *out) {
   const conv_t *s = (const conv_t *)ctx;
@@ -247,10 +267,7 @@ static void pack_patches(const void *ctx, int i0, int k0, int kc, float *out) {
       }
       e += run;
       c0 = 0;
-      if (++kx == s->fw) {
-        kx = 0;
-        ky++;
-      }
+      next_tap(s, &ky, &kx);
     }
   }
 }
@@ -278,13 +295,7 @@ static void pack_patches_t(const void *ctx, int i0, int k0, int kc, float *out) 
       int iy = iy0 + dy_[r], ix = ix0 + dx_[r];
       col[r] = (ch[r] >= 0 && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w) ? img[((size_t)iy * s->w + ix) * s->cin + ch[r]] : 0.0f;
     }
-    if (++ox == s->ow) {
-      ox = 0;
-      if (++oy == s->oh) {
-        oy = 0;
-        b++;
-      }
-    }
+    next_pixel(s, &b, &oy, &ox);
   }
 }
 
@@ -309,19 +320,10 @@ static void pack_patches_b(const void *ctx, int j0, int k0, int kc, float *out) 
       else memset(row + j, 0, (size_t)run * sizeof(float));
       j += run;
       c0 = 0;
-      if (++kx == s->fw) {
-        kx = 0;
-        ky++;
-      }
+      next_tap(s, &ky, &kx);
     }
     for (int j = nr; j < NR; j++) row[j] = 0.0f;
-    if (++ox == s->ow) {
-      ox = 0;
-      if (++oy == s->oh) {
-        oy = 0;
-        b++;
-      }
-    }
+    next_pixel(s, &b, &oy, &ox);
   }
 }
 
@@ -429,21 +431,43 @@ static int arg_int(napi_env env, napi_value v, int64_t *out) {
 }
 
 /*
+ * Reads a call's arguments: the memory (an ArrayBuffer) and `count` integers after it. False once it has thrown
+ * the JavaScript error that says what was wrong.
+ */
+static int read_args(napi_env env, napi_callback_info info, const char *name, size_t count, void **data, size_t *length, int64_t *v) {
+  char message[96];
+  napi_value argv[32];
+  size_t argc = 32;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != count + 1) {
+    snprintf(message, sizeof message, "%s: expected %zu arguments", name, count + 1);
+    throw_error(env, message);
+    return 0;
+  }
+  if (napi_get_arraybuffer_info(env, argv[0], data, length) != napi_ok) {
+    snprintf(message, sizeof message, "%s: the first argument must be an ArrayBuffer", name);
+    throw_error(env, message);
+    return 0;
+  }
+  for (size_t i = 0; i < count; i++)
+    if (!arg_int(env, argv[i + 1], &v[i])) {
+      snprintf(message, sizeof message, "%s: offsets and sizes must be integers", name);
+      throw_error(env, message);
+      return 0;
+    }
+  return 1;
+}
+
+/*
  * matmul(memory, a, b, c, bias, batch, m, n, k, transA, transB, activation, strideA, strideB): offsets in bytes
  * into `memory` (an ArrayBuffer), bias −1 for none; batch products with element strides strideA and strideB
  * between the inputs' matrices (0: the same matrix for every product), c densely packed.
  */
 static napi_value matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 14) return throw_error(env, "matmul: expected 14 arguments");
   void *data = NULL;
   size_t length = 0;
-  if (napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) return throw_error(env, "matmul: the first argument must be an ArrayBuffer");
   int64_t v[13];
-  for (int i = 0; i < 13; i++)
-    if (!arg_int(env, argv[i + 1], &v[i])) return throw_error(env, "matmul: offsets and sizes must be integers");
+  if (!read_args(env, info, "matmul", 13, &data, &length, v)) return NULL;
   int64_t ao = v[0], bo = v[1], co = v[2], biaso = v[3], batch = v[4], m = v[5], n = v[6], k = v[7], ta = v[8], tb = v[9], act = v[10], sa = v[11], sb = v[12];
   if (m <= 0 || n <= 0 || k <= 0 || batch <= 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) return throw_error(env, "matmul: bad sizes");
   /* Every read and write stays inside the memory: a bad offset is an error, never a stray write. */
@@ -466,16 +490,10 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
  * dims: n, h, w, cin, oh, ow, cout, fh, fw, sh, sw, dh, dw, top, left.
  */
 static napi_value conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 23;
-  napi_value argv[23];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 23) return throw_error(env, "conv2d: expected 23 arguments");
   void *data = NULL;
   size_t length = 0;
-  if (napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) return throw_error(env, "conv2d: the first argument must be an ArrayBuffer");
   int64_t v[22];
-  for (int i = 0; i < 22; i++)
-    if (!arg_int(env, argv[i + 1], &v[i])) return throw_error(env, "conv2d: offsets and sizes must be integers");
+  if (!read_args(env, info, "conv2d", 22, &data, &length, v)) return NULL;
   int64_t mode = v[0], xo = v[1], fo = v[2], dyo = v[3], oo = v[4], bo = v[5], act = v[6];
   /* n … dilations at least 1, the padding at least 0; every count an int. */
   for (int i = 7; i < 22; i++)
