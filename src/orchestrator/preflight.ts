@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { SpecError, UsageError } from '../errors.js';
 import { engineEnvProblem } from '../trainer/paths.js';
-import { nativeAddon, nativeUnavailableReason } from '../trainer/native/addon.js';
+import { nativeAddon, nativeRequiredProblem } from '../trainer/native/addon.js';
 import type { LoadedSpec } from '../sweep-file/types.js';
 import { DatasetError, checkDatasetFits, loadDataset } from '../trainer/datasets.js';
 
@@ -74,7 +74,7 @@ export async function preflight(loaded: LoadedSpec): Promise<void> {
   const problem = loaded.spec.program ? null : engineEnvProblem();
   if (problem) throw new UsageError(problem);
   if (!loaded.spec.program && process.env.TFSWEEP_KERNELS === 'native' && !nativeAddon()) {
-    throw new UsageError(`TFSWEEP_KERNELS=native: the native kernels cannot run here: ${nativeUnavailableReason()}`);
+    throw new UsageError(nativeRequiredProblem());
   }
   await checkProgram(loaded);
   checkDataset(loaded);

@@ -7,16 +7,9 @@
 import { StorageError, errorMessage } from '../errors.js';
 import type { ModelStore, Storage } from './storage.js';
 
-/** A database driver's error, wrapped once: `code` is the driver's (SQLITE_FULL, 40P01, ECONNRESET …). */
+/** A database driver's error, wrapped once; its `cause` is the driver's error (with its code: SQLITE_FULL, 40P01 …). */
 export class DriverError extends StorageError {
   override name = 'DriverError';
-  constructor(
-    readonly code: string | undefined,
-    message: string,
-    options: { cause: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** The calls of the Storage interface: each is wrapped by every store. */
@@ -31,7 +24,7 @@ const MODEL_CALLS = ['save', 'load', 'remove', 'removeOrphans'] as const satisfi
 const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/;
 
 /** Whether `err` comes from a database driver: the database refused, failed, or could not be reached. */
-export function isDriverFailure(err: unknown): boolean {
+function isDriverFailure(err: unknown): boolean {
   if (err instanceof StorageError || !err || typeof err !== 'object') return false;
   const e = err as { name?: unknown; code?: unknown; message?: unknown };
   if (e.name === 'SqliteError') return true;
@@ -44,7 +37,7 @@ function wrapped(err: unknown, call: string): unknown {
   if (!isDriverFailure(err)) return err;
   const code = (err as { code?: unknown }).code;
   const verb = /^(get|list|load)/.test(call) ? 'read' : 'written';
-  return new DriverError(typeof code === 'string' ? code : undefined, `the database could not be ${verb} (${typeof code === 'string' ? code : 'error'}: ${errorMessage(err)})`, { cause: err });
+  return new DriverError(`the database could not be ${verb} (${typeof code === 'string' ? code : 'error'}: ${errorMessage(err)})`, { cause: err });
 }
 
 /** Replaces each of `calls` on `target` by a call that turns a driver's error into a DriverError. */

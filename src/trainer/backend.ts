@@ -5,9 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { kernelPath, registerWasmKernels } from './wasm-kernels.js';
+import { BACKEND_NAMES, engineEnvProblem } from './paths.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = (typeof BACKEND_NAMES)[number];
+/** In the order they are tried: the fastest first. */
+export const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 
 async function tryBackend(name: BackendName): Promise<boolean> {
   try {
@@ -42,9 +44,8 @@ export function backendLabel(name: BackendName): string {
 /** Initialises tfjs; returns the backend in use. Throws when a forced backend cannot load. */
 export async function initBackend(forced: string | undefined = process.env.TFSWEEP_BACKEND): Promise<BackendName> {
   if (forced) {
-    if (!BACKENDS.includes(forced as BackendName)) {
-      throw new Error(`TFSWEEP_BACKEND=${forced}: expected one of ${BACKENDS.join(', ')}`);
-    }
+    const problem = engineEnvProblem({ TFSWEEP_BACKEND: forced });
+    if (problem) throw new Error(problem);
     if (!(await useBackend(forced as BackendName))) throw new Error(`TFSWEEP_BACKEND=${forced}: that backend could not be loaded here`);
     return forced as BackendName;
   }

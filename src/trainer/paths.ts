@@ -5,6 +5,7 @@
 export const KERNEL_PATHS = ['native', 'wasm', 'stock'] as const;
 export type KernelPath = (typeof KERNEL_PATHS)[number];
 
+/** The tfjs backends tfsweep can train on, fastest first. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 
 /** What is wrong with TFSWEEP_BACKEND or TFSWEEP_KERNELS in `env`, or null. */

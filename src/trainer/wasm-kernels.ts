@@ -30,8 +30,8 @@ import { gatherV2 } from './wasm/gather.js';
 import { identity } from './wasm/identity.js';
 import { untransposed } from './wasm/matmul.js';
 import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
-import { nativeAddon, nativeUnavailableReason } from './native/addon.js';
-import { KERNEL_PATHS, type KernelPath } from './paths.js';
+import { nativeAddon, nativeRequiredProblem } from './native/addon.js';
+import { engineEnvProblem, type KernelPath } from './paths.js';
 import { nativeMatMul } from './native/matmul.js';
 import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './native/conv.js';
 import { add, sum } from './wasm/reduce.js';
@@ -78,7 +78,8 @@ function register(name: string, kernelFunc: KernelFunc): void {
 function requestedPath(): KernelPath | undefined {
   const env = process.env.TFSWEEP_KERNELS;
   if (env) {
-    if (!(KERNEL_PATHS as readonly string[]).includes(env)) throw new Error(`TFSWEEP_KERNELS=${env}: expected one of ${KERNEL_PATHS.join(', ')}`);
+    const problem = engineEnvProblem({ TFSWEEP_KERNELS: env });
+    if (problem) throw new Error(problem);
     return env as KernelPath;
   }
   return process.env.TFSWEEP_STOCK_KERNELS === '1' ? 'stock' : undefined;
@@ -94,7 +95,7 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
   const requested = requestedPath();
   const fast = options.fast ?? requested !== 'stock';
   const addon = fast && (options.native ?? requested !== 'wasm') ? nativeAddon() : null;
-  if (requested === 'native' && options.native !== false && !addon) throw new Error(`TFSWEEP_KERNELS=native: the native kernels cannot run here: ${nativeUnavailableReason()}`);
+  if (requested === 'native' && options.native !== false && !addon) throw new Error(nativeRequiredProblem());
   setFastKernels(fast);
   active.clear();
   for (const name of new Set([...Object.keys(FAST), ...Object.keys(NATIVE), ...Object.keys(ADDED)])) {

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { nativeAddon, nativeUnavailableReason } from '../../src/trainer/native/addon.js';
+import { nativeAddon, nativeRequiredProblem } from '../../src/trainer/native/addon.js';
 import { isFastKernel, kernelPath, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
 import { compare, seededRand } from './compare-backends.js';
 
-const SKIP = nativeAddon() ? false : `the native kernels cannot run here: ${nativeUnavailableReason()}`;
+const SKIP = nativeAddon() ? false : nativeRequiredProblem();
 const rand = seededRand(77);
 
 describe('native kernels match the cpu backend', { skip: SKIP }, () => {

@@ -30,7 +30,7 @@ const ADDON = path.join(fileURLToPath(new URL('../../../../', import.meta.url)),
 let loaded: NativeAddon | null | undefined;
 let why = '';
 
-/** The addon, or null (and `nativeUnavailableReason()` says why) when it was not built or cannot run here. */
+/** The addon, or null (and `nativeRequiredProblem()` says why) when it was not built or cannot run here. */
 export function nativeAddon(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
   try {
@@ -47,7 +47,8 @@ export function nativeAddon(): NativeAddon | null {
   return loaded;
 }
 
-export function nativeUnavailableReason(): string {
+/** Why `TFSWEEP_KERNELS=native` cannot be honoured here (the addon did not build or cannot run). */
+export function nativeRequiredProblem(): string {
   nativeAddon();
-  return why;
+  return `TFSWEEP_KERNELS=native: the native kernels cannot run here: ${why}`;
 }
