@@ -156,7 +156,7 @@ class SweepRun {
     private readonly workers: number,
     private readonly userSignal: AbortSignal | undefined,
   ) {
-    this.context = { sweep, pool: null!, models, emit, signal: this.abort.signal, fatal: (err) => this.die(err), warnedUnjudged: false, savesFailed: 0 };
+    this.context = { sweep, models, emit, signal: this.abort.signal, fatal: (err) => this.die(err), warnedUnjudged: false, savesFailed: 0 };
   }
 
   /** The database (or a worker thread) failed: stop everything; the error is rethrown once all is settled. */
@@ -212,8 +212,8 @@ class SweepRun {
       processId: sweep.process.id,
     });
     const dataset = sweep.spec.program ? null : loadDataset(sweep.spec.train.dataset);
-    const pool = (this.pool = this.context.pool = new TrialPool(this.workers, { dataset: dataset && poolData(dataset) }));
-    const settledNow = await this.loop();
+    const pool = (this.pool = new TrialPool(this.workers, { dataset: dataset && poolData(dataset) }));
+    const settledNow = await this.loop(pool);
     // Whichever process finishes the sweep evaluates its best model on the test split, once.
     if (this.abort.signal.aborted || !(await sweep.finishIfDone(settledNow)) || !models) return;
     const evaluate = dataset?.test
@@ -232,13 +232,13 @@ class SweepRun {
   }
 
   /** Trial runs while workers are free, until no trial is left for this process; true when it ended on a fresh read of the sweep. */
-  private async loop(): Promise<boolean> {
+  private async loop(pool: TrialPool): Promise<boolean> {
     const { running, sweep } = this;
     for (;;) {
       while (!this.abort.signal.aborted && running.size < this.workers) {
         const trial = await sweep.ask();
         if (!trial) break;
-        running.set(trial.id, new TrialRun(this.context, trial).run().catch((err) => this.die(err)).finally(() => running.delete(trial.id)));
+        running.set(trial.id, new TrialRun(this.context, pool, trial).run().catch((err) => this.die(err)).finally(() => running.delete(trial.id)));
       }
       if (running.size === 0) {
         if (this.abort.signal.aborted) return false;

@@ -19,7 +19,6 @@ import type { ClaimedTrial, Sweep } from './sweep.js';
 /** What every trial run of one process shares. */
 export interface RunContext {
   sweep: Sweep;
-  pool: TrialPool;
   models: ModelKeeper | null;
   emit: SweepListener;
   /** Aborted when the sweep stops: the trial becomes interrupted (by `Sweep.close`), never failed. */
@@ -38,6 +37,7 @@ export class TrialRun {
 
   constructor(
     private readonly ctx: RunContext,
+    private readonly pool: TrialPool,
     private readonly trial: ClaimedTrial,
   ) {
     this.decisions = ctx.sweep.prunes ? newDecisions() : null;
@@ -54,7 +54,7 @@ export class TrialRun {
     try {
       let result: TrialResult;
       try {
-        result = await ctx.pool.run(task, (message) => this.onMessage(message), ctx.signal);
+        result = await this.pool.run(task, (message) => this.onMessage(message), ctx.signal);
       } catch (err) {
         await this.inOrder(() => this.onError(err)).catch(ctx.fatal);
         return;
