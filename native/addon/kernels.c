@@ -136,8 +136,12 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(int k, const float *a,
 
 static int cpu_ok(void) {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static int ok = -1;
+  if (ok < 0) {
+    __builtin_cpu_init();
+    ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }
+  return ok;
 #else
   return 0;
 #endif
@@ -349,45 +353,197 @@ static void col2im(const conv_t *s, const float *cols, float *dx) {
       }
 }
 
+/*
+ * Where the direct kernels below run instead of a matrix product over patches: output channels in whole
+ * registers (a multiple of 8). They read the input where it lies (padded once per image), so nothing is packed.
+ */
+static int direct(const conv_t *s) {
+  return s->cout % 8 == 0;
+}
+
+static _Thread_local float *pad_buf = NULL;
+static _Thread_local size_t pad_size = 0;
+
+/*
+ * Image b copied with zeros wherever the filter reaches past its edges, ph × pw pixels: the direct kernels then
+ * read every tap without a bounds test. Few channels, so the copy is small beside the arithmetic.
+ */
+static const float *pad_image(const conv_t *s, int b, int *pw_out) {
+  int ph = (s->oh - 1) * s->sh + (s->fh - 1) * s->dh + 1, pw = (s->ow - 1) * s->sw + (s->fw - 1) * s->dw + 1;
+  float *p = grow(&pad_buf, &pad_size, (size_t)ph * pw * s->cin);
+  if (!p) return NULL;
+  const float *img = s->x + (size_t)b * s->h * s->w * s->cin;
+  for (int py = 0; py < ph; py++) {
+    int iy = py - s->top;
+    float *row = p + (size_t)py * pw * s->cin;
+    if (iy < 0 || iy >= s->h) {
+      memset(row, 0, (size_t)pw * s->cin * sizeof(float));
+      continue;
+    }
+    for (int px = 0; px < pw; px++) {
+      int ix = px - s->left;
+      if (ix < 0 || ix >= s->w) memset(row + (size_t)px * s->cin, 0, (size_t)s->cin * sizeof(float));
+      else memcpy(row + (size_t)px * s->cin, img + ((size_t)iy * s->w + ix) * s->cin, (size_t)s->cin * sizeof(float));
+    }
+  }
+  *pw_out = pw;
+  return p;
+}
+
 #if defined(__x86_64__)
 /*
- * Few filter taps (the first layer of an image model: 3×3 on one channel): a matrix product would spend its
- * time on nine-long dot products and packing. Directly instead, per pixel, eight output channels to a register.
+ * Forward, directly: PX output pixels at a time (`px`: where each one's patch starts in the padded image, rows
+ * running on into the next), V registers of 8 output channels each (PX·V = 12 accumulators), bias and ReLU
+ * applied on the way out. Generated per width: arrays sized exactly and loops of
+ * constant count unroll into registers, where one general function kept its accumulators in memory.
  */
-__attribute__((target("avx2,fma"))) static void conv_direct(const conv_t *s, const float *f, float *y) {
-  /* Sixteen output channels (the usual first layer): two named accumulators, kept in registers. */
-  for (int b = 0; b < s->n; b++)
-    for (int oy = 0; oy < s->oh; oy++)
-      for (int ox = 0; ox < s->ow; ox++) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        for (int ky = 0; ky < s->fh; ky++) {
-          int iy = oy * s->sh + ky * s->dh - s->top;
-          if (iy < 0 || iy >= s->h) continue;
-          const float *xrow = s->x + ((size_t)b * s->h + iy) * s->w * s->cin;
-          for (int kx = 0; kx < s->fw; kx++) {
-            int ix = ox * s->sw + kx * s->dw - s->left;
-            if (ix < 0 || ix >= s->w) continue;
-            const float *xp = xrow + (size_t)ix * s->cin;
-            const float *wp = f + ((size_t)ky * s->fw + kx) * s->cin * 16;
-            for (int c = 0; c < s->cin; c++) {
-              __m256 xv = _mm256_broadcast_ss(xp + c);
-              a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(wp + (size_t)c * 16), a0);
-              a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(wp + (size_t)c * 16 + 8), a1);
-            }
-          }
+#define DEFINE_DIRECT_FWD(V, PX)                                                                                                          \
+  __attribute__((target("avx2,fma"))) static void direct_fwd_##V(const conv_t *s, const float *const *px, int pw, const float *f, const float *bias, \
+                                                                 int act, float *out, int npx) {                                         \
+    __m256 acc[PX][V];                                                                                                                    \
+    _Pragma("GCC unroll 16") for (int q = 0; q < PX; q++)                                                                                 \
+      _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[q][v] = bias ? _mm256_loadu_ps(bias + 8 * v) : _mm256_setzero_ps();       \
+    for (int ky = 0; ky < s->fh; ky++)                                                                                                    \
+      for (int kx = 0; kx < s->fw; kx++) {                                                                                                \
+        size_t tap = ((size_t)ky * s->dh * pw + (size_t)kx * s->dw) * s->cin;                                                            \
+        const float *wp = f + ((size_t)ky * s->fw + kx) * s->cin * s->cout;                                                               \
+        for (int c = 0; c < s->cin; c++) {                                                                                                \
+          __m256 w[V];                                                                                                                    \
+          _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) w[v] = _mm256_loadu_ps(wp + (size_t)c * s->cout + 8 * v);                 \
+          _Pragma("GCC unroll 16") for (int q = 0; q < PX; q++) {                                                                         \
+            __m256 xv = _mm256_broadcast_ss(px[q] + tap + c);                                                                             \
+            _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[q][v] = _mm256_fmadd_ps(xv, w[v], acc[q][v]);                       \
+          }                                                                                                                               \
+        }                                                                                                                                 \
+      }                                                                                                                                   \
+    __m256 zero = _mm256_setzero_ps();                                                                                                    \
+    _Pragma("GCC unroll 16") for (int q = 0; q < PX; q++)                                                                                 \
+      if (q < npx)                                                                                                                        \
+        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++)                                                                              \
+          _mm256_storeu_ps(out + (size_t)q * s->cout + 8 * v, act == ACT_RELU ? _mm256_max_ps(acc[q][v], zero) : acc[q][v]);             \
+  }
+
+/* The filter gradient, directly: G patch elements by V registers of output channels, summed over every pixel. */
+#define DEFINE_DIRECT_FILTER(V, G)                                                                                                        \
+  __attribute__((target("avx2,fma"))) static void direct_filter_##V(const conv_t *s, const float *p, int pw, const float *dy, const size_t *off, \
+                                                                    float *dw, int e0, int ne) {                                         \
+    __m256 acc[G][V];                                                                                                                     \
+    size_t at[G];                                                                                                                         \
+    _Pragma("GCC unroll 16") for (int g = 0; g < G; g++) {                                                                                                         \
+      /* Elements past the last one read element e0 again, into accumulators never stored. */                                            \
+      at[g] = off[g < ne ? e0 + g : e0];                                                                                                  \
+      _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[g][v] = g < ne ? _mm256_loadu_ps(dw + (size_t)(e0 + g) * s->cout + 8 * v) : _mm256_setzero_ps();  \
+    }                                                                                                                                     \
+    for (int oy = 0; oy < s->oh; oy++)                                                                                                    \
+      for (int ox = 0; ox < s->ow; ox++) {                                                                                                \
+        const float *xp = p + ((size_t)oy * s->sh * pw + (size_t)ox * s->sw) * s->cin;                                                   \
+        const float *d = dy + ((size_t)oy * s->ow + ox) * s->cout;                                                                        \
+        __m256 dv[V];                                                                                                                     \
+        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) dv[v] = _mm256_loadu_ps(d + 8 * v);                                                                  \
+        _Pragma("GCC unroll 16") for (int g = 0; g < G; g++) {                                                                                                     \
+          __m256 xv = _mm256_broadcast_ss(xp + at[g]);                                                                                    \
+          _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[g][v] = _mm256_fmadd_ps(xv, dv[v], acc[g][v]);                                                 \
+        }                                                                                                                                 \
+      }                                                                                                                                   \
+    _Pragma("GCC unroll 16") for (int g = 0; g < G; g++)                                                                                                           \
+      if (g < ne)                                                                                                                         \
+        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) _mm256_storeu_ps(dw + (size_t)(e0 + g) * s->cout + 8 * v, acc[g][v]);                               \
+  }
+
+DEFINE_DIRECT_FWD(1, 12)
+DEFINE_DIRECT_FWD(2, 6)
+DEFINE_DIRECT_FILTER(1, 12)
+DEFINE_DIRECT_FILTER(2, 6)
+
+/* Output channels per call: 16 (two registers, six pixels or patch elements) where they divide, else 8 (twelve). */
+static int direct_width(int cout) {
+  return cout % 16 == 0 ? 16 : 8;
+}
+
+static int conv_direct_fwd(const conv_t *s, const float *f, const float *bias, int act, float *y) {
+  int width = direct_width(s->cout), block = width == 16 ? 6 : 12, pixels = s->oh * s->ow;
+  for (int b = 0; b < s->n; b++) {
+    int pw;
+    const float *p = pad_image(s, b, &pw);
+    if (!p) return 0;
+    float *yb = y + (size_t)b * pixels * s->cout;
+    int oy = 0, ox = 0;
+    for (int q0 = 0; q0 < pixels; q0 += block) {
+      int npx = pixels - q0 < block ? pixels - q0 : block;
+      /* Past the image's last pixel, the last one again (computed, never stored). */
+      const float *px[12];
+      for (int q = 0; q < block; q++) {
+        px[q] = p + ((size_t)oy * s->sh * pw + (size_t)ox * s->sw) * s->cin;
+        if (q < npx - 1 && ++ox == s->ow) {
+          ox = 0;
+          ++oy;
         }
-        float *out = y + (((size_t)b * s->oh + oy) * s->ow + ox) * 16;
-        _mm256_storeu_ps(out, a0);
-        _mm256_storeu_ps(out + 8, a1);
       }
+      if (++ox == s->ow) {
+        ox = 0;
+        ++oy;
+      }
+      for (int j0 = 0; j0 < s->cout; j0 += width) {
+        const float *bj = bias ? bias + j0 : NULL;
+        if (width == 16) direct_fwd_2(s, px, pw, f + j0, bj, act, yb + (size_t)q0 * s->cout + j0, npx);
+        else direct_fwd_1(s, px, pw, f + j0, bj, act, yb + (size_t)q0 * s->cout + j0, npx);
+      }
+    }
+  }
+  return 1;
 }
 
+static _Thread_local size_t *off_buf = NULL;
+static _Thread_local size_t off_size = 0;
+
+static int conv_direct_filter(const conv_t *s, const float *dy, float *dw) {
+  int K = s->fh * s->fw * s->cin, width = direct_width(s->cout), G = width == 16 ? 6 : 12;
+  /* Each patch element's place in the padded image, from its pixel's first element. */
+  if ((size_t)K > off_size) {
+    free(off_buf);
+    off_buf = (size_t *)malloc((size_t)K * sizeof(size_t));
+    off_size = off_buf ? (size_t)K : 0;
+    if (!off_buf) return 0;
+  }
+  size_t *off = off_buf;
+  memset(dw, 0, (size_t)K * s->cout * sizeof(float));
+  for (int b = 0; b < s->n; b++) {
+    int pw;
+    const float *p = pad_image(s, b, &pw);
+    if (!p) return 0;
+    for (int e = 0; e < K; e++) {
+      int c = e % s->cin, kx = (e / s->cin) % s->fw, ky = e / (s->cin * s->fw);
+      off[e] = ((size_t)ky * s->dh * pw + (size_t)kx * s->dw) * s->cin + c;
+    }
+    const float *dyb = dy + (size_t)b * s->oh * s->ow * s->cout;
+    for (int j0 = 0; j0 < s->cout; j0 += width)
+      for (int e0 = 0; e0 < K; e0 += G) {
+        int ne = K - e0 < G ? K - e0 : G;
+        if (width == 16) direct_filter_2(s, p, pw, dyb + j0, off, dw + j0, e0, ne);
+        else direct_filter_1(s, p, pw, dyb + j0, off, dw + j0, e0, ne);
+      }
+  }
+  return 1;
+}
+
+static _Thread_local float *flip_buf = NULL;
+static _Thread_local size_t flip_size = 0;
+
+/*
+ * The input gradient of a stride-1 convolution is itself one: dy convolved with the filter flipped in space,
+ * its channels swapped, padded by what the forward pass left out (fh − 1 − top above, …). Run directly.
+ */
+static int conv_direct_input(const conv_t *s, const float *f, const float *dy, float *dx) {
+  size_t taps = (size_t)s->fh * s->fw;
+  float *g = grow(&flip_buf, &flip_size, taps * s->cin * s->cout);
+  if (!g) return 0;
+  for (size_t t = 0; t < taps; t++)
+    for (int ci = 0; ci < s->cin; ci++)
+      for (int co = 0; co < s->cout; co++) g[((taps - 1 - t) * s->cout + co) * s->cin + ci] = f[(t * s->cin + ci) * s->cout + co];
+  conv_t t = {dy, s->n, s->oh, s->ow, s->cout, s->h, s->w, s->cin, s->fh, s->fw, 1, 1, s->dh, s->dw, (s->fh - 1) * s->dh - s->top, (s->fw - 1) * s->dw - s->left};
+  return conv_direct_fwd(&t, g, NULL, ACT_LINEAR, dx);
+}
 #endif
-
-/* Where the direct kernel above beats the matrix product: few taps, sixteen output channels. */
-static int direct(const conv_t *s) {
-  return s->fh * s->fw * s->cin <= 32 && s->cout == 16;
-}
 
 static _Thread_local float *cols_buf = NULL;
 static _Thread_local size_t cols_size = 0;
@@ -396,10 +552,9 @@ static _Thread_local size_t cols_size = 0;
 static int conv(int mode, conv_t *s, const float *f, const float *dy, float *out, const float *bias, int act) {
   int pixels = s->n * s->oh * s->ow, K = s->fh * s->fw * s->cin;
 #if defined(__x86_64__)
-  if (mode == 0 && direct(s) && !bias && act == ACT_LINEAR) {
-    conv_direct(s, f, out);
-    return 1;
-  }
+  if (mode == 0 && direct(s)) return conv_direct_fwd(s, f, bias, act, out);
+  if (mode == 1 && direct(s)) return conv_direct_filter(s, dy, out);
+  if (mode == 2 && s->sh == 1 && s->sw == 1 && s->cin % 8 == 0) return conv_direct_input(s, f, dy, out);
 #endif
   if (mode == 0) return gemm_core(pack_patches, s, NULL, NULL, f, out, s->cout, bias, pixels, s->cout, K, 0, act);
   if (mode == 1 && s->cin < 8) return gemm_core(pack_patches_t, s, NULL, NULL, dy, out, s->cout, NULL, K, s->cout, pixels, 0, ACT_LINEAR);
@@ -418,6 +573,95 @@ static int conv(int mode, conv_t *s, const float *f, const float *dy, float *out
   col2im(s, cols, out);
   return 1;
 }
+
+/* ------------------------------------------------------------- element-wise ------------------------------------------------------------ */
+
+#if defined(__x86_64__)
+/*
+ * Max pooling over 2×2 windows with stride 2 and no padding (the usual Keras pooling), NHWC, eight channels at a
+ * time. mode 0: y = the windows' maxima; mode 1: dx = each output's gradient at the first maximum of its window
+ * (row by row, as the cpu backend does: ties are common after a ReLU), zero elsewhere. `max_ps(b, a)` is b where
+ * b > a, else a: strictly greater, so the first maximum wins and a NaN never displaces an earlier element.
+ */
+__attribute__((target("avx2"))) static void pool_2x2(int mode, const float *x, const float *dy, float *out, int n, int h, int w, int c, int oh, int ow) {
+  /* Inputs outside every window (an odd last row or column) get no gradient: zero them first, only then. */
+  if (mode == 1 && (oh * 2 < h || ow * 2 < w)) memset(out, 0, (size_t)n * h * w * c * sizeof(float));
+  size_t row = (size_t)w * c;
+  for (int b = 0; b < n; b++)
+    for (int y = 0; y < oh; y++)
+      for (int z = 0; z < ow; z++) {
+        size_t i00 = (((size_t)b * h + 2 * y) * w + 2 * z) * c, i01 = i00 + c, i10 = i00 + row, i11 = i10 + c;
+        size_t o = (((size_t)b * oh + y) * ow + z) * c;
+        int ch = 0;
+        for (; ch + 8 <= c; ch += 8) {
+          __m256 a = _mm256_loadu_ps(x + i00 + ch), bb = _mm256_loadu_ps(x + i01 + ch);
+          __m256 cc = _mm256_loadu_ps(x + i10 + ch), d = _mm256_loadu_ps(x + i11 + ch);
+          if (mode == 0) {
+            _mm256_storeu_ps(out + o + ch, _mm256_max_ps(d, _mm256_max_ps(cc, _mm256_max_ps(bb, a))));
+            continue;
+          }
+          __m256 t01 = _mm256_cmp_ps(bb, a, _CMP_GT_OQ), m01 = _mm256_max_ps(bb, a);
+          __m256 t10 = _mm256_cmp_ps(cc, m01, _CMP_GT_OQ), m2 = _mm256_max_ps(cc, m01);
+          __m256 t11 = _mm256_cmp_ps(d, m2, _CMP_GT_OQ);
+          __m256 g = _mm256_loadu_ps(dy + o + ch);
+          /* Each position wins where the last test that passed is its own. */
+          __m256 w10 = _mm256_andnot_ps(t11, t10), w01 = _mm256_andnot_ps(t11, _mm256_andnot_ps(t10, t01));
+          __m256 w00 = _mm256_andnot_ps(_mm256_or_ps(_mm256_or_ps(t01, t10), t11), _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+          _mm256_storeu_ps(out + i00 + ch, _mm256_and_ps(g, w00));
+          _mm256_storeu_ps(out + i01 + ch, _mm256_and_ps(g, w01));
+          _mm256_storeu_ps(out + i10 + ch, _mm256_and_ps(g, w10));
+          _mm256_storeu_ps(out + i11 + ch, _mm256_and_ps(g, t11));
+        }
+        for (; ch < c; ch++) {
+          size_t at = i00 + ch;
+          float m = x[at];
+          if (x[i01 + ch] > m) m = x[at = i01 + ch];
+          if (x[i10 + ch] > m) m = x[at = i10 + ch];
+          if (x[i11 + ch] > m) m = x[at = i11 + ch];
+          if (mode == 0) {
+            out[o + ch] = m;
+            continue;
+          }
+          out[i00 + ch] = out[i01 + ch] = out[i10 + ch] = out[i11 + ch] = 0.0f;
+          out[at] = dy[o + ch];
+        }
+      }
+}
+
+/*
+ * op 0: out = x · step(y) (a ReLU's gradient, x the gradient and y the ReLU's input: one pass where tfjs runs
+ * Step, Cast and Multiply);
+ * op 1: out = x + bias along the last axis (cols); op 2: out[cols] = x's rows summed (a bias's gradient).
+ */
+__attribute__((target("avx2"))) static void rowwise(int op, const float *x, const float *y, float *out, size_t rows, int cols) {
+  __m256 zero = _mm256_setzero_ps();
+  if (op == 0) {
+    size_t len = rows * (size_t)cols, i = 0;
+    /* x · step(y), as tfjs computes it: step is 1 above zero, 0 at or below, NaN for NaN (and 0 · ∞ is NaN). */
+    __m256 one = _mm256_set1_ps(1.0f);
+    for (; i + 8 <= len; i += 8) {
+      __m256 yv = _mm256_loadu_ps(y + i);
+      __m256 step = _mm256_or_ps(_mm256_and_ps(_mm256_cmp_ps(yv, zero, _CMP_GT_OQ), one), _mm256_and_ps(_mm256_cmp_ps(yv, yv, _CMP_UNORD_Q), yv));
+      _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), step));
+    }
+    for (; i < len; i++) out[i] = x[i] * (y[i] > 0.0f ? 1.0f : y[i] != y[i] ? y[i] : 0.0f);
+    return;
+  }
+  if (op == 2) memset(out, 0, (size_t)cols * sizeof(float));
+  for (size_t r = 0; r < rows; r++) {
+    const float *src = x + r * cols;
+    int c = 0;
+    if (op == 1) {
+      float *dst = out + r * cols;
+      for (; c + 8 <= cols; c += 8) _mm256_storeu_ps(dst + c, _mm256_add_ps(_mm256_loadu_ps(src + c), _mm256_loadu_ps(y + c)));
+      for (; c < cols; c++) dst[c] = src[c] + y[c];
+    } else {
+      for (; c + 8 <= cols; c += 8) _mm256_storeu_ps(out + c, _mm256_add_ps(_mm256_loadu_ps(out + c), _mm256_loadu_ps(src + c)));
+      for (; c < cols; c++) out[c] += src[c];
+    }
+  }
+}
+#endif
 
 /* ------------------------------------------------------------- N-API glue ------------------------------------------------------------- */
 
@@ -516,6 +760,55 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * pool2x2(memory, mode, x, dy, out, n, h, w, c, oh, ow): 2×2, stride 2 max pooling, NHWC; mode 0 forward
+ * (x → out), 1 its gradient (x, dy → out, the input's shape); offsets in bytes, dy −1 in mode 0.
+ */
+static napi_value pool2x2(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t length = 0;
+  int64_t v[10];
+  if (!read_args(env, info, "pool2x2", 10, &data, &length, v)) return NULL;
+  int64_t mode = v[0], xo = v[1], dyo = v[2], oo = v[3];
+  for (int i = 4; i < 10; i++)
+    if (v[i] < 1 || v[i] > (1 << 24)) return throw_error(env, "pool2x2: bad sizes");
+  int64_t n = v[4], h = v[5], w = v[6], c = v[7], oh = v[8], ow = v[9];
+  if (oh * 2 > h || ow * 2 > w) return throw_error(env, "pool2x2: bad sizes");
+  int64_t fl = (int64_t)length / 4, xs = n * h * w * c, ys = n * oh * ow * c;
+  int bad = mode < 0 || mode > 1 || xo < 0 || xo % 4 || xo / 4 + xs > fl || oo < 0 || oo % 4 || oo / 4 + (mode ? xs : ys) > fl;
+  if (mode == 1) bad |= dyo < 0 || dyo % 4 || dyo / 4 + ys > fl;
+  if (bad) return throw_error(env, "pool2x2: a tensor lies outside the memory");
+  if (!cpu_ok()) return throw_error(env, "pool2x2: this CPU lacks AVX2 and FMA");
+#if defined(__x86_64__)
+  float *base = (float *)data;
+  pool_2x2((int)mode, base + xo / 4, mode ? base + dyo / 4 : NULL, base + oo / 4, (int)n, (int)h, (int)w, (int)c, (int)oh, (int)ow);
+#endif
+  return NULL;
+}
+
+/*
+ * rowwise(memory, op, x, y, out, rows, cols): op 0 out = x · step(y) (x, y, out: rows·cols), 1 out = x + y
+ * (y: cols), 2 out = x's rows summed (out: cols, y −1); offsets in bytes.
+ */
+static napi_value rowwise_op(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t length = 0;
+  int64_t v[6];
+  if (!read_args(env, info, "rowwise", 6, &data, &length, v)) return NULL;
+  int64_t op = v[0], xo = v[1], yo = v[2], oo = v[3], rows = v[4], cols = v[5];
+  if (rows < 1 || cols < 1 || cols > INT32_MAX || rows > ((int64_t)1 << 40) / cols) return throw_error(env, "rowwise: bad sizes");
+  int64_t fl = (int64_t)length / 4, all = rows * cols, ysize = op == 0 ? all : cols, osize = op == 2 ? cols : all;
+  int bad = op < 0 || op > 2 || xo < 0 || xo % 4 || xo / 4 + all > fl || oo < 0 || oo % 4 || oo / 4 + osize > fl;
+  if (op != 2) bad |= yo < 0 || yo % 4 || yo / 4 + ysize > fl;
+  if (bad) return throw_error(env, "rowwise: a tensor lies outside the memory");
+  if (!cpu_ok()) return throw_error(env, "rowwise: this CPU lacks AVX2 and FMA");
+#if defined(__x86_64__)
+  float *base = (float *)data;
+  rowwise((int)op, base + xo / 4, op == 2 ? NULL : base + yo / 4, base + oo / 4, (size_t)rows, (int)cols);
+#endif
+  return NULL;
+}
+
 static napi_value available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -527,6 +820,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"pool2x2", NULL, pool2x2, NULL, NULL, NULL, napi_default, NULL},
+      {"rowwise", NULL, rowwise_op, NULL, NULL, NULL, napi_default, NULL},
       {"available", NULL, available, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

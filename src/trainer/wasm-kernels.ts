@@ -19,8 +19,8 @@
  *   stride, padded to "full") with the filter flipped in space and its channels swapped — XNNPACK's conv,
  *   instead of the stock scalar loop.
  *
- * Where tfsweep's native addon runs (native/addon: AVX2 and FMA, built at install), BatchMatMul and
- * _FusedMatMul go to it instead (src/trainer/native/). `TFSWEEP_KERNELS=native|wasm|stock` forces a path.
+ * Where tfsweep's native addon runs (native/addon: AVX2 and FMA, built at install), the matrix products,
+ * convolutions, 2×2 max pooling, bias adds and sums, and a ReLU's gradient go to it instead (src/trainer/native/). `TFSWEEP_KERNELS=native|wasm|stock` forces a path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, fusedAdam } from './wasm/adam.js';
@@ -35,6 +35,8 @@ import { engineEnvProblem, type KernelPath } from './paths.js';
 import { nativeMatMul } from './native/matmul.js';
 import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './native/conv.js';
 import { add, sum } from './wasm/reduce.js';
+import { nativeMaxPool, nativeMaxPoolGrad } from './native/pool.js';
+import { nativeAdd, nativeReluGrad, nativeSum, RELU_GRAD, useNativeReluGrad } from './native/rowwise.js';
 
 const FAST: Record<string, KernelFunc> = {
   Identity: identity,
@@ -114,6 +116,9 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
   }
   // tfsweep's own kernels, used only while its kernels are on (FusedAdam falls back to tfjs' Adam otherwise).
   if (!tf.getKernel(FUSED_ADAM, 'wasm')) register(FUSED_ADAM, fusedAdam);
+  // A ReLU's gradient in one native pass (a kernel of tfsweep's, reached through Relu's gradient, see rowwise.ts).
+  if (addon) register(RELU_GRAD, nativeReluGrad(addon));
+  useNativeReluGrad(addon !== null && fast);
   path = !fast ? 'stock' : addon ? 'native' : 'wasm';
   return path;
 }
@@ -125,6 +130,10 @@ const NATIVE: Record<string, (addon: NonNullable<ReturnType<typeof nativeAddon>>
   Conv2D: nativeConv2D,
   Conv2DBackpropInput: nativeConvInputGrad,
   Conv2DBackpropFilter: nativeConvFilterGrad,
+  MaxPool: nativeMaxPool,
+  MaxPoolGrad: nativeMaxPoolGrad,
+  Add: nativeAdd,
+  Sum: nativeSum,
 };
 
 /** Kernels the wasm backend lacks, which tfsweep adds whatever the path (CNNs could not train without them). */

@@ -21,7 +21,7 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     await tf.setBackend('wasm');
     assert.equal(registerWasmKernels({ fast: true, native: true }), 'native');
     assert.equal(kernelPath(), 'native');
-    for (const name of ['BatchMatMul', '_FusedMatMul']) assert.ok(isFastKernel(name), name);
+    for (const name of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sum']) assert.ok(isFastKernel(name), name);
   });
 
   it('matmul: every transposition, batch 1, odd sizes around the 6×16 tile, and the reference model sizes', async () => {
@@ -69,9 +69,9 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     }
   });
 
-  it('conv2d forward and both gradients: strides 1–2, same/valid, batch 1 and 3, odd sizes, one to twelve channels', async () => {
+  it('conv2d forward and both gradients: strides 1–2, same/valid, batch 1 and 3, odd and even filters, 1–40 channels', async () => {
     let checked = 0;
-    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [28, 28, 1, 16, 3], [14, 14, 16, 32, 3], [11, 10, 1, 8, 5], [6, 9, 7, 12, 2]] as const) {
+    for (const [h, w, cin, cout, k] of [[9, 9, 3, 4, 3], [8, 7, 2, 5, 5], [6, 6, 1, 2, 2], [7, 5, 4, 3, 1], [28, 28, 1, 16, 3], [14, 14, 16, 32, 3], [11, 10, 1, 8, 5], [6, 9, 7, 12, 2], [9, 8, 8, 24, 3], [7, 9, 24, 16, 3], [5, 6, 3, 40, 4], [4, 4, 16, 8, 1]] as const) {
       for (const stride of [1, 2] as const) {
         for (const pad of ['same', 'valid'] as const) {
           if (pad === 'valid' && (k > h || k > w)) continue;
@@ -91,13 +91,75 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
         }
       }
     }
-    assert.ok(checked >= 50, `${checked} cases`);
+    assert.ok(checked >= 80, `${checked} cases`);
   });
 
-  it('a dilated convolution agrees too', async () => {
-    const xs = [2, 9, 8, 3];
-    const fs = [3, 3, 3, 4];
-    const { err } = await compare((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2), [[rand(xs), xs], [rand(fs), fs]]);
+  it('dilated convolutions agree too (tfjs computes no gradient of one)', async () => {
+    for (const [xs, fs] of [[[2, 9, 8, 3], [3, 3, 3, 4]], [[2, 9, 8, 3], [3, 3, 3, 8]], [[1, 10, 9, 8], [2, 3, 8, 16]]] as const) {
+      const conv = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2);
+      const inputs: Array<[Float32Array, number[]]> = [[rand([...xs]), [...xs]], [rand([...fs]), [...fs]]];
+      const { err } = await compare((x, f) => conv(x!, f!), inputs);
+      assert.ok(err <= 1e-5, `${xs} * ${fs}: ${err}`);
+    }
+  });
+
+  it('max pooling and its gradient: 2×2 stride 2 natively (odd sizes, 1–20 channels), other windows fall back and agree', async () => {
+    for (const [h, w, c] of [[28, 28, 16], [7, 9, 3], [5, 4, 20], [2, 2, 1], [3, 3, 9]] as const) {
+      for (const [size, stride, pad] of [[2, 2, 'valid'], [2, 2, 'same'], [3, 2, 'same'], [2, 1, 'valid']] as const) {
+        for (const batch of [1, 2]) {
+          const xs = [batch, h, w, c];
+          const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, size, stride, pad);
+          // Rounded inputs: ties inside a window are common (after a ReLU), and the first maximum takes the gradient.
+          const x = rand(xs).map((v) => Math.round(v * 3) / 3);
+          const fwd = await compare((t) => pool(t!), [[x, xs]]);
+          const grad = await compare((t, k) => tf.grad((tt: tf.Tensor) => tf.sum(tf.mul(pool(tt), k!)))(t!), [[x, xs], [rand(pool(tf.zeros(xs)).shape), pool(tf.zeros(xs)).shape]]);
+          const where = `${batch}×${h}×${w}×${c}, ${size}×${size} stride ${stride} ${pad}`;
+          assert.equal(fwd.err, 0, `forward ${where}`);
+          // Windows that overlap add gradients in another order than the cpu backend: within rounding.
+          if (size === 2 && stride === 2) assert.equal(grad.err, 0, `gradient ${where}`);
+          else assert.ok(grad.err <= 1e-6, `gradient ${where}: ${grad.err}`);
+        }
+      }
+    }
+  });
+
+  it('bias adds, sums over leading axes and ReLU gradients agree exactly, NaN and infinities included', async () => {
+    const special = (shape: number[]) => {
+      const v = rand(shape);
+      [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0].forEach((s, i) => (v[(i * 7) % v.length] = s));
+      return v;
+    };
+    for (const shape of [[3, 5], [2, 3, 4, 17], [1, 8], [64, 10]]) {
+      const cols = shape[shape.length - 1]!;
+      const same = async (fn: (...t: tf.Tensor[]) => tf.Tensor, inputs: Array<[Float32Array, number[]]>, what: string) => {
+        const values = async (backend: string) => {
+          await tf.setBackend(backend);
+          return tf.tidy(() => Array.from(fn(...inputs.map(([v, s]) => tf.tensor(v, s))).dataSync()));
+        };
+        const [cpu, wasm] = [await values('cpu'), await values('wasm')];
+        assert.deepEqual(wasm.map((v) => (Number.isNaN(v) ? 'NaN' : v)), cpu.map((v) => (Number.isNaN(v) ? 'NaN' : v)), `${what} ${shape}`);
+      };
+      await same((x, b) => tf.add(x!, b!), [[special(shape), shape], [rand([cols]), [cols]]], 'bias add');
+      // Sums add in another order than the cpu backend: within rounding.
+      const sums = await compare((x) => tf.sum(x!, [0]), [[rand(shape), shape]]);
+      assert.ok(sums.err <= 1e-6, `sum over axis 0 ${shape}: ${sums.err}`);
+      await same((x, dy) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), dy!)))(x!), [[special(shape), shape], [special(shape), shape]], 'relu gradient');
+    }
+  });
+
+  it("a small CNN's gradients agree with the cpu backend (conv, bias, relu, pooling, dense)", async () => {
+    const shapes = [[4, 12, 12, 1], [3, 3, 1, 16], [16], [3, 3, 16, 8], [8], [72, 10]];
+    const { err } = await compare(
+      (x, f1, b1, f2, b2, w) => {
+        const loss = (...p: tf.Tensor[]) => {
+          const c1: tf.Tensor4D = tf.maxPool(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, p[0] as tf.Tensor4D, 1, 'same'), p[1]!)) as tf.Tensor4D, 2, 2, 'valid');
+          const c2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(c1, p[2] as tf.Tensor4D, 1, 'same'), p[3]!)) as tf.Tensor4D, 2, 2, 'valid');
+          return tf.sum(tf.square(tf.matMul(tf.reshape(c2, [4, 72]), p[4]!)));
+        };
+        return tf.concat(tf.grads(loss)([f1!, b1!, f2!, b2!, w!]).map((g) => g.flatten()));
+      },
+      shapes.map((s) => [rand(s), s] as [Float32Array, number[]]),
+    );
     assert.ok(err <= 1e-5, `relative error ${err}`);
   });
 
@@ -145,6 +207,12 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     const memory = new ArrayBuffer(64);
     assert.throws(() => addon.matmul(memory, 0, 0, 60, -1, 1, 2, 2, 2, 0, 0, 0, 4, 4), /outside the memory/);
     assert.throws(() => addon.matmul(memory, 0, 0, 0, 62, 1, 2, 2, 2, 0, 0, 0, 4, 4), /outside the memory/);
+    assert.throws(() => addon.pool2x2(memory, 0, 0, -1, 60, 1, 2, 2, 4, 1, 1), /outside the memory/);
+    assert.throws(() => addon.pool2x2(memory, 1, 0, 64, 0, 1, 2, 2, 1, 1, 1), /outside the memory/);
+    assert.throws(() => addon.pool2x2(memory, 0, 0, -1, 0, 1, 2, 2, 1, 2, 1), /bad sizes/);
+    assert.throws(() => addon.rowwise(memory, 1, 0, 60, 0, 2, 4), /outside the memory/);
+    assert.throws(() => addon.rowwise(memory, 2, 0, -1, 0, 5, 4), /outside the memory/);
+    assert.throws(() => addon.conv2d(memory, 0, 0, 0, -1, 32, -1, 0, 1, 2, 2, 1, 2, 2, 8, 1, 1, 1, 1, 1, 1, 0, 0), /outside the memory/);
   });
 });
 

@@ -22,6 +22,13 @@ export interface NativeAddon {
    */
   conv2d(memory: ArrayBuffer, mode: number, x: number, filter: number, dy: number, out: number, bias: number, activation: number,
     n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
+  /** 2×2, stride 2 max pooling, NHWC: mode 0 forward (x → out), 1 its gradient (x, dy → out); dy −1 in mode 0. */
+  pool2x2(memory: ArrayBuffer, mode: number, x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /**
+   * Over rows × cols: op 0 out = x · step(y) (a ReLU's gradient, y its input), 1 out = x + y (a bias of cols
+   * values), 2 out = the sum of x's rows (y −1).
+   */
+  rowwise(memory: ArrayBuffer, op: number, x: number, y: number, out: number, rows: number, cols: number): void;
 }
 
 /** Where node-gyp leaves the addon: native/addon/build/Release/, from the package's root. */

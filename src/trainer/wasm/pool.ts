@@ -3,7 +3,7 @@ import type { KernelArgs, Pad, WasmBackend } from './compose.js';
 import { heapOffset, nativeKernels, type WasmBackendInternals } from './native.js';
 
 /** The geometry of the pooling whose gradient a MaxPoolGrad or AvgPoolGrad kernel computes. */
-function poolInfo(input: tf.TensorInfo, attrs: KernelArgs['attrs']): tf.backend_util.Conv2DInfo {
+export function poolInfo(input: tf.TensorInfo, attrs: KernelArgs['attrs']): tf.backend_util.Conv2DInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
     filterSize: [number, number] | number;
     strides: [number, number] | number;

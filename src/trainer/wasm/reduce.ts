@@ -10,19 +10,25 @@ import { heapOffset, nativeKernels, type WasmBackendInternals } from './native.j
  */
 export function sum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
+  const plan = leadingSum(x, attrs);
+  if (!plan) return stockKernel('Sum')({ inputs, backend, attrs }) as tf.TensorInfo;
+  const wasm = backend as WasmBackend & WasmBackendInternals;
+  const out = wasm.makeOutput(plan.outShape, 'float32');
+  nativeKernels(wasm).sum_rows(heapOffset(wasm, x.dataId), heapOffset(wasm, out.dataId), plan.rows, plan.cols);
+  return out;
+}
+
+/** A Sum over a non-empty float32 tensor's leading axes, as rows summed into one of `cols` values; else null. */
+export function leadingSum(x: tf.TensorInfo, attrs: KernelArgs['attrs']): { outShape: number[]; rows: number; cols: number } | null {
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const rank = x.shape.length;
   const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
   const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
   const size = tf.util.sizeFromShape(x.shape);
-  if (x.dtype !== 'float32' || !leading || size === 0) return stockKernel('Sum')({ inputs, backend, attrs }) as tf.TensorInfo;
+  if (x.dtype !== 'float32' || !leading || size === 0) return null;
   const kept = x.shape.slice(axes.length);
-  const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
-  const wasm = backend as WasmBackend & WasmBackendInternals;
-  const out = wasm.makeOutput(outShape, 'float32');
   const cols = tf.util.sizeFromShape(kept);
-  nativeKernels(wasm).sum_rows(heapOffset(wasm, x.dataId), heapOffset(wasm, out.dataId), size / cols, cols);
-  return out;
+  return { outShape: keepDims ? [...axes.map(() => 1), ...kept] : kept, rows: size / cols, cols };
 }
 
 /**
@@ -32,12 +38,18 @@ export function sum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
  */
 export function add({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const cols = b.shape[0] ?? 0;
-  const bias = a.dtype === 'float32' && b.dtype === 'float32' && b.shape.length === 1 && a.shape.length >= 2 && a.shape[a.shape.length - 1] === cols && cols > 0;
-  if (!bias) return stockKernel('Add')({ inputs, backend, attrs }) as tf.TensorInfo;
+  const cols = biasColumns(a, b);
+  if (!cols) return stockKernel('Add')({ inputs, backend, attrs }) as tf.TensorInfo;
   const wasm = backend as WasmBackend & WasmBackendInternals;
   const out = wasm.makeOutput(a.shape, 'float32');
   const at = (t: tf.TensorInfo): number => heapOffset(wasm, t.dataId);
   nativeKernels(wasm).add_bias(at(a), at(b), at(out), tf.util.sizeFromShape(a.shape) / cols, cols);
   return out;
+}
+
+/** How many values the bias `b` adds along `a`'s last axis (both float32, `a` non-empty), or 0 if it is not one. */
+export function biasColumns(a: tf.TensorInfo, b: tf.TensorInfo): number {
+  const cols = b.shape[0] ?? 0;
+  const bias = a.dtype === 'float32' && b.dtype === 'float32' && b.shape.length === 1 && a.shape.length >= 2 && a.shape[a.shape.length - 1] === cols && cols > 0;
+  return bias && tf.util.sizeFromShape(a.shape) > 0 ? cols : 0;
 }
