@@ -707,6 +707,41 @@ __attribute__((target("avx2"))) static void rowwise(int op, const float *x, cons
 }
 #endif
 
+/* ---------------------------------------------------------------- Adam ----------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+/*
+ * One Adam step over n weights, tfjs' AdamOptimizer's arithmetic in one pass, in the same float32 operations
+ * in the same order (no fused multiply-add: this function's target has none), so the results are the same bit
+ * for bit as tfjs' and as the wasm kernel's (native/kernels.c):
+ *   m' = b1·m + (1−b1)·g;  v' = b2·v + (1−b2)·g²;  w' = w − lr · (m'/c1) / (sqrt(v'/c2) + eps)
+ * The new weights go to w_out (the backend caches packed weights by buffer); the moments are updated in place.
+ */
+__attribute__((target("avx2"))) static void adam_step(const float *w, float *m, float *v, const float *g, float *w_out, size_t n, const float *k) {
+  float lr = k[0], b1 = k[1], b2 = k[2], ib1 = k[3], ib2 = k[4], eps = k[5], c1 = k[6], c2 = k[7];
+  __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vib1 = _mm256_set1_ps(ib1), vib2 = _mm256_set1_ps(ib2);
+  __m256 vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(eps), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 gi = _mm256_loadu_ps(g + i);
+    __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(m + i), vb1), _mm256_mul_ps(gi, vib1));
+    __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), vb2), _mm256_mul_ps(_mm256_mul_ps(gi, gi), vib2));
+    __m256 step = _mm256_div_ps(_mm256_div_ps(mi, vc1), _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(vi, vc2)), veps));
+    _mm256_storeu_ps(w_out + i, _mm256_sub_ps(_mm256_loadu_ps(w + i), _mm256_mul_ps(step, vlr)));
+    _mm256_storeu_ps(m + i, mi);
+    _mm256_storeu_ps(v + i, vi);
+  }
+  for (; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * ib1;
+    float vi = v[i] * b2 + gi * gi * ib2;
+    w_out[i] = w[i] - (mi / c1) / (__builtin_sqrtf(vi / c2) + eps) * lr;
+    m[i] = mi;
+    v[i] = vi;
+  }
+}
+#endif
+
 /* ------------------------------------------------------------- N-API glue ------------------------------------------------------------- */
 
 static napi_value throw_error(napi_env env, const char *message) {
@@ -719,16 +754,16 @@ static int arg_int(napi_env env, napi_value v, int64_t *out) {
 }
 
 /*
- * Reads a call's arguments: the memory (an ArrayBuffer) and `count` integers after it. False once it has thrown
- * the JavaScript error that says what was wrong.
+ * Reads a call's arguments: the memory (an ArrayBuffer), `count` integers and `fcount` numbers after it. False
+ * once it has thrown the JavaScript error that says what was wrong.
  */
-static int read_args(napi_env env, napi_callback_info info, const char *name, size_t count, void **data, size_t *length, int64_t *v) {
+static int read_call(napi_env env, napi_callback_info info, const char *name, size_t count, size_t fcount, void **data, size_t *length, int64_t *v, double *f) {
   char message[96];
   napi_value argv[32];
   size_t argc = 32;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != count + 1) {
-    snprintf(message, sizeof message, "%s: expected %zu arguments", name, count + 1);
+  if (argc != count + fcount + 1) {
+    snprintf(message, sizeof message, "%s: expected %zu arguments", name, count + fcount + 1);
     throw_error(env, message);
     return 0;
   }
@@ -743,7 +778,17 @@ static int read_args(napi_env env, napi_callback_info info, const char *name, si
       throw_error(env, message);
       return 0;
     }
+  for (size_t i = 0; i < fcount; i++)
+    if (napi_get_value_double(env, argv[count + i + 1], &f[i]) != napi_ok) {
+      snprintf(message, sizeof message, "%s: the settings must be numbers", name);
+      throw_error(env, message);
+      return 0;
+    }
   return 1;
+}
+
+static int read_args(napi_env env, napi_callback_info info, const char *name, size_t count, void **data, size_t *length, int64_t *v) {
+  return read_call(env, info, name, count, 0, data, length, v, NULL);
 }
 
 /*
@@ -853,6 +898,32 @@ static napi_value rowwise_op(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * adam(memory, w, m, v, g, wOut, n, lr, beta1, beta2, 1 − beta1, 1 − beta2, epsilon, c1, c2): one Adam step;
+ * offsets in bytes; m and v updated in place, the new weights written to wOut (which must not be w).
+ */
+static napi_value adam_op(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t length = 0;
+  int64_t v[6];
+  double f[8];
+  if (!read_call(env, info, "adam", 6, 8, &data, &length, v, f)) return NULL;
+  int64_t wo = v[0], mo = v[1], vo = v[2], go = v[3], oo = v[4], n = v[5];
+  if (n < 1 || n > ((int64_t)1 << 40)) return throw_error(env, "adam: bad sizes");
+  int64_t fl = (int64_t)length / 4;
+  int64_t offs[5] = {wo, mo, vo, go, oo};
+  for (int i = 0; i < 5; i++)
+    if (offs[i] < 0 || offs[i] % 4 || offs[i] / 4 + n > fl) return throw_error(env, "adam: a tensor lies outside the memory");
+  if (!cpu_ok()) return throw_error(env, "adam: this CPU lacks AVX2 and FMA");
+#if defined(__x86_64__)
+  float k[8];
+  for (int i = 0; i < 8; i++) k[i] = (float)f[i];
+  float *base = (float *)data;
+  adam_step(base + wo / 4, base + mo / 4, base + vo / 4, base + go / 4, base + oo / 4, (size_t)n, k);
+#endif
+  return NULL;
+}
+
 static napi_value available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -866,6 +937,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"pool2x2", NULL, pool2x2, NULL, NULL, NULL, napi_default, NULL},
       {"rowwise", NULL, rowwise_op, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, adam_op, NULL, NULL, NULL, napi_default, NULL},
       {"available", NULL, available, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

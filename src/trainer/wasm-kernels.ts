@@ -36,6 +36,7 @@ import { nativeMatMul } from './native/matmul.js';
 import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './native/conv.js';
 import { add, sum } from './wasm/reduce.js';
 import { nativeMaxPool, nativeMaxPoolGrad } from './native/pool.js';
+import { nativeAdam } from './native/adam.js';
 import { nativeAdd, nativeReluGrad, nativeSum, RELU_GRAD, useNativeReluGrad } from './native/rowwise.js';
 
 const FAST: Record<string, KernelFunc> = {
@@ -114,8 +115,6 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
     active.set(name, kernel);
     register(name, fast ? kernel : base);
   }
-  // tfsweep's own kernels, used only while its kernels are on (FusedAdam falls back to tfjs' Adam otherwise).
-  if (!tf.getKernel(FUSED_ADAM, 'wasm')) register(FUSED_ADAM, fusedAdam);
   // A ReLU's gradient in one native pass (a kernel of tfsweep's, reached through Relu's gradient, see rowwise.ts).
   if (addon) register(RELU_GRAD, nativeReluGrad(addon));
   useNativeReluGrad(addon !== null && fast);
@@ -134,7 +133,12 @@ const NATIVE: Record<string, (addon: NonNullable<ReturnType<typeof nativeAddon>>
   MaxPoolGrad: nativeMaxPoolGrad,
   Add: nativeAdd,
   Sum: nativeSum,
+  [FUSED_ADAM]: nativeAdam,
 };
 
 /** Kernels the wasm backend lacks, which tfsweep adds whatever the path (CNNs could not train without them). */
-const ADDED: Record<string, KernelFunc> = { Conv2DBackpropFilter: conv2DBackpropFilter };
+const ADDED: Record<string, KernelFunc> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  // tfsweep's own: FusedAdam runs it only while tfsweep's kernels are on (tfjs' Adam otherwise).
+  [FUSED_ADAM]: fusedAdam,
+};

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { nativeAddon, nativeRequiredProblem } from '../../src/trainer/native/addon.js';
 import { isFastKernel, kernelPath, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
+import { FusedAdam } from '../../src/trainer/wasm/adam.js';
 import { compare, seededRand } from './compare-backends.js';
 
 const SKIP = nativeAddon() ? false : nativeRequiredProblem();
@@ -21,7 +22,7 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     await tf.setBackend('wasm');
     assert.equal(registerWasmKernels({ fast: true, native: true }), 'native');
     assert.equal(kernelPath(), 'native');
-    for (const name of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sum']) assert.ok(isFastKernel(name), name);
+    for (const name of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sum', 'TfsweepAdam']) assert.ok(isFastKernel(name), name);
   });
 
   it('matmul: every transposition, batch 1, odd sizes around the 6×16 tile, and the reference model sizes', async () => {
@@ -178,6 +179,27 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     assert.ok(err <= 1e-5, `relative error ${err}`);
   });
 
+  it("FusedAdam's native step equals tfjs' Adam bit for bit, weights and moments (eight at a time and the tails)", async () => {
+    await tf.setBackend('wasm');
+    const shapes = [[13, 7], [16], [3, 3, 2, 8], [1], [5]];
+    const init = shapes.map((s) => rand(s));
+    const goals = shapes.map((s) => rand(s));
+    const train = async (optimizer: tf.Optimizer) => {
+      const vars = shapes.map((s, i) => tf.variable(tf.tensor(init[i]!, s)));
+      const goal = shapes.map((s, i) => tf.tensor(goals[i]!, s));
+      for (let step = 0; step < 6; step++) optimizer.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, goal[i]!)), tf.add(goal[i]!, 1.5))))) as tf.Scalar);
+      const state = (await optimizer.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+      const weights = vars.map((v) => Array.from(v.dataSync()));
+      tf.dispose([...vars, ...goal]);
+      optimizer.dispose();
+      return { weights, state };
+    };
+    const reference = await train(tf.train.adam(0.02));
+    const fused = await train(new FusedAdam(0.02));
+    assert.deepEqual(fused.weights, reference.weights);
+    assert.deepEqual(fused.state, reference.state);
+  });
+
   it('writes only its outputs and leaks nothing: tensors allocated around them keep every value', async () => {
     await tf.setBackend('wasm');
     const sentinel = rand([4096]);
@@ -212,6 +234,8 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     assert.throws(() => addon.pool2x2(memory, 0, 0, -1, 0, 1, 2, 2, 1, 2, 1), /bad sizes/);
     assert.throws(() => addon.rowwise(memory, 1, 0, 60, 0, 2, 4), /outside the memory/);
     assert.throws(() => addon.rowwise(memory, 2, 0, -1, 0, 5, 4), /outside the memory/);
+    assert.throws(() => addon.adam(memory, 0, 16, 32, 48, 56, 4, 0.1, 0.9, 0.999, 0.1, 0.001, 1e-7, 0.1, 0.001), /outside the memory/);
+    assert.throws(() => (addon.adam as (...a: unknown[]) => void)(memory, 0, 16, 32, 48, 0, 4, 0.1, 0.9, 0.999, 0.1, 0.001, 1e-7, 0.1), /expected 15 arguments/);
     assert.throws(() => addon.conv2d(memory, 0, 0, 0, -1, 32, -1, 0, 1, 2, 2, 1, 2, 2, 8, 1, 1, 1, 1, 1, 1, 0, 0), /outside the memory/);
   });
 });

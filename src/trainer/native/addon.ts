@@ -29,6 +29,9 @@ export interface NativeAddon {
    * values), 2 out = the sum of x's rows (y −1).
    */
   rowwise(memory: ArrayBuffer, op: number, x: number, y: number, out: number, rows: number, cols: number): void;
+  /** One Adam step over n weights: the moments m and v in place, the new weights to wOut; offsets in bytes. */
+  adam(memory: ArrayBuffer, w: number, m: number, v: number, g: number, wOut: number, n: number,
+    learningRate: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, c1: number, c2: number): void;
 }
 
 /** Where node-gyp leaves the addon: native/addon/build/Release/, from the package's root. */

@@ -34,8 +34,13 @@ export function fusedAdam({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo
   const wasm = backend as WasmBackend & WasmBackendInternals;
   const out = wasm.makeOutput(w.shape, 'float32');
   const at = (t: tf.TensorInfo): number => heapOffset(wasm, t.dataId);
-  nativeKernels(wasm).adam(at(w), at(m), at(v), at(g), at(out), at(m), at(v), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.epsilon, a.c1, a.c2);
+  nativeKernels(wasm).adam(at(w), at(m), at(v), at(g), at(out), at(m), at(v), tf.util.sizeFromShape(w.shape), ...adamSettings(a));
   return out;
+}
+
+/** The step's settings as the kernels take them: rate, betas, 1 − betas (rounded from double, as tfjs does), epsilon, corrections. */
+export function adamSettings(a: FusedAdamAttrs): [number, number, number, number, number, number, number, number] {
+  return [a.learningRate, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.epsilon, a.c1, a.c2];
 }
 
 /** The state tfjs' AdamOptimizer keeps (not part of its typings). */
