@@ -2,7 +2,7 @@
  * Training throughput of a bare tfjs `model.fit` with the wasm backend's stock kernels against tfsweep's wasm
  * kernels and its native ones (where the addon was built and the CPU has AVX2 and FMA), side by side in one
  * process (the kernels are swapped between runs, rounds interleaved), and PyTorch on the same core as the
- * reference where `python3` has `torch`. Median of BENCH_ROUNDS (≥ 3).
+ * reference where `python3` has `torch`, run in each round too. Median of BENCH_ROUNDS (≥ 3).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -101,15 +101,22 @@ export interface KernelResult {
   /** tfsweep's native kernels, or null where they cannot run. */
   native: number | null;
   torch: number | null;
+  /** Medians of the rounds' own ratios to PyTorch, or null where it is missing. */
+  wasmVsTorch: number | null;
+  nativeVsTorch: number | null;
 }
 
-/** Stock and tfsweep kernels on the wasm backend (already set), rounds interleaved; PyTorch after. */
+/**
+ * Stock, tfsweep's wasm and native kernels on the wasm backend (already set) and PyTorch, one after the other in
+ * each round: the machine's speed drifts, so each ratio to PyTorch is the median of the rounds' own ratios.
+ */
 export async function compareKernels(rounds: number, log: (line: string) => void): Promise<KernelResult[]> {
   const results: KernelResult[] = [];
   for (const c of KERNEL_CASES) {
     const stock: number[] = [];
     const fast: number[] = [];
     const native: number[] = [];
+    const torch: number[] = [];
     for (let r = 0; r < rounds; r++) {
       registerWasmKernels({ fast: false });
       stock.push(await fitRate(c, false));
@@ -119,10 +126,21 @@ export async function compareKernels(rounds: number, log: (line: string) => void
         registerWasmKernels({ fast: true, native: true });
         native.push(await fitRate(c, true));
       }
-      log(`${c.label}, round ${r + 1}/${rounds}: stock ${stock[r]!.toFixed(0)}/s, tfsweep wasm ${fast[r]!.toFixed(0)}/s${native.length ? `, native ${native[r]!.toFixed(0)}/s` : ''}`);
+      const t = torchRate(c);
+      if (t !== null) torch.push(t);
+      log(`${c.label}, round ${r + 1}/${rounds}: stock ${stock[r]!.toFixed(0)}/s, tfsweep wasm ${fast[r]!.toFixed(0)}/s${native.length ? `, native ${native[r]!.toFixed(0)}/s` : ''}${t !== null ? `, PyTorch ${t.toFixed(0)}/s` : ''}`);
     }
-    const torch = torchRate(c);
-    results.push({ label: c.label, stock: median(stock), tfsweep: median(fast), speedup: median(fast) / median(stock), native: native.length ? median(native) : null, torch });
+    const perRound = (mine: number[]): number | null => (torch.length === rounds && mine.length === rounds ? median(mine.map((v, i) => v / torch[i]!)) : null);
+    results.push({
+      label: c.label,
+      stock: median(stock),
+      tfsweep: median(fast),
+      speedup: median(fast) / median(stock),
+      native: native.length ? median(native) : null,
+      torch: torch.length ? median(torch) : null,
+      wasmVsTorch: perRound(fast),
+      nativeVsTorch: perRound(native),
+    });
   }
   registerWasmKernels({ fast: true });
   return results;
@@ -130,7 +148,7 @@ export async function compareKernels(rounds: number, log: (line: string) => void
 
 export function kernelTable(results: KernelResult[], rounds: number): string {
   const lines = [
-    `\nwasm backend, bare model.fit (Adam), one thread, stock kernels vs tfsweep's wasm and native kernels, median of ${rounds} interleaved rounds`,
+    `\nwasm backend, bare model.fit (Adam), one thread, stock kernels vs tfsweep's wasm and native kernels and PyTorch, median of ${rounds} interleaved rounds (ratios to PyTorch: the median of each round's own)`,
     '| model | stock wasm samples/s | tfsweep wasm kernels samples/s | speed-up | tfsweep native samples/s | native / wasm kernels | PyTorch 1 thread samples/s | wasm kernels / PyTorch | native / PyTorch |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
@@ -138,7 +156,8 @@ export function kernelTable(results: KernelResult[], rounds: number): string {
   for (const r of results) {
     const torch = r.torch === null ? 'not installed' : r.torch.toFixed(0);
     const native = r.native === null ? 'not built' : r.native.toFixed(0);
-    lines.push(`| ${r.label} | ${r.stock.toFixed(0)} | ${r.tfsweep.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${native} | ${ratio(r.native, r.tfsweep, 2)}× | ${torch} | ${ratio(r.tfsweep, r.torch)} | ${ratio(r.native, r.torch)} |`);
+    const of = (v: number | null): string => (v === null ? '–' : v.toFixed(3));
+    lines.push(`| ${r.label} | ${r.stock.toFixed(0)} | ${r.tfsweep.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${native} | ${ratio(r.native, r.tfsweep, 2)}× | ${torch} | ${of(r.wasmVsTorch)} | ${of(r.nativeVsTorch)} |`);
   }
   return lines.join('\n');
 }
