@@ -742,6 +742,58 @@ __attribute__((target("avx2"))) static void adam_step(const float *w, float *m, 
 }
 #endif
 
+/* ---------------------------------------------------- SGD, momentum and RMSprop -------------------------------------------------------- */
+
+enum { RULE_SGD = 0, RULE_MOMENTUM = 1, RULE_NESTEROV = 2, RULE_RMSPROP = 3 };
+
+#if defined(__x86_64__)
+/*
+ * One step of tfjs' SGD, momentum (plain or Nesterov) or RMSprop (not centred) over n weights, each in the
+ * float32 operations tfjs' optimizer runs, in its order (no fused multiply-add: this target has none), so the
+ * results are the same bit for bit. New weights to w_out; the optimizer's state (s1, s2) updated in place.
+ *   sgd:       w' = c·g + w                                              k: c = −lr
+ *   momentum:  a' = m·a + g;  w' = c·a' + w   (Nesterov: w' = c·(g + a'·m) + w)   k: c, m;  s1 = a
+ *   rmsprop:   r' = r·d + g²·(1−d);  p' = p·μ + g·lr / sqrt(r' + ε);  w' = w − p'   k: lr, d, 1−d, μ, ε;  s1 = r, s2 = p
+ */
+__attribute__((target("avx2"))) static void update_step(int rule, const float *w, const float *g, float *s1, float *s2, float *w_out, size_t n, const float *k) {
+  __m256 k0 = _mm256_set1_ps(k[0]), k1 = _mm256_set1_ps(k[1]), k2 = _mm256_set1_ps(k[2]), k3 = _mm256_set1_ps(k[3]), k4 = _mm256_set1_ps(k[4]);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 gi = _mm256_loadu_ps(g + i), wi = _mm256_loadu_ps(w + i), out;
+    if (rule == RULE_SGD) {
+      out = _mm256_add_ps(_mm256_mul_ps(k0, gi), wi);
+    } else if (rule == RULE_RMSPROP) {
+      __m256 r = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(s1 + i), k1), _mm256_mul_ps(_mm256_mul_ps(gi, gi), k2));
+      __m256 p = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(s2 + i), k3), _mm256_div_ps(_mm256_mul_ps(gi, k0), _mm256_sqrt_ps(_mm256_add_ps(r, k4))));
+      _mm256_storeu_ps(s1 + i, r);
+      _mm256_storeu_ps(s2 + i, p);
+      out = _mm256_sub_ps(wi, p);
+    } else {
+      __m256 a = _mm256_add_ps(_mm256_mul_ps(k1, _mm256_loadu_ps(s1 + i)), gi);
+      _mm256_storeu_ps(s1 + i, a);
+      out = rule == RULE_NESTEROV ? _mm256_add_ps(_mm256_mul_ps(k0, _mm256_add_ps(gi, _mm256_mul_ps(a, k1))), wi) : _mm256_add_ps(_mm256_mul_ps(k0, a), wi);
+    }
+    _mm256_storeu_ps(w_out + i, out);
+  }
+  for (; i < n; i++) {
+    float gi = g[i], wi = w[i];
+    if (rule == RULE_SGD) {
+      w_out[i] = k[0] * gi + wi;
+    } else if (rule == RULE_RMSPROP) {
+      float r = s1[i] * k[1] + (gi * gi) * k[2];
+      float p = s2[i] * k[3] + (gi * k[0]) / __builtin_sqrtf(r + k[4]);
+      s1[i] = r;
+      s2[i] = p;
+      w_out[i] = wi - p;
+    } else {
+      float a = k[1] * s1[i] + gi;
+      s1[i] = a;
+      w_out[i] = rule == RULE_NESTEROV ? k[0] * (gi + a * k[1]) + wi : k[0] * a + wi;
+    }
+  }
+}
+#endif
+
 /* ------------------------------------------------------------- N-API glue ------------------------------------------------------------- */
 
 static napi_value throw_error(napi_env env, const char *message) {
@@ -924,6 +976,34 @@ static napi_value adam_op(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * update(memory, rule, w, g, s1, s2, wOut, n, k0 … k4): one step of SGD (rule 0), momentum (1), Nesterov
+ * momentum (2) or RMSprop (3), as update_step says; offsets in bytes, −1 for state the rule has not.
+ */
+static napi_value update_op(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t length = 0;
+  int64_t v[7];
+  double f[5];
+  if (!read_call(env, info, "update", 7, 5, &data, &length, v, f)) return NULL;
+  int64_t rule = v[0], wo = v[1], go = v[2], s1o = v[3], s2o = v[4], oo = v[5], n = v[6];
+  if (rule < RULE_SGD || rule > RULE_RMSPROP) return throw_error(env, "update: unknown rule");
+  if (n < 1 || n > ((int64_t)1 << 40)) return throw_error(env, "update: bad sizes");
+  int64_t fl = (int64_t)length / 4;
+  int states = rule == RULE_SGD ? 0 : rule == RULE_RMSPROP ? 2 : 1;
+  int64_t offs[5] = {wo, go, oo, s1o, s2o};
+  for (int i = 0; i < 3 + states; i++)
+    if (offs[i] < 0 || offs[i] % 4 || offs[i] / 4 + n > fl) return throw_error(env, "update: a tensor lies outside the memory");
+  if (!cpu_ok()) return throw_error(env, "update: this CPU lacks AVX2 and FMA");
+#if defined(__x86_64__)
+  float k[5];
+  for (int i = 0; i < 5; i++) k[i] = (float)f[i];
+  float *base = (float *)data;
+  update_step((int)rule, base + wo / 4, base + go / 4, states > 0 ? base + s1o / 4 : NULL, states > 1 ? base + s2o / 4 : NULL, base + oo / 4, (size_t)n, k);
+#endif
+  return NULL;
+}
+
 static napi_value available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -938,6 +1018,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pool2x2", NULL, pool2x2, NULL, NULL, NULL, napi_default, NULL},
       {"rowwise", NULL, rowwise_op, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam_op, NULL, NULL, NULL, napi_default, NULL},
+      {"update", NULL, update_op, NULL, NULL, NULL, napi_default, NULL},
       {"available", NULL, available, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../space/rng.js';
 import { ACTIVATIONS, perLayer, type TrainConfig } from './knobs.js';
 import { FusedAdam } from './wasm/adam.js';
+import { FusedMomentum, FusedRMSProp, FusedSGD } from './native/optimizers.js';
 
 export interface InputShape {
   rows: number;
@@ -76,9 +77,9 @@ export function makeOptimizer(config: TrainConfig): tf.Optimizer {
     case 'adam':
       return new FusedAdam(lr);
     case 'sgd':
-      return config.momentum > 0 ? tf.train.momentum(lr, config.momentum) : tf.train.sgd(lr);
+      return config.momentum > 0 ? new FusedMomentum(lr, config.momentum) : new FusedSGD(lr);
     case 'rmsprop':
-      return tf.train.rmsprop(lr, 0.9, config.momentum);
+      return new FusedRMSProp(lr, 0.9, config.momentum);
     case 'adagrad':
       return tf.train.adagrad(lr);
     case 'adamax':

@@ -37,6 +37,7 @@ import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './nativ
 import { add, sum } from './wasm/reduce.js';
 import { nativeMaxPool, nativeMaxPoolGrad } from './native/pool.js';
 import { nativeAdam } from './native/adam.js';
+import { FUSED_UPDATE, nativeUpdate, useNativeUpdates } from './native/optimizers.js';
 import { nativeAdd, nativeReluGrad, nativeSum, RELU_GRAD, useNativeReluGrad } from './native/rowwise.js';
 
 const FAST: Record<string, KernelFunc> = {
@@ -115,9 +116,14 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
     active.set(name, kernel);
     register(name, fast ? kernel : base);
   }
-  // A ReLU's gradient in one native pass (a kernel of tfsweep's, reached through Relu's gradient, see rowwise.ts).
-  if (addon) register(RELU_GRAD, nativeReluGrad(addon));
+  // A ReLU's gradient in one native pass (a kernel of tfsweep's, reached through Relu's gradient, see rowwise.ts);
+  // SGD, momentum and RMSprop in one native call per weight (FusedSGD, FusedMomentum, FusedRMSProp).
+  if (addon) {
+    register(RELU_GRAD, nativeReluGrad(addon));
+    register(FUSED_UPDATE, nativeUpdate(addon));
+  }
   useNativeReluGrad(addon !== null && fast);
+  useNativeUpdates(addon !== null && fast);
   path = !fast ? 'stock' : addon ? 'native' : 'wasm';
   return path;
 }

@@ -12,6 +12,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { nativeAddon, nativeRequiredProblem } from '../../src/trainer/native/addon.js';
 import { isFastKernel, kernelPath, registerWasmKernels } from '../../src/trainer/wasm-kernels.js';
 import { FusedAdam } from '../../src/trainer/wasm/adam.js';
+import { FusedMomentum, FusedRMSProp, FusedSGD } from '../../src/trainer/native/optimizers.js';
 import { compare, seededRand } from './compare-backends.js';
 
 const SKIP = nativeAddon() ? false : nativeRequiredProblem();
@@ -179,7 +180,7 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     assert.ok(err <= 1e-5, `relative error ${err}`);
   });
 
-  it("FusedAdam's native step equals tfjs' Adam bit for bit, weights and moments (eight at a time and the tails)", async () => {
+  it("the fused optimizers' native steps equal tfjs' optimizers bit for bit, weights and state (eight at a time and the tails)", async () => {
     await tf.setBackend('wasm');
     const shapes = [[13, 7], [16], [3, 3, 2, 8], [1], [5]];
     const init = shapes.map((s) => rand(s));
@@ -187,17 +188,58 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     const train = async (optimizer: tf.Optimizer) => {
       const vars = shapes.map((s, i) => tf.variable(tf.tensor(init[i]!, s)));
       const goal = shapes.map((s, i) => tf.tensor(goals[i]!, s));
-      for (let step = 0; step < 6; step++) optimizer.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, goal[i]!)), tf.add(goal[i]!, 1.5))))) as tf.Scalar);
-      const state = (await optimizer.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+      for (let step = 0; step < 6; step++) {
+        optimizer.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, goal[i]!)), tf.add(goal[i]!, 1.5))))) as tf.Scalar);
+        // A schedule's change of rate mid-run (SGD and momentum keep it as a tensor with a setter).
+        if (step === 2) {
+          const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+          if (o.setLearningRate) o.setLearningRate(o.learningRate / 3);
+          else o.learningRate /= 3;
+        }
+      }
+      // Named after the weight (variable names differ between runs) and the slot: `/m`, `/momentum`, `/rms` …
+      const state = (await optimizer.getWeights()).map((w) => [w.name.replace(/^\d+/, 'weight'), Array.from(w.tensor.dataSync())]);
       const weights = vars.map((v) => Array.from(v.dataSync()));
       tf.dispose([...vars, ...goal]);
       optimizer.dispose();
       return { weights, state };
     };
-    const reference = await train(tf.train.adam(0.02));
-    const fused = await train(new FusedAdam(0.02));
-    assert.deepEqual(fused.weights, reference.weights);
-    assert.deepEqual(fused.state, reference.state);
+    const pairs: Array<[string, () => tf.Optimizer, () => tf.Optimizer]> = [
+      ['adam', () => tf.train.adam(0.02), () => new FusedAdam(0.02)],
+      ['sgd', () => tf.train.sgd(0.03), () => new FusedSGD(0.03)],
+      ['momentum', () => tf.train.momentum(0.03, 0.9), () => new FusedMomentum(0.03, 0.9)],
+      ['nesterov', () => tf.train.momentum(0.03, 0.7, true), () => new FusedMomentum(0.03, 0.7, true)],
+      ['rmsprop', () => tf.train.rmsprop(0.01), () => new FusedRMSProp(0.01)],
+      ['rmsprop with momentum', () => tf.train.rmsprop(0.01, 0.8, 0.5), () => new FusedRMSProp(0.01, 0.8, 0.5)],
+      ['centred rmsprop (tfjs\' own update)', () => tf.train.rmsprop(0.01, 0.9, 0.3, 1e-6, true), () => new FusedRMSProp(0.01, 0.9, 0.3, 1e-6, true)],
+    ];
+    for (const [name, reference, fused] of pairs) {
+      const expected = await train(reference());
+      const mine = await train(fused());
+      assert.deepEqual(mine.weights, expected.weights, `${name}: weights`);
+      assert.deepEqual(mine.state, expected.state, `${name}: state`);
+    }
+  });
+
+  it('the fused optimizers run one kernel call per weight tensor on the native path, and are tfjs\' own elsewhere', async () => {
+    await tf.setBackend('wasm');
+    const kernelsPerStep = async (optimizer: tf.Optimizer) => {
+      const w = [tf.variable(tf.randomNormal([9, 4])), tf.variable(tf.randomNormal([4]))];
+      const loss = () => tf.addN(w.map((v) => tf.sum(tf.square(v)))) as tf.Scalar;
+      const { grads } = tf.variableGrads(loss);
+      optimizer.applyGradients(grads);
+      const profile = await tf.profile(() => optimizer.applyGradients(grads));
+      tf.dispose([...w, ...Object.values(grads)]);
+      optimizer.dispose();
+      return profile.kernels.filter((k) => k.name === 'TfsweepUpdate' || k.name === 'TfsweepAdam').length;
+    };
+    for (const make of [() => new FusedSGD(0.1), () => new FusedMomentum(0.1, 0.9), () => new FusedRMSProp(0.1), () => new FusedAdam(0.1)]) assert.equal(await kernelsPerStep(make()), 2);
+    registerWasmKernels({ fast: true, native: false });
+    try {
+      for (const make of [() => new FusedSGD(0.1), () => new FusedMomentum(0.1, 0.9), () => new FusedRMSProp(0.1)]) assert.equal(await kernelsPerStep(make()), 0);
+    } finally {
+      registerWasmKernels({ fast: true, native: true });
+    }
   });
 
   it('writes only its outputs and leaks nothing: tensors allocated around them keep every value', async () => {
@@ -249,6 +291,8 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     assert.throws(() => addon.rowwise(memory, 1, 0, 60, 0, 2, 4), /outside the memory/);
     assert.throws(() => addon.rowwise(memory, 2, 0, -1, 0, 5, 4), /outside the memory/);
     assert.throws(() => addon.adam(memory, 0, 16, 32, 48, 56, 4, 0.1, 0.9, 0.999, 0.1, 0.001, 1e-7, 0.1, 0.001), /outside the memory/);
+    assert.throws(() => addon.update(memory, 3, 0, 16, 32, 60, 0, 4, 0.1, 0.9, 0.1, 0, 1e-7), /outside the memory/);
+    assert.throws(() => addon.update(memory, 4, 0, 16, -1, -1, 0, 4, 0.1, 0, 0, 0, 0), /unknown rule/);
     assert.throws(() => (addon.adam as (...a: unknown[]) => void)(memory, 0, 16, 32, 48, 0, 4, 0.1, 0.9, 0.999, 0.1, 0.001, 1e-7, 0.1), /expected 15 arguments/);
     assert.throws(() => addon.conv2d(memory, 0, 0, 0, -1, 32, -1, 0, 1, 2, 2, 1, 2, 2, 8, 1, 1, 1, 1, 1, 1, 0, 0), /outside the memory/);
   });

@@ -32,6 +32,11 @@ export interface NativeAddon {
   /** One Adam step over n weights: the moments m and v in place, the new weights to wOut; offsets in bytes. */
   adam(memory: ArrayBuffer, w: number, m: number, v: number, g: number, wOut: number, n: number,
     learningRate: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, c1: number, c2: number): void;
+  /**
+   * One step of SGD (rule 0), momentum (1), Nesterov momentum (2) or RMSprop (3): the state s1, s2 (−1 where
+   * the rule has none) in place, the new weights to wOut; k0 … k4 the rule's settings (native/addon/kernels.c).
+   */
+  update(memory: ArrayBuffer, rule: number, w: number, g: number, s1: number, s2: number, wOut: number, n: number, k0: number, k1: number, k2: number, k3: number, k4: number): void;
 }
 
 /** Where node-gyp leaves the addon: native/addon/build/Release/, from the package's root. */
