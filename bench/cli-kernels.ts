@@ -3,7 +3,9 @@
  * models with `TFSWEEP_KERNELS=wasm` against `native`, rounds interleaved, training samples/s read from the
  * stored epochs (validation included), and the same seeded trial's validation accuracy on each path.
  *
- *   npm run bench:cli-kernels     (BENCH_ROUNDS=3)
+ * The machine's speed drifts within a run, so the ratio is the median of each round's own.
+ *
+ *   npm run bench:cli-kernels     (BENCH_ROUNDS=5)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import Database from 'better-sqlite3';
 import { median, writeResult } from './common.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tfsweep.js', import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PATHS = ['wasm', 'native'] as const;
 
 const MODELS: Array<[string, string]> = [
@@ -52,13 +54,14 @@ for (const [label, body] of MODELS) {
       rates[kernels]!.push(t.rate);
       last[kernels] = t;
     }
+    console.error(`${label}, round ${r + 1}/${ROUNDS}: wasm ${rates.wasm![r]!.toFixed(0)}/s, ${last.native!.backend} ${rates.native![r]!.toFixed(0)}/s`);
   }
-  const row = { label, wasm: median(rates.wasm!), native: median(rates.native!), accuracy: { wasm: last.wasm!.accuracy, native: last.native!.accuracy }, backend: last.native!.backend };
+  const ratio = median(rates.native!.map((n, i) => n / rates.wasm![i]!));
+  const row = { label, wasm: median(rates.wasm!), native: median(rates.native!), ratio, accuracy: { wasm: last.wasm!.accuracy, native: last.native!.accuracy }, backend: last.native!.backend };
   rows.push(row);
-  console.error(`${label}: wasm ${row.wasm.toFixed(0)}/s, ${row.backend} ${row.native.toFixed(0)}/s`);
 }
-console.log(`\nOne-trial sweeps through the CLI, one worker, training samples/s from the stored epochs (validation included), median of ${ROUNDS} interleaved rounds`);
+console.log(`\nOne-trial sweeps through the CLI, one worker, training samples/s from the stored epochs (validation included), median of ${ROUNDS} interleaved rounds (the ratio: the median of each round's own)`);
 console.log('| model | wasm kernels samples/s | native samples/s | native / wasm | val_accuracy wasm | val_accuracy native |');
 console.log('| --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.label} | ${r.wasm.toFixed(0)} | ${r.native.toFixed(0)} | ${(r.native / r.wasm).toFixed(2)}× | ${r.accuracy.wasm.toFixed(4)} | ${r.accuracy.native.toFixed(4)} |`);
+for (const r of rows) console.log(`| ${r.label} | ${r.wasm.toFixed(0)} | ${r.native.toFixed(0)} | ${r.ratio.toFixed(2)}× | ${r.accuracy.wasm.toFixed(4)} | ${r.accuracy.native.toFixed(4)} |`);
 console.log(`wrote ${writeResult('cli-kernels', rows)}`);

@@ -707,6 +707,47 @@ __attribute__((target("avx2"))) static void rowwise(int op, const float *x, cons
 }
 #endif
 
+/* ---------------------------------------------------------------- dropout -------------------------------------------------------------- */
+
+/* murmur3's 32-bit finaliser, as src/space/rng.ts has it: the dropout stream's generator. */
+static inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x85ebca6bu;
+  x ^= x >> 13;
+  x *= 0xc2b2ae35u;
+  x ^= x >> 16;
+  return x;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static inline __m256i mix32x8(__m256i x) {
+  x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
+  x = _mm256_mullo_epi32(x, _mm256_set1_epi32((int)0x85ebca6bu));
+  x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 13));
+  x = _mm256_mullo_epi32(x, _mm256_set1_epi32((int)0xc2b2ae35u));
+  return _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
+}
+
+/*
+ * A dropout mask of n values (src/trainer/dropout.ts says why and computes the same in JavaScript): element i is
+ * `scale` where the top 24 bits of mix32(base + i) fall below `threshold`, else 0; base = mix32(seed ^
+ * mix32(counter + 0x9e3779b9)), so each (seed, counter) draws a stream of its own.
+ */
+__attribute__((target("avx2"))) static void dropout_mask(float *out, size_t n, uint32_t seed, uint32_t counter, uint32_t threshold, float scale) {
+  uint32_t base = mix32(seed ^ mix32(counter + 0x9e3779b9u));
+  __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), limit = _mm256_set1_epi32((int)threshold);
+  __m256 value = _mm256_set1_ps(scale);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i h = mix32x8(_mm256_add_epi32(_mm256_set1_epi32((int)(base + (uint32_t)i)), lane));
+    /* The top 24 bits, below 2^24: a signed compare is exact. */
+    __m256i keep = _mm256_cmpgt_epi32(limit, _mm256_srli_epi32(h, 8));
+    _mm256_storeu_ps(out + i, _mm256_and_ps(_mm256_castsi256_ps(keep), value));
+  }
+  for (; i < n; i++) out[i] = (mix32(base + (uint32_t)i) >> 8) < threshold ? scale : 0.0f;
+}
+#endif
+
 /* ---------------------------------------------------------------- Adam ----------------------------------------------------------------- */
 
 #if defined(__x86_64__)
@@ -1004,6 +1045,24 @@ static napi_value update_op(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dropoutMask(memory, out, n, seed, counter, threshold, scale): a dropout mask (dropout_mask above); out in bytes. */
+static napi_value dropout_mask_op(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t length = 0;
+  int64_t v[5];
+  double f[1];
+  if (!read_call(env, info, "dropoutMask", 5, 1, &data, &length, v, f)) return NULL;
+  int64_t oo = v[0], n = v[1], seed = v[2], counter = v[3], threshold = v[4];
+  if (n < 1 || n > ((int64_t)1 << 40) || seed < 0 || seed > UINT32_MAX || counter < 0 || counter > UINT32_MAX || threshold < 0 || threshold > (1 << 24))
+    return throw_error(env, "dropoutMask: bad sizes");
+  if (oo < 0 || oo % 4 || oo / 4 + n > (int64_t)length / 4) return throw_error(env, "dropoutMask: a tensor lies outside the memory");
+  if (!cpu_ok()) return throw_error(env, "dropoutMask: this CPU lacks AVX2 and FMA");
+#if defined(__x86_64__)
+  dropout_mask((float *)data + oo / 4, (size_t)n, (uint32_t)seed, (uint32_t)counter, (uint32_t)threshold, (float)f[0]);
+#endif
+  return NULL;
+}
+
 static napi_value available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -1019,6 +1078,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rowwise", NULL, rowwise_op, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam_op, NULL, NULL, NULL, napi_default, NULL},
       {"update", NULL, update_op, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutMask", NULL, dropout_mask_op, NULL, NULL, NULL, napi_default, NULL},
       {"available", NULL, available, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

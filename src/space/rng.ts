@@ -6,7 +6,7 @@
 export type Rng = () => number;
 
 /** 32-bit integer mix (murmur3 finaliser): spreads nearby keys (seed, 0), (seed, 1) far apart. */
-function mix32(h: number): number {
+export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

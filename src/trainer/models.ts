@@ -7,6 +7,7 @@ import { deriveSeed } from '../space/rng.js';
 import { ACTIVATIONS, perLayer, type TrainConfig } from './knobs.js';
 import { FusedAdam } from './wasm/adam.js';
 import { FusedMomentum, FusedRMSProp, FusedSGD } from './native/optimizers.js';
+import { seededDropout } from './dropout.js';
 
 export interface InputShape {
   rows: number;
@@ -39,7 +40,7 @@ function addDenseHead(model: tf.Sequential, config: TrainConfig, seed: number, c
       model.add(tf.layers.activation({ activation: activation as never }));
     }
     const rate = perLayer(config, 'dropout', i);
-    if (rate > 0) model.add(tf.layers.dropout({ rate, seed: deriveSeed(seed, 'dropout', i) }));
+    if (rate > 0) model.add(seededDropout(rate, deriveSeed(seed, 'dropout', i)));
   }
   model.add(tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'output') }) }));
 }
@@ -61,7 +62,7 @@ export function buildModel(config: TrainConfig, input: InputShape, seed: number)
         }),
       );
       model.add(config.pool === 'avg' ? tf.layers.averagePooling2d({ poolSize: 2 }) : tf.layers.maxPooling2d({ poolSize: 2 }));
-      if (config.conv_dropout > 0) model.add(tf.layers.dropout({ rate: config.conv_dropout, seed: deriveSeed(seed, 'conv-dropout', b) }));
+      if (config.conv_dropout > 0) model.add(seededDropout(config.conv_dropout, deriveSeed(seed, 'conv-dropout', b)));
     }
     model.add(tf.layers.flatten());
   } else {

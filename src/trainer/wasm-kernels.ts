@@ -38,6 +38,7 @@ import { add, sum } from './wasm/reduce.js';
 import { nativeMaxPool, nativeMaxPoolGrad } from './native/pool.js';
 import { nativeAdam } from './native/adam.js';
 import { FUSED_UPDATE, nativeUpdate, useNativeUpdates } from './native/optimizers.js';
+import { DROPOUT_MASK, nativeDropoutMask, useNativeDropout } from './native/dropout.js';
 import { nativeAdd, nativeReluGrad, nativeSum, RELU_GRAD, useNativeReluGrad } from './native/rowwise.js';
 
 const FAST: Record<string, KernelFunc> = {
@@ -117,13 +118,16 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
     register(name, fast ? kernel : base);
   }
   // A ReLU's gradient in one native pass (a kernel of tfsweep's, reached through Relu's gradient, see rowwise.ts);
-  // SGD, momentum and RMSprop in one native call per weight (FusedSGD, FusedMomentum, FusedRMSProp).
+  // SGD, momentum and RMSprop in one native call per weight (FusedSGD, FusedMomentum, FusedRMSProp); dropout
+  // masks (src/trainer/dropout.ts).
   if (addon) {
     register(RELU_GRAD, nativeReluGrad(addon));
     register(FUSED_UPDATE, nativeUpdate(addon));
+    register(DROPOUT_MASK, nativeDropoutMask(addon));
   }
   useNativeReluGrad(addon !== null && fast);
   useNativeUpdates(addon !== null && fast);
+  useNativeDropout(addon !== null && fast);
   path = !fast ? 'stock' : addon ? 'native' : 'wasm';
   return path;
 }

@@ -37,6 +37,8 @@ export interface NativeAddon {
    * the rule has none) in place, the new weights to wOut; k0 … k4 the rule's settings (native/addon/kernels.c).
    */
   update(memory: ArrayBuffer, rule: number, w: number, g: number, s1: number, s2: number, wOut: number, n: number, k0: number, k1: number, k2: number, k3: number, k4: number): void;
+  /** A dropout mask of n values (src/trainer/dropout.ts): `scale` where kept, else 0; out in bytes. */
+  dropoutMask(memory: ArrayBuffer, out: number, n: number, seed: number, counter: number, threshold: number, scale: number): void;
 }
 
 /** Where node-gyp leaves the addon: native/addon/build/Release/, from the package's root. */
