@@ -33,7 +33,7 @@ import { avgPoolGrad, maxPoolGrad } from './wasm/pool.js';
 import { nativeAddon, nativeRequiredProblem } from './native/addon.js';
 import { engineEnvProblem, type KernelPath } from './paths.js';
 import { nativeMatMul } from './native/matmul.js';
-import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad } from './native/conv.js';
+import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad, nativeFusedConv2D } from './native/conv.js';
 import { add, sum } from './wasm/reduce.js';
 import { nativeMaxPool, nativeMaxPoolGrad } from './native/pool.js';
 import { nativeAdam } from './native/adam.js';
@@ -137,6 +137,7 @@ const NATIVE: Record<string, (addon: NonNullable<ReturnType<typeof nativeAddon>>
   BatchMatMul: nativeMatMul,
   _FusedMatMul: nativeMatMul,
   Conv2D: nativeConv2D,
+  FusedConv2D: nativeFusedConv2D,
   Conv2DBackpropInput: nativeConvInputGrad,
   Conv2DBackpropFilter: nativeConvFilterGrad,
   MaxPool: nativeMaxPool,

@@ -23,7 +23,7 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     await tf.setBackend('wasm');
     assert.equal(registerWasmKernels({ fast: true, native: true }), 'native');
     assert.equal(kernelPath(), 'native');
-    for (const name of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sum', 'TfsweepAdam']) assert.ok(isFastKernel(name), name);
+    for (const name of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sum', 'TfsweepAdam']) assert.ok(isFastKernel(name), name);
   });
 
   it('matmul: every transposition, batch 1, odd sizes around the 6×16 tile, and the reference model sizes', async () => {
@@ -94,6 +94,21 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
       }
     }
     assert.ok(checked >= 80, `${checked} cases`);
+  });
+
+  it('fused conv2d (validation and prediction): bias and relu in the same pass, direct and matrix-product paths; other activations fall back and agree', async () => {
+    for (const [xs, fs, stride] of [[[2, 9, 8, 1], [3, 3, 1, 16], 1], [[3, 7, 7, 16], [3, 3, 16, 32], 1], [[2, 9, 9, 3], [5, 5, 3, 6], 2], [[1, 6, 5, 8], [2, 2, 8, 12], 1]] as Array<[number[], number[], number]>) {
+      const cout = fs[3]!;
+      for (const activation of ['linear', 'relu', 'elu'] as const) {
+        for (const withBias of [true, false]) {
+          const { err } = await compare(
+            (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: stride, pad: 'same', ...(withBias ? { bias: b } : {}), activation }),
+            [[rand(xs), xs], [rand(fs), fs], [rand([cout]), [cout]]],
+          );
+          assert.ok(err <= 1e-5, `${xs} * ${fs} stride ${stride} ${activation} bias=${withBias}: ${err}`);
+        }
+      }
+    }
   });
 
   it('dilated convolutions agree too (tfjs computes no gradient of one)', async () => {

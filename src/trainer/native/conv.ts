@@ -18,12 +18,12 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-function run(addon: NativeAddon, backend: WasmBackend & WasmBackendInternals, mode: Mode, info: tf.backend_util.Conv2DInfo, t: { x?: tf.TensorInfo; f?: tf.TensorInfo; dy?: tf.TensorInfo }, outShape: number[]): tf.TensorInfo {
+function run(addon: NativeAddon, backend: WasmBackend & WasmBackendInternals, mode: Mode, info: tf.backend_util.Conv2DInfo, t: { x?: tf.TensorInfo; f?: tf.TensorInfo; dy?: tf.TensorInfo; bias?: tf.TensorInfo }, outShape: number[], activation = 0): tf.TensorInfo {
   const out = backend.makeOutput(outShape, 'float32');
   if (tf.util.sizeFromShape(outShape) === 0) return out;
   const at = (x: tf.TensorInfo | undefined): number => (x ? heapOffset(backend, x.dataId) : -1);
   const memory = backend.wasm.asm.memory.buffer as ArrayBuffer;
-  addon.conv2d(memory, mode, at(t.x), at(t.f), at(t.dy), at(out), -1, 0,
+  addon.conv2d(memory, mode, at(t.x), at(t.f), at(t.dy), at(out), at(t.bias), activation,
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
   return out;
@@ -39,6 +39,26 @@ export function nativeConv2D(addon: NativeAddon, fallback: KernelFunc): KernelFu
     if (a.dataFormat === 'NCHW' || !float(x, filter)) return fallback(args);
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
     return run(addon, args.backend as WasmBackend & WasmBackendInternals, 0, info, { x, f: filter }, info.outShape);
+  };
+}
+
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1 };
+
+/**
+ * FusedConv2D over `fallback`: the convolution with its bias and a relu in the same pass (tfjs fuses them when
+ * no gradient is recorded: validation, prediction). Other activations, PReLU or a bias that is not one value
+ * per output channel go to the wasm kernel.
+ */
+export function nativeFusedConv2D(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args: KernelArgs) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const a = args.attrs as unknown as ConvAttrs & { activation?: string };
+    const act = ACTIVATIONS[a.activation ?? 'linear'];
+    const cout = filter?.shape[3];
+    const plainBias = !bias || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === cout);
+    if (!x || !filter || a.dataFormat === 'NCHW' || !float(x, filter) || act === undefined || preluActivationWeights || !plainBias) return fallback(args);
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    return run(addon, args.backend as WasmBackend & WasmBackendInternals, 0, info, { x, f: filter, ...(bias ? { bias } : {}) }, info.outShape, act);
   };
 }
 
