@@ -424,11 +424,15 @@ static const float *pad_image(const conv_t *s, int b, int *pw_out) {
       memset(row, 0, (size_t)pw * s->cin * sizeof(float));
       continue;
     }
-    for (int px = 0; px < pw; px++) {
-      int ix = px - s->left;
-      if (ix < 0 || ix >= s->w) memset(row + (size_t)px * s->cin, 0, (size_t)s->cin * sizeof(float));
-      else memcpy(row + (size_t)px * s->cin, img + ((size_t)iy * s->w + ix) * s->cin, (size_t)s->cin * sizeof(float));
-    }
+    /* Zeros left of the image, the part of its row in reach in one copy, zeros right of it (the padding may
+       also be negative: an input gradient's, for explicit padding wider than the filter). */
+    int x0 = s->left < 0 ? 0 : s->left < pw ? s->left : pw;
+    int x1 = s->left + s->w < pw ? s->left + s->w : pw;
+    if (x1 < x0) x1 = x0;
+    size_t c = (size_t)s->cin;
+    memset(row, 0, (size_t)x0 * c * sizeof(float));
+    memcpy(row + (size_t)x0 * c, img + ((size_t)iy * s->w + (size_t)(x0 - s->left)) * c, (size_t)(x1 - x0) * c * sizeof(float));
+    memset(row + (size_t)x1 * c, 0, (size_t)(pw - x1) * c * sizeof(float));
   }
   *pw_out = pw;
   return p;

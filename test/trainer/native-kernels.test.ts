@@ -96,6 +96,25 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     assert.ok(checked >= 80, `${checked} cases`);
   });
 
+  it('explicit padding wider than the filter, on one side or both: forward and both gradients', async () => {
+    const pads: Array<[[number, number], [number, number], [number, number], [number, number]]> = [
+      [[0, 0], [4, 1], [5, 0], [0, 0]],
+      [[0, 0], [0, 3], [2, 4], [0, 0]],
+    ];
+    for (const pad of pads) {
+      for (const [cin, cout] of [[8, 8], [3, 16], [5, 6]]) {
+        const xs = [2, 6, 7, cin!];
+        const fs = [3, 3, cin!, cout!];
+        const conv = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, pad);
+        const inputs: Array<[Float32Array, number[]]> = [[rand(xs), xs], [rand(fs), fs]];
+        const fwd = await compare((x, f) => conv(x!, f!), inputs);
+        const dx = await compare((x, f) => tf.grad((xx: tf.Tensor) => tf.sum(tf.square(conv(xx, f!))))(x!), inputs);
+        const df = await compare((x, f) => tf.grad((ff: tf.Tensor) => tf.sum(tf.square(conv(x!, ff))))(f!), inputs);
+        for (const [what, r] of [['forward', fwd], ['input gradient', dx], ['filter gradient', df]] as const) assert.ok(r.err <= 1e-5, `${what} ${JSON.stringify(pad)} ${cin}→${cout}: ${r.err}`);
+      }
+    }
+  });
+
   it('fused conv2d (validation and prediction): bias and relu in the same pass, direct and matrix-product paths; other activations fall back and agree', async () => {
     for (const [xs, fs, stride] of [[[2, 9, 8, 1], [3, 3, 1, 16], 1], [[3, 7, 7, 16], [3, 3, 16, 32], 1], [[2, 9, 9, 3], [5, 5, 3, 6], 2], [[1, 6, 5, 8], [2, 2, 8, 12], 1]] as Array<[number[], number[], number]>) {
       const cout = fs[3]!;
