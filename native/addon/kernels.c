@@ -476,26 +476,29 @@ static const float *pad_image(const conv_t *s, int b, int *pw_out) {
   __attribute__((target("avx2,fma"))) static void direct_filter_##V(const conv_t *s, const float *p, int pw, const float *dy, const size_t *off, \
                                                                     float *dw, int e0, int ne) {                                         \
     __m256 acc[G][V];                                                                                                                     \
-    size_t at[G];                                                                                                                         \
-    _Pragma("GCC unroll 16") for (int g = 0; g < G; g++) {                                                                                                         \
+    const float *xg[G];                                                                                                                   \
+    _Pragma("GCC unroll 16") for (int g = 0; g < G; g++) {                                                                                \
       /* Elements past the last one read element e0 again, into accumulators never stored. */                                            \
-      at[g] = off[g < ne ? e0 + g : e0];                                                                                                  \
-      _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[g][v] = g < ne ? _mm256_loadu_ps(dw + (size_t)(e0 + g) * s->cout + 8 * v) : _mm256_setzero_ps();  \
+      xg[g] = p + off[g < ne ? e0 + g : e0];                                                                                              \
+      _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[g][v] = g < ne ? _mm256_loadu_ps(dw + (size_t)(e0 + g) * s->cout + 8 * v) : _mm256_setzero_ps(); \
     }                                                                                                                                     \
-    for (int oy = 0; oy < s->oh; oy++)                                                                                                    \
-      for (int ox = 0; ox < s->ow; ox++) {                                                                                                \
-        const float *xp = p + ((size_t)oy * s->sh * pw + (size_t)ox * s->sw) * s->cin;                                                   \
-        const float *d = dy + ((size_t)oy * s->ow + ox) * s->cout;                                                                        \
+    /* Pixel by pixel, the patch's place and dy's stepped, not recomputed. */                                                             \
+    size_t step = (size_t)s->sw * s->cin;                                                                                                 \
+    for (int oy = 0; oy < s->oh; oy++) {                                                                                                  \
+      size_t q = (size_t)oy * s->sh * pw * s->cin;                                                                                        \
+      const float *d = dy + (size_t)oy * s->ow * s->cout;                                                                                 \
+      for (int ox = 0; ox < s->ow; ox++, q += step, d += s->cout) {                                                                       \
         __m256 dv[V];                                                                                                                     \
-        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) dv[v] = _mm256_loadu_ps(d + 8 * v);                                                                  \
-        _Pragma("GCC unroll 16") for (int g = 0; g < G; g++) {                                                                                                     \
-          __m256 xv = _mm256_broadcast_ss(xp + at[g]);                                                                                    \
-          _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[g][v] = _mm256_fmadd_ps(xv, dv[v], acc[g][v]);                                                 \
+        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) dv[v] = _mm256_loadu_ps(d + 8 * v);                                         \
+        _Pragma("GCC unroll 16") for (int g = 0; g < G; g++) {                                                                            \
+          __m256 xv = _mm256_broadcast_ss(xg[g] + q);                                                                                     \
+          _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) acc[g][v] = _mm256_fmadd_ps(xv, dv[v], acc[g][v]);                        \
         }                                                                                                                                 \
       }                                                                                                                                   \
-    _Pragma("GCC unroll 16") for (int g = 0; g < G; g++)                                                                                                           \
+    }                                                                                                                                     \
+    _Pragma("GCC unroll 16") for (int g = 0; g < G; g++)                                                                                  \
       if (g < ne)                                                                                                                         \
-        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) _mm256_storeu_ps(dw + (size_t)(e0 + g) * s->cout + 8 * v, acc[g][v]);                               \
+        _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) _mm256_storeu_ps(dw + (size_t)(e0 + g) * s->cout + 8 * v, acc[g][v]);      \
   }
 
 DEFINE_DIRECT_FWD(1, 12)
