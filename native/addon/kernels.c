@@ -891,6 +891,12 @@ static int read_args(napi_env env, napi_callback_info info, const char *name, si
   return read_call(env, info, name, count, 0, data, length, v, NULL);
 }
 
+/* Whether `count` floats from byte `offset` lie inside a memory of `floats` floats: every read and write a call
+   makes is checked so, and a bad offset is an error, never a stray write. */
+static int inside(int64_t offset, int64_t count, int64_t floats) {
+  return offset >= 0 && offset % 4 == 0 && offset / 4 + count <= floats;
+}
+
 /*
  * matmul(memory, a, b, c, bias, batch, m, n, k, transA, transB, activation, strideA, strideB): offsets in bytes
  * into `memory` (an ArrayBuffer), bias −1 for none; batch products with element strides strideA and strideB
@@ -903,10 +909,8 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   if (!read_args(env, info, "matmul", 13, &data, &length, v)) return NULL;
   int64_t ao = v[0], bo = v[1], co = v[2], biaso = v[3], batch = v[4], m = v[5], n = v[6], k = v[7], ta = v[8], tb = v[9], act = v[10], sa = v[11], sb = v[12];
   if (m <= 0 || n <= 0 || k <= 0 || batch <= 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) return throw_error(env, "matmul: bad sizes");
-  /* Every read and write stays inside the memory: a bad offset is an error, never a stray write. */
   int64_t fl = (int64_t)length / 4;
-  int64_t a_end = ao / 4 + (batch - 1) * sa + m * k, b_end = bo / 4 + (batch - 1) * sb + k * n, c_end = co / 4 + batch * m * n;
-  if (ao < 0 || bo < 0 || co < 0 || (ao | bo | co) % 4 || a_end > fl || b_end > fl || c_end > fl || (biaso >= 0 && (biaso % 4 || biaso / 4 + n > fl)))
+  if (!inside(ao, (batch - 1) * sa + m * k, fl) || !inside(bo, (batch - 1) * sb + k * n, fl) || !inside(co, batch * m * n, fl) || (biaso >= 0 && !inside(biaso, n, fl)))
     return throw_error(env, "matmul: a tensor lies outside the memory");
   float *base = (float *)data;
   for (int64_t i = 0; i < batch; i++) {
@@ -936,11 +940,10 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   int64_t fl = (int64_t)length / 4;
   int64_t xs = (int64_t)s.n * s.h * s.w * s.cin, fs = (int64_t)s.fh * s.fw * s.cin * s.cout, ys = (int64_t)s.n * s.oh * s.ow * s.cout;
   int64_t os = mode == 0 ? ys : mode == 1 ? fs : xs;
-  /* Every read and write stays inside the memory: a bad offset is an error, never a stray write. */
-  int bad = mode < 0 || mode > 2 || oo < 0 || oo % 4 || oo / 4 + os > fl || (bo >= 0 && (mode != 0 || bo % 4 || bo / 4 + s.cout > fl));
-  if (mode != 2) bad |= xo < 0 || xo % 4 || xo / 4 + xs > fl;
-  if (mode != 1) bad |= fo < 0 || fo % 4 || fo / 4 + fs > fl;
-  if (mode != 0) bad |= dyo < 0 || dyo % 4 || dyo / 4 + ys > fl;
+  int bad = mode < 0 || mode > 2 || !inside(oo, os, fl) || (bo >= 0 && (mode != 0 || !inside(bo, s.cout, fl)));
+  if (mode != 2) bad |= !inside(xo, xs, fl);
+  if (mode != 1) bad |= !inside(fo, fs, fl);
+  if (mode != 0) bad |= !inside(dyo, ys, fl);
   if (bad) return throw_error(env, "conv2d: a tensor lies outside the memory");
   float *base = (float *)data;
   s.x = mode == 2 ? NULL : base + xo / 4;
@@ -964,8 +967,8 @@ static napi_value pool2x2(napi_env env, napi_callback_info info) {
   int64_t n = v[4], h = v[5], w = v[6], c = v[7], oh = v[8], ow = v[9];
   if (oh * 2 > h || ow * 2 > w) return throw_error(env, "pool2x2: bad sizes");
   int64_t fl = (int64_t)length / 4, xs = n * h * w * c, ys = n * oh * ow * c;
-  int bad = mode < 0 || mode > 1 || xo < 0 || xo % 4 || xo / 4 + xs > fl || oo < 0 || oo % 4 || oo / 4 + (mode ? xs : ys) > fl;
-  if (mode == 1) bad |= dyo < 0 || dyo % 4 || dyo / 4 + ys > fl;
+  int bad = mode < 0 || mode > 1 || !inside(xo, xs, fl) || !inside(oo, mode ? xs : ys, fl);
+  if (mode == 1) bad |= !inside(dyo, ys, fl);
   if (bad) return throw_error(env, "pool2x2: a tensor lies outside the memory");
   if (!cpu_ok()) return throw_error(env, "pool2x2: this CPU lacks AVX2 and FMA");
 #if defined(__x86_64__)
@@ -987,8 +990,8 @@ static napi_value rowwise_op(napi_env env, napi_callback_info info) {
   int64_t op = v[0], xo = v[1], yo = v[2], oo = v[3], rows = v[4], cols = v[5];
   if (rows < 1 || cols < 1 || cols > INT32_MAX || rows > ((int64_t)1 << 40) / cols) return throw_error(env, "rowwise: bad sizes");
   int64_t fl = (int64_t)length / 4, all = rows * cols, ysize = op == 0 ? all : cols, osize = op == 2 ? cols : all;
-  int bad = op < 0 || op > 2 || xo < 0 || xo % 4 || xo / 4 + all > fl || oo < 0 || oo % 4 || oo / 4 + osize > fl;
-  if (op != 2) bad |= yo < 0 || yo % 4 || yo / 4 + ysize > fl;
+  int bad = op < 0 || op > 2 || !inside(xo, all, fl) || !inside(oo, osize, fl);
+  if (op != 2) bad |= !inside(yo, ysize, fl);
   if (bad) return throw_error(env, "rowwise: a tensor lies outside the memory");
   if (!cpu_ok()) return throw_error(env, "rowwise: this CPU lacks AVX2 and FMA");
 #if defined(__x86_64__)
@@ -1013,7 +1016,7 @@ static napi_value adam_op(napi_env env, napi_callback_info info) {
   int64_t fl = (int64_t)length / 4;
   int64_t offs[5] = {wo, mo, vo, go, oo};
   for (int i = 0; i < 5; i++)
-    if (offs[i] < 0 || offs[i] % 4 || offs[i] / 4 + n > fl) return throw_error(env, "adam: a tensor lies outside the memory");
+    if (!inside(offs[i], n, fl)) return throw_error(env, "adam: a tensor lies outside the memory");
   if (!cpu_ok()) return throw_error(env, "adam: this CPU lacks AVX2 and FMA");
 #if defined(__x86_64__)
   float k[8];
@@ -1041,7 +1044,7 @@ static napi_value update_op(napi_env env, napi_callback_info info) {
   int states = rule == RULE_SGD ? 0 : rule == RULE_RMSPROP ? 2 : 1;
   int64_t offs[5] = {wo, go, oo, s1o, s2o};
   for (int i = 0; i < 3 + states; i++)
-    if (offs[i] < 0 || offs[i] % 4 || offs[i] / 4 + n > fl) return throw_error(env, "update: a tensor lies outside the memory");
+    if (!inside(offs[i], n, fl)) return throw_error(env, "update: a tensor lies outside the memory");
   if (!cpu_ok()) return throw_error(env, "update: this CPU lacks AVX2 and FMA");
 #if defined(__x86_64__)
   float k[5];
@@ -1062,7 +1065,7 @@ static napi_value dropout_mask_op(napi_env env, napi_callback_info info) {
   int64_t oo = v[0], n = v[1], seed = v[2], counter = v[3], threshold = v[4];
   if (n < 1 || n > ((int64_t)1 << 40) || seed < 0 || seed > UINT32_MAX || counter < 0 || counter > UINT32_MAX || threshold < 0 || threshold > (1 << 24))
     return throw_error(env, "dropoutMask: bad sizes");
-  if (oo < 0 || oo % 4 || oo / 4 + n > (int64_t)length / 4) return throw_error(env, "dropoutMask: a tensor lies outside the memory");
+  if (!inside(oo, n, (int64_t)length / 4)) return throw_error(env, "dropoutMask: a tensor lies outside the memory");
   if (!cpu_ok()) return throw_error(env, "dropoutMask: this CPU lacks AVX2 and FMA");
 #if defined(__x86_64__)
   dropout_mask((float *)data + oo / 4, (size_t)n, (uint32_t)seed, (uint32_t)counter, (uint32_t)threshold, (float)f[0]);
