@@ -15,4 +15,15 @@ export type Distribution =
   | { type: 'log_uniform_values'; min: number; max: number }
   | { type: 'q_log_uniform_values'; min: number; max: number; q: number }
   /** W&B: the bounds are natural logarithms; values are exp(uniform(min, max)). */
-  | { type: 'log_uniform'; min: number; max: number };
+  | { type: 'log_uniform'; min: number; max: number }
+  /** W&B: values X with log(1/X) uniform in [min, max] (natural logs), so X in [e^−max, e^−min]. */
+  | { type: 'inv_log_uniform'; min: number; max: number }
+  /** W&B: values X in [min, max] with log(1/X) uniform in [log(1/max), log(1/min)]. */
+  | { type: 'inv_log_uniform_values'; min: number; max: number }
+  | { type: 'normal'; mu: number; sigma: number }
+  | { type: 'q_normal'; mu: number; sigma: number; q: number }
+  /** W&B: log(X) is normal with mean mu and standard deviation sigma. */
+  | { type: 'log_normal'; mu: number; sigma: number }
+  | { type: 'q_log_normal'; mu: number; sigma: number; q: number }
+  | { type: 'beta'; a: number; b: number }
+  | { type: 'q_beta'; a: number; b: number; q: number };

@@ -9,7 +9,7 @@
  */
 import { bestFirst, type Goal, type TrialRecord } from '../core/records.js';
 import { isAtLeast } from '../core/metric.js';
-import type { Distribution, ParamValue } from '../space/distributions.js';
+import { numericRange, type Distribution, type ParamValue } from '../space/distributions.js';
 import { normCdf } from '../samplers/tpe/normal.js';
 
 export interface Importance {
@@ -43,9 +43,10 @@ function gridIndices(dist: Distribution, values: ParamValue[]): { size: number; 
     const keys = dist.values.map((v) => JSON.stringify(v));
     return { size: dist.values.length, indices: values.map((v) => Math.max(0, keys.indexOf(JSON.stringify(v)))) };
   }
-  const log = dist.type === 'log_uniform_values' || dist.type === 'q_log_uniform_values' || dist.type === 'log_uniform';
-  let low = dist.type === 'log_uniform' ? Math.exp(dist.min) : dist.min;
-  let high = dist.type === 'log_uniform' ? Math.exp(dist.max) : dist.max;
+  const range = numericRange(dist);
+  if (!range) return null;
+  const log = range.log;
+  let { low, high } = range;
   if (!(high > low)) return null;
   let steps = N_STEPS;
   if ((dist.type === 'int_uniform' || dist.type === 'q_uniform') && dist.q > 0) steps = Math.min(Math.round((high - low) / dist.q) + 1, N_STEPS);

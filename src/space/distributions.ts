@@ -2,6 +2,10 @@
  * Parameter distributions with W&B sweep semantics. A trial stores each value beside the distribution it came
  * from (see storage), so these objects are plain JSON and round-trip through the database unchanged.
  */
+import betaCdf from '@stdlib/stats-base-dists-beta-cdf';
+import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import type { Rng } from './rng.js';
 
 export type { Distribution, ParamValue, Params } from '../core/params.js';
@@ -18,7 +22,57 @@ export const DISTRIBUTION_TYPES: readonly DistributionType[] = [
   'log_uniform_values',
   'q_log_uniform_values',
   'log_uniform',
+  'inv_log_uniform',
+  'inv_log_uniform_values',
+  'normal',
+  'q_normal',
+  'log_normal',
+  'q_log_normal',
+  'beta',
+  'q_beta',
 ];
+
+/** The distributions drawn through their quantile function, as W&B's engine draws them (`ppf`). */
+export type QuantileDistribution = Extract<Distribution, { type: 'normal' | 'q_normal' | 'log_normal' | 'q_log_normal' | 'beta' | 'q_beta' }>;
+
+export function isQuantileDistribution(dist: Distribution): dist is QuantileDistribution {
+  return dist.type === 'normal' || dist.type === 'q_normal' || dist.type === 'log_normal' || dist.type === 'q_log_normal' || dist.type === 'beta' || dist.type === 'q_beta';
+}
+
+/** numpy's round (half to even), which W&B's q_ distributions use: round(x / q) · q. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** x rounded to a multiple of q as W&B does, without float noise (3 × 0.1 is 0.3). */
+export function roundToStep(x: number, q: number): number {
+  return roundTo(roundHalfEven(x / q) * q, decimalsOf(q));
+}
+
+/**
+ * The value at quantile u of a normal, log-normal or beta distribution (W&B's `ppf`; the q_ variants rounded to
+ * a multiple of q). u is kept inside [1e-12, 1 − 1e-12]: the quantiles 0 and 1 of a normal are infinite.
+ */
+export function quantileOf(dist: QuantileDistribution, u: number): number {
+  const p = Math.min(1 - 1e-12, Math.max(1e-12, u));
+  let x: number;
+  if (dist.type === 'beta' || dist.type === 'q_beta') x = betaQuantile(p, dist.a, dist.b);
+  else {
+    const z = dist.sigma > 0 ? normalQuantile(p, dist.mu, dist.sigma) : dist.mu;
+    x = dist.type === 'log_normal' || dist.type === 'q_log_normal' ? Math.exp(z) : z;
+  }
+  return 'q' in dist ? roundToStep(x, dist.q) : x;
+}
+
+/** The quantile of a value under a normal, log-normal or beta distribution (W&B's `cdf`), or null if it cannot be one. */
+export function cdfOf(dist: QuantileDistribution, x: number): number | null {
+  if (!Number.isFinite(x)) return null;
+  if (dist.type === 'beta' || dist.type === 'q_beta') return x < 0 || x > 1 ? null : betaCdf(x, dist.a, dist.b);
+  const z = dist.type === 'log_normal' || dist.type === 'q_log_normal' ? (x > 0 ? Math.log(x) : null) : x;
+  if (z === null) return null;
+  return dist.sigma > 0 ? normalCdf(z, dist.mu, dist.sigma) : z < dist.mu ? 0 : 1;
+}
 
 /** Distributions a grid can enumerate. */
 export function isDiscrete(dist: Distribution): boolean {
@@ -81,6 +135,16 @@ export function sample(dist: Distribution, rng: Rng): ParamValue {
     }
     case 'log_uniform':
       return Math.exp(dist.min + rng() * (dist.max - dist.min));
+    case 'inv_log_uniform':
+      // W&B: exp(−uniform.ppf(1 − u, min, max − min)).
+      return Math.exp(-(dist.min + (1 - rng()) * (dist.max - dist.min)));
+    case 'inv_log_uniform_values': {
+      // W&B turns the values' bounds into log(1/max), log(1/min) and draws as inv_log_uniform.
+      const lo = Math.log(1 / dist.max);
+      return Math.exp(-(lo + (1 - rng()) * (Math.log(1 / dist.min) - lo)));
+    }
+    default:
+      return quantileOf(dist, rng());
   }
 }
 
@@ -142,7 +206,67 @@ export function describe(dist: Distribution): string {
       return `${dist.type} [${dist.min}, ${dist.max}] q=${dist.q}`;
     case 'log_uniform':
       return `log_uniform [e^${dist.min}, e^${dist.max}]`;
+    case 'inv_log_uniform':
+      return `inv_log_uniform [e^-${dist.max}, e^-${dist.min}]`;
+    case 'normal':
+    case 'log_normal':
+      return `${dist.type} mu=${dist.mu} sigma=${dist.sigma}`;
+    case 'q_normal':
+    case 'q_log_normal':
+      return `${dist.type} mu=${dist.mu} sigma=${dist.sigma} q=${dist.q}`;
+    case 'beta':
+      return `beta a=${dist.a} b=${dist.b}`;
+    case 'q_beta':
+      return `q_beta a=${dist.a} b=${dist.b} q=${dist.q}`;
     default:
       return `${dist.type} [${dist.min}, ${dist.max}]`;
+  }
+}
+
+/**
+ * Where a numeric distribution's values lie, for charts and importance: its bounds, or for an unbounded one
+ * the quantiles 0.001 and 0.999; `log` when its values spread on a log scale. Null for the others.
+ */
+export function numericRange(dist: Distribution): { low: number; high: number; log: boolean } | null {
+  switch (dist.type) {
+    case 'constant':
+    case 'categorical':
+      return null;
+    case 'log_uniform':
+      return { low: Math.exp(dist.min), high: Math.exp(dist.max), log: true };
+    case 'inv_log_uniform':
+      return { low: Math.exp(-dist.max), high: Math.exp(-dist.min), log: true };
+    case 'log_uniform_values':
+    case 'q_log_uniform_values':
+    case 'inv_log_uniform_values':
+      return { low: dist.min, high: dist.max, log: true };
+    case 'uniform':
+    case 'int_uniform':
+    case 'q_uniform':
+      return { low: dist.min, high: dist.max, log: false };
+    default:
+      return { low: quantileOf(dist, 0.001), high: quantileOf(dist, 0.999), log: dist.type === 'log_normal' || dist.type === 'q_log_normal' };
+  }
+}
+
+/** The lowest and highest values a numeric distribution can draw (for a normal, its quantiles 1e-12 and 1 − 1e-12), or null. */
+export function extremesOf(dist: Distribution): [number, number] | null {
+  switch (dist.type) {
+    case 'constant':
+    case 'categorical':
+      return null;
+    case 'log_uniform':
+      return [Math.exp(dist.min), Math.exp(dist.max)];
+    case 'inv_log_uniform':
+      return [Math.exp(-dist.max), Math.exp(-dist.min)];
+    case 'uniform':
+    case 'int_uniform':
+    case 'q_uniform':
+    case 'log_uniform_values':
+    case 'q_log_uniform_values':
+    case 'inv_log_uniform_values':
+      return [dist.min, dist.max];
+    default:
+      return [quantileOf(dist, 0), quantileOf(dist, 1)];
   }
 }

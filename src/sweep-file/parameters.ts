@@ -2,7 +2,7 @@
  * The `parameters:` block: each entry as a distribution (W&B's shapes), and, for the built-in trainer, each
  * parameter checked against the knob it sets (its domain, and whether it does anything in this sweep).
  */
-import { type Distribution, type ParamValue } from '../space/distributions.js';
+import { extremesOf, isQuantileDistribution, type Distribution, type ParamValue } from '../space/distributions.js';
 import { INDEXED_PATTERN, knobDef, knobProblem, type TrainConfig } from '../trainer/knobs.js';
 import { SpecIssue, type Segment } from './issues.js';
 
@@ -14,6 +14,10 @@ export type RawParam = {
   min?: number;
   max?: number;
   q?: number;
+  mu?: number;
+  sigma?: number;
+  a?: number;
+  b?: number;
 };
 
 export function toDistribution(name: string, raw: RawParam, writtenAsFloat: (segments: Segment[]) => boolean = () => false): Distribution {
@@ -42,6 +46,8 @@ export function toDistribution(name: string, raw: RawParam, writtenAsFloat: (seg
     if (!has('value')) throw new SpecIssue(at('value'), 'is required for a constant');
     return { type, value: raw.value! };
   }
+  if (type === 'normal' || type === 'q_normal' || type === 'log_normal' || type === 'q_log_normal' || type === 'beta' || type === 'q_beta') return quantileDistribution(type, raw, at, forbid);
+  forbid(['mu', 'sigma', 'a', 'b'], `mu and sigma apply to normal and log_normal, a and b to beta (and their q_ variants), not ${type}`);
   if (type === 'categorical') {
     forbid(['value', 'min', 'max', 'q'], 'a categorical parameter takes "values" and optionally "probabilities"');
     if (!has('values')) throw new SpecIssue(at('values'), 'is required for a categorical parameter');
@@ -66,6 +72,12 @@ export function toDistribution(name: string, raw: RawParam, writtenAsFloat: (seg
   if (!Number.isFinite(max - min)) throw new SpecIssue(at('max'), `the range [${min}, ${max}] is wider than a double can hold; narrow it`);
   if (type === 'log_uniform_values' || type === 'q_log_uniform_values') {
     if (min <= 0) throw new SpecIssue(at('min'), `expected a value > 0 for a log scale, got ${min}`);
+  }
+  if (type === 'inv_log_uniform_values' && min <= 0) throw new SpecIssue(at('min'), `expected a value > 0 for a log scale, got ${min}`);
+  if (type === 'inv_log_uniform') {
+    // The bounds are natural logs of 1/X: X = e^−y underflows to 0 above about 745 and overflows below about −709.
+    if (max > -LOG_BOUND_MIN) throw new SpecIssue(at('max'), `expected a natural log ≤ ${-LOG_BOUND_MIN} (e^−max underflows to 0 above it), got ${max}; inv_log_uniform_values takes the values themselves`);
+    if (min < -LOG_BOUND_MAX) throw new SpecIssue(at('min'), `expected a natural log ≥ ${-LOG_BOUND_MAX} (e^−min overflows to infinity below it), got ${min}; inv_log_uniform_values takes the values themselves`);
   }
   if (type === 'log_uniform') {
     // W&B's log_uniform bounds are natural logs: e^x is 0 below about -745 and infinite above about 709.
@@ -95,6 +107,42 @@ export function toDistribution(name: string, raw: RawParam, writtenAsFloat: (seg
   return { type, min, max };
 }
 
+/** normal, log_normal and beta (and their q_ variants): W&B's defaults (mu 0, sigma 1, a 1, b 1, q 1) and checks. */
+function quantileDistribution(
+  type: 'normal' | 'q_normal' | 'log_normal' | 'q_log_normal' | 'beta' | 'q_beta',
+  raw: RawParam,
+  at: (key?: string) => Segment[],
+  forbid: (keys: Array<keyof RawParam>, why: string) => void,
+): Distribution {
+  const quantized = type.startsWith('q_');
+  forbid(['value', 'values', 'probabilities', 'min', 'max'], `a ${type} parameter takes ${type.endsWith('beta') ? '"a" and "b"' : '"mu" and "sigma"'}${quantized ? ' and "q"' : ''}`);
+  if (!quantized) forbid(['q'], `q applies to the q_ distributions, not ${type}`);
+  const q = raw.q ?? 1;
+  if (type === 'beta' || type === 'q_beta') {
+    forbid(['mu', 'sigma'], `a ${type} parameter takes "a" and "b"`);
+    const a = raw.a ?? 1;
+    const b = raw.b ?? 1;
+    // W&B's schema allows 0, where the beta distribution does not exist (scipy's quantiles are NaN).
+    if (!(a > 0)) throw new SpecIssue(at('a'), `expected a > 0, got ${a}`);
+    if (!(b > 0)) throw new SpecIssue(at('b'), `expected b > 0, got ${b}`);
+    return type === 'beta' ? { type, a, b } : { type, a, b, q };
+  }
+  forbid(['a', 'b'], `a ${type} parameter takes "mu" and "sigma"`);
+  const mu = raw.mu ?? 0;
+  const sigma = raw.sigma ?? 1;
+  if (!(sigma >= 0)) throw new SpecIssue(at('sigma'), `expected sigma ≥ 0, got ${sigma}`);
+  if ((type === 'log_normal' || type === 'q_log_normal') && mu + 7.1 * sigma > LOG_BOUND_MAX) {
+    throw new SpecIssue(at('mu'), `e^(mu + 7·sigma) overflows to infinity: expected mu + 7.1·sigma ≤ ${LOG_BOUND_MAX}, got ${mu + 7.1 * sigma}`);
+  }
+  switch (type) {
+    case 'normal':
+    case 'log_normal':
+      return { type, mu, sigma };
+    default:
+      return { type, mu, sigma, q };
+  }
+}
+
 const LOG_BOUND_MIN = -745;
 const LOG_BOUND_MAX = 709;
 
@@ -114,15 +162,26 @@ export function checkKnobDomain(name: string, dist: Distribution): void {
       if (def.kind === 'enum') throw new SpecIssue(at(), `"${name}" takes one of ${def.values.join(', ')}: give "values", not a range`);
       if (def.kind === 'bool') throw new SpecIssue(at(), `"${name}" takes true or false: give "values", not a range`);
       if (def.kind === 'string') throw new SpecIssue(at(), `"${name}" takes text: give "values", not a range`);
-      if (def.kind === 'int' && (dist.type === 'uniform' || dist.type === 'log_uniform' || dist.type === 'log_uniform_values')) {
+      if (def.kind === 'int' && !('q' in dist)) {
         throw new SpecIssue(at('distribution'), `"${name}" takes integers; use int_uniform or a q_ distribution, not ${dist.type}`);
       }
       if (def.kind === 'int' && 'q' in dist && !Number.isInteger(dist.q)) {
         throw new SpecIssue(at('q'), `"${name}" takes integers, so q must be an integer, got ${dist.q}`);
       }
-      if (dist.type === 'log_uniform') {
+      if (isQuantileDistribution(dist)) {
+        // The extremes a draw can reach (quantiles 1e-12 and 1 − 1e-12, rounded to q): both must be valid.
+        const [lowest, highest] = extremesOf(dist)!;
+        const where = dist.type.endsWith('beta') ? at('a') : at('mu');
+        for (const [edge, value] of [['lowest', lowest], ['highest', highest]] as const) {
+          const problem = knobProblem(name, value);
+          if (problem) throw new SpecIssue(where, `its ${edge} draws are invalid for "${name}": ${problem}`);
+        }
+      } else if (dist.type === 'log_uniform') {
         check(at('min'), Math.exp(dist.min));
         check(at('max'), Math.exp(dist.max));
+      } else if (dist.type === 'inv_log_uniform') {
+        check(at('max'), Math.exp(-dist.max));
+        check(at('min'), Math.exp(-dist.min));
       } else {
         check(at('min'), dist.min);
         check(at('max'), dist.max);
@@ -136,7 +195,8 @@ function possibleValues(name: string, train: TrainConfig, parameters: Record<str
   if (!dist) return [(train as unknown as Record<string, ParamValue>)[name]!];
   if (dist.type === 'constant') return [dist.value];
   if (dist.type === 'categorical') return dist.values;
-  return 'max' in dist ? [dist.max] : [];
+  const extremes = extremesOf(dist);
+  return extremes ? [extremes[1]] : [];
 }
 
 /**

@@ -29,7 +29,7 @@ function knobSchema(def: KnobDef): object {
   return { type: def.kind === 'int' ? 'integer' : 'number' };
 }
 
-export const PARAMETER_KEYS = ['value', 'values', 'probabilities', 'distribution', 'min', 'max', 'q'] as const;
+export const PARAMETER_KEYS = ['value', 'values', 'probabilities', 'distribution', 'min', 'max', 'q', 'mu', 'sigma', 'a', 'b'] as const;
 /** The methods whose plug-in takes a settings block, named after the method (`bayes:`). */
 export const SAMPLER_BLOCKS = SAMPLERS.filter((p) => p.keys !== null).map((p) => p.method);
 /** The `pruner: {type}` values, and the types of W&B's `early_terminate:` block. */
@@ -101,6 +101,10 @@ export const sweepSchema = {
           min: { type: 'number' },
           max: { type: 'number' },
           q: { type: 'number', exclusiveMinimum: 0 },
+          mu: { type: 'number' },
+          sigma: { type: 'number', minimum: 0 },
+          a: { type: 'number', exclusiveMinimum: 0 },
+          b: { type: 'number', exclusiveMinimum: 0 },
         },
       },
     },

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { DatasetError, findIdx, readDataFile, readIdx, shared } from './idx.js';
 import { loadMnist, type Dataset, type ImageSet } from './mnist.js';
 import type { SweepSpec } from '../sweep-file/types.js';
+import { extremesOf } from '../space/distributions.js';
 
 export { DatasetError } from './idx.js';
 
@@ -90,7 +91,7 @@ function valuesOf(spec: SweepSpec, name: 'train_size' | 'validation_split'): Arr
   if (!dist) return [spec.train[name]];
   if (dist.type === 'constant') return [dist.value as number | null];
   if (dist.type === 'categorical') return dist.values as Array<number | null>;
-  return [dist.min, dist.max];
+  return extremesOf(dist) ?? [];
 }
 
 /**

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import type { TrialRecord } from '../../src/core/records.js';
 import type { Distribution, ParamValue, Params } from '../../src/core/params.js';
 import { SAMPLERS } from '../../src/samplers/registry.js';
+import { extremesOf } from '../../src/space/distributions.js';
 import type { AnySamplerPlugin } from '../../src/samplers/plugin.js';
 import type { Sampler } from '../../src/samplers/sampler.js';
 import { validateSpec } from '../../src/sweep-file/validate.js';
@@ -49,7 +50,17 @@ function inside(dist: Distribution, v: ParamValue): boolean {
     case 'categorical':
       return dist.values.includes(v);
     case 'log_uniform':
-      return typeof v === 'number' && v >= Math.exp(dist.min) * (1 - eps) && v <= Math.exp(dist.max) * (1 + eps);
+    case 'inv_log_uniform':
+    case 'normal':
+    case 'q_normal':
+    case 'log_normal':
+    case 'q_log_normal':
+    case 'beta':
+    case 'q_beta': {
+      const [low, high] = extremesOf(dist)!;
+      if (typeof v !== 'number' || v < low * (1 - eps) - eps || v > high * (1 + eps) + eps) return false;
+      return !('q' in dist) || Math.abs(v / dist.q - Math.round(v / dist.q)) < 1e-6;
+    }
     default: {
       if (typeof v !== 'number' || v < dist.min - eps || v > dist.max + eps) return false;
       if ('q' in dist) return Math.abs(v / dist.q - Math.round(v / dist.q)) < 1e-6 || Math.abs((v - dist.min) / dist.q - Math.round((v - dist.min) / dist.q)) < 1e-6;

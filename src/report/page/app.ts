@@ -23,7 +23,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   const trials: any[] = data.trials;
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
   const params: string[] = Object.keys(s.parameters).filter((p) => s.parameters[p].type !== 'constant');
-  const isLog = (p: string): boolean => ['log_uniform_values', 'q_log_uniform_values', 'log_uniform'].includes(s.parameters[p].type);
+  const isLog = (p: string): boolean => ['log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'inv_log_uniform', 'inv_log_uniform_values', 'log_normal', 'q_log_normal'].includes(s.parameters[p].type);
   const isCat = (p: string): boolean => s.parameters[p].type === 'categorical';
   const stateColor: Record<string, string> = { complete: '#3b6fd6', pruned: '#e08a1e', failed: '#c62828', interrupted: '#888888', running: '#2e9e5b' };
   const paramText = (t: any): string => params.map((p) => `${p}=${fmt(t.params[p])}`).join('\n');

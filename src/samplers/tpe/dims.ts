@@ -2,7 +2,7 @@
  * How the TPE sees each parameter: a numeric axis (linear or log, continuous or on a step grid) or a set of
  * categories. Values go into this internal space to be modelled and come back out as the user's values.
  */
-import { decimalsOf, quantizeWithin, roundTo, type Distribution, type ParamValue } from '../../space/distributions.js';
+import { cdfOf, decimalsOf, quantileOf, quantizeWithin, roundTo, type Distribution, type ParamValue } from '../../space/distributions.js';
 
 export type Dim =
   | {
@@ -49,8 +49,12 @@ export function toDim(name: string, dist: Distribution): Dim | null {
     case 'uniform':
       return { kind: 'numeric', name, low: dist.min, high: dist.max, step: null, toInternal: num, toExternal: (x) => x };
     case 'log_uniform_values':
-    case 'log_uniform': {
-      const [low, high] = dist.type === 'log_uniform' ? [dist.min, dist.max] : [Math.log(dist.min), Math.log(dist.max)];
+    case 'log_uniform':
+    case 'inv_log_uniform':
+    case 'inv_log_uniform_values': {
+      // On the log of the value: inv_log_uniform's bounds are those of log(1/X).
+      const [low, high] =
+        dist.type === 'log_uniform' ? [dist.min, dist.max] : dist.type === 'inv_log_uniform' ? [-dist.max, -dist.min] : [Math.log(dist.min), Math.log(dist.max)];
       return {
         kind: 'numeric',
         name,
@@ -73,6 +77,23 @@ export function toDim(name: string, dist: Distribution): Dim | null {
         toExternal: (x) => quantizeWithin(Math.exp(x), dist.q, dist.min, dist.max),
       };
     }
+    case 'normal':
+    case 'q_normal':
+    case 'log_normal':
+    case 'q_log_normal':
+    case 'beta':
+    case 'q_beta':
+      // In the distribution's quantile space, as W&B's own engine models them: [0, 1] whatever the support, the
+      // prior's mass spread evenly; a q_ value comes back rounded to its step.
+      return {
+        kind: 'numeric',
+        name,
+        low: 0,
+        high: 1,
+        step: null,
+        toInternal: (v) => (num(v) === null ? null : cdfOf(dist, v as number)),
+        toExternal: (x) => quantileOf(dist, x),
+      };
     case 'int_uniform':
     case 'q_uniform': {
       const q = dist.q;
