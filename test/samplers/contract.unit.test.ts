@@ -21,6 +21,11 @@ const mixed: Record<string, Distribution> = {
   units: { type: 'int_uniform', min: 8, max: 64, q: 8 },
   act: { type: 'categorical', values: ['relu', 'tanh', 'elu'] },
   bias: { type: 'q_uniform', min: -1, max: 1, q: 0.25 },
+  // W&B's other distributions: unbounded, quantised, and inverse log scales.
+  shift: { type: 'normal', mu: 0, sigma: 2 },
+  width: { type: 'q_log_normal', mu: 3, sigma: 0.5, q: 4 },
+  keep: { type: 'beta', a: 2, b: 5 },
+  decay: { type: 'inv_log_uniform_values', min: 1e-4, max: 1e-1 },
 };
 const discrete: Record<string, Distribution> = {
   units: { type: 'int_uniform', min: 8, max: 64, q: 8 },
