@@ -27,3 +27,9 @@ export type Distribution =
   | { type: 'q_log_normal'; mu: number; sigma: number; q: number }
   | { type: 'beta'; a: number; b: number }
   | { type: 'q_beta'; a: number; b: number; q: number };
+
+/** A parameter's condition on another (`when:`): the parent takes one of `values`, or lies within [min, max]. */
+export type Condition = { values: ParamValue[] } | { min?: number; max?: number };
+
+/** Per conditional parameter, each parent it depends on and the condition the parent must meet. */
+export type Conditions = Record<string, Record<string, Condition>>;

@@ -6,7 +6,8 @@
  */
 import { bestOfRange, targetReached, type MetricSpec } from '../core/metric.js';
 import type { ClaimView, NewTrial } from '../core/records.js';
-import type { Distribution } from '../core/params.js';
+import type { Conditions, Distribution } from '../core/params.js';
+import { activeParams } from '../space/conditions.js';
 import type { Sampler } from '../samplers/sampler.js';
 import { deriveSeed } from '../space/rng.js';
 
@@ -15,6 +16,8 @@ export interface PlanInput {
   sampler: Sampler;
   metric: MetricSpec;
   parameters: Readonly<Record<string, Distribution>>;
+  /** The parameters' `when:` conditions: a configuration keeps only its active parameters. */
+  conditions?: Conditions;
   seed: number;
   /** Completed trials the sweep aims at, or null when unbounded. */
   planned: number | null;
@@ -36,7 +39,7 @@ export function planNext(input: PlanInput): Plan {
   if (input.exhausted) return { kind: 'none' };
   const params = input.sampler.sample(view.nextIndex, view.history ?? []);
   if (params === null) return { kind: 'exhausted' };
-  return { kind: 'run', rerun: false, trial: newTrial(input, view.nextIndex, params) };
+  return { kind: 'run', rerun: false, trial: newTrial(input, view.nextIndex, activeParams(params, input.conditions)) };
 }
 
 function newTrial(input: PlanInput, configIndex: number, params: NewTrial['params']): NewTrial {

@@ -183,7 +183,7 @@ export class Sweep {
       this.process.id,
       (view) => {
         this.tally.absorb(view);
-        const plan = planNext({ view, sampler: this.sampler, metric: this.spec.metric, parameters: this.spec.parameters, seed: this.spec.seed, planned: this.tally.planned, exhausted: this.tally.exhausted });
+        const plan = planNext({ view, sampler: this.sampler, metric: this.spec.metric, parameters: this.spec.parameters, ...(this.spec.conditions ? { conditions: this.spec.conditions } : {}), seed: this.spec.seed, planned: this.tally.planned, exhausted: this.tally.exhausted });
         if (plan.kind === 'exhausted') this.tally.exhausted = true;
         if (plan.kind !== 'run') return null;
         rerun = plan.rerun;

@@ -122,7 +122,8 @@ function parzenPmf(size: number, c: number[], categorical: boolean): number[] {
 }
 
 export function parameterImportance(trials: readonly TrialRecord[], parameters: Record<string, Distribution>, goal: Goal): Importance {
-  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value) && Object.keys(parameters).every((p) => p in t.params));
+  // A trial counts for the parameters it holds: a conditional one is absent where it was inactive.
+  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value) && Object.keys(parameters).some((p) => p in t.params));
   const searched = Object.entries(parameters).filter(([, d]) => gridIndices(d, []) !== null);
   const zero = Object.fromEntries(Object.keys(parameters).filter((p) => !searched.some(([n]) => n === p)).map((p) => [p, 0]));
   const none = (note: string | null): Importance => ({
@@ -141,8 +142,15 @@ export function parameterImportance(trials: readonly TrialRecord[], parameters: 
   const top = ranked.filter((t) => isAtLeast(goal, t.value!, cutoff));
   const raw: Record<string, number> = {};
   for (const [name, dist] of searched) {
-    const all = gridIndices(dist, complete.map((t) => t.params[name] ?? null))!;
-    const best = gridIndices(dist, top.map((t) => t.params[name] ?? null))!;
+    // Each parameter judged on the trials that hold it: the top ones among them against all of them.
+    const holding = complete.filter((t) => name in t.params);
+    const holdingTop = top.filter((t) => name in t.params);
+    if (holding.length < MIN_IMPORTANCE_TRIALS || holdingTop.length === 0) {
+      raw[name] = 0;
+      continue;
+    }
+    const all = gridIndices(dist, holding.map((t) => t.params[name]!))!;
+    const best = gridIndices(dist, holdingTop.map((t) => t.params[name]!))!;
     const categorical = dist.type === 'categorical';
     const pAll = parzenPmf(all.size, counts(all.size, all.indices), categorical).map((p) => p + 1e-12);
     const pTop = parzenPmf(best.size, counts(best.size, best.indices), categorical).map((p) => p + 1e-12);

@@ -24,7 +24,7 @@ export function samplerSettings(spec: SweepSpec): unknown {
 }
 
 export function createSampler(spec: SweepSpec): Sampler {
-  return samplerOf(spec).create({ parameters: spec.parameters, goal: spec.metric.goal, seed: spec.seed, settings: samplerSettings(spec) });
+  return samplerOf(spec).create({ parameters: spec.parameters, ...(spec.conditions ? { conditions: spec.conditions } : {}), goal: spec.metric.goal, seed: spec.seed, settings: samplerSettings(spec) });
 }
 
 /** Trials a sweep will complete when nothing fails: the grid's size and run_cap, whichever is smaller. */

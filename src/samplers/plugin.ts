@@ -4,12 +4,14 @@
  * registered by one line in registry.ts.
  */
 import type { Goal } from '../core/metric.js';
-import type { Distribution } from '../core/params.js';
+import type { Conditions, Distribution } from '../core/params.js';
 import type { SettingSchema } from '../core/settings.js';
 import type { Sampler } from './sampler.js';
 
 export interface SamplerInput<S> {
   parameters: Record<string, Distribution>;
+  /** The parameters' `when:` conditions (the planner drops inactive parameters; a grid counts distinct configurations). */
+  conditions?: Conditions;
   goal: Goal;
   seed: number;
   settings: S;

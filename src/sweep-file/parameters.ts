@@ -18,6 +18,8 @@ export type RawParam = {
   sigma?: number;
   a?: number;
   b?: number;
+  /** The parameter's conditions (sweep-file/conditions.ts reads them). */
+  when?: Record<string, unknown>;
 };
 
 export function toDistribution(name: string, raw: RawParam, writtenAsFloat: (segments: Segment[]) => boolean = () => false): Distribution {

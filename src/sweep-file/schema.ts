@@ -29,7 +29,7 @@ function knobSchema(def: KnobDef): object {
   return { type: def.kind === 'int' ? 'integer' : 'number' };
 }
 
-export const PARAMETER_KEYS = ['value', 'values', 'probabilities', 'distribution', 'min', 'max', 'q', 'mu', 'sigma', 'a', 'b'] as const;
+export const PARAMETER_KEYS = ['value', 'values', 'probabilities', 'distribution', 'min', 'max', 'q', 'mu', 'sigma', 'a', 'b', 'when'] as const;
 /** The methods whose plug-in takes a settings block, named after the method (`bayes:`). */
 export const SAMPLER_BLOCKS = SAMPLERS.filter((p) => p.keys !== null).map((p) => p.method);
 /** The `pruner: {type}` values, and the types of W&B's `early_terminate:` block. */
@@ -105,6 +105,17 @@ export const sweepSchema = {
           sigma: { type: 'number', minimum: 0 },
           a: { type: 'number', exclusiveMinimum: 0 },
           b: { type: 'number', exclusiveMinimum: 0 },
+          when: {
+            type: 'object',
+            minProperties: 1,
+            additionalProperties: {
+              anyOf: [
+                scalar,
+                { type: 'array', minItems: 1, maxItems: MAX_CATEGORICAL_VALUES, items: scalar },
+                { type: 'object', additionalProperties: false, minProperties: 1, properties: { min: { type: 'number' }, max: { type: 'number' } } },
+              ],
+            },
+          },
         },
       },
     },

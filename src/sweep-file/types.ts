@@ -1,5 +1,6 @@
 import type { MetricSpec } from '../core/metric.js';
 import type { Distribution } from '../space/distributions.js';
+import type { Conditions } from '../core/params.js';
 import type { TrainConfig } from '../trainer/knobs.js';
 import type { Method, SamplerBlocks } from '../samplers/registry.js';
 
@@ -37,6 +38,8 @@ export interface SweepSettings {
   save_models: number | null;
   /** In file order: grid enumeration order follows it. */
   parameters: Record<string, Distribution>;
+  /** The parameters' `when:` conditions; absent when none has one (and in sweeps stored before they existed). */
+  conditions?: Conditions;
   /** The built-in trainer's settings; unused when `program` is set. */
   train: TrainConfig;
   /** Absolute path of a custom objective module, or null for the built-in trainer. */

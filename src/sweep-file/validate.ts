@@ -14,6 +14,7 @@ import { clip } from '../core/text.js';
 import type { MetricSpec } from '../core/metric.js';
 import { SpecIssue, didYouMean, issueFromAjv, typeName, type Segment } from './issues.js';
 import { checkApplicability, checkKnobDomain, toDistribution, type RawParam } from './parameters.js';
+import { conditionsOf } from './conditions.js';
 import { checkSpace, samplerBlocks, toPruner } from './plugins.js';
 import { samplerPlugin } from '../samplers/registry.js';
 import type { SweepSpec } from './types.js';
@@ -66,6 +67,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   const blocks = samplerBlocks(doc.method, doc);
   const train = trainBlock(doc, context);
   const parameters = parametersBlock(doc, program, context);
+  const conditions = conditionsOf(doc.parameters as never, parameters);
   if (program === null) checkApplicability(train, parameters, Object.keys(doc.train ?? {}));
   checkSpace(doc.method, parameters, doc.run_cap);
   const metric = metricOf(doc, program, warnings);
@@ -87,6 +89,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     executions_per_trial: (doc.executions_per_trial as number | undefined) ?? 1,
     save_models: (doc.save_models as number | undefined) ?? null,
     parameters,
+    ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
     train,
     program,
     ...blocks,

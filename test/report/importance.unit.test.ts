@@ -24,6 +24,21 @@ function trialsOf(f: (p: Params) => number, n: number, seed: number): TrialRecor
 }
 
 describe('parameter importance (PED-ANOVA)', () => {
+  it('judges a conditional parameter on the trials that hold it: absent is not a value', () => {
+    // z exists only with sgd (a `when:` parameter), where it decides the metric; elsewhere x does, weakly.
+    const trials = trialsOf((p) => (p.opt === 'sgd' ? 5 * Math.abs((p.z as number) - 1) : 2 + 0.1 * (p.x as number)), 300, 7).map((t) => {
+      if (t.params['opt'] === 'sgd') return t;
+      const { z: _z, ...params } = t.params;
+      return { ...t, params };
+    });
+    const result = parameterImportance(trials, space, 'minimize');
+    assert.equal(result.trials, 300);
+    // z, judged on the sgd trials alone, comes first; counted as a value at the bottom of its range where it is
+    // absent, it would look like noise.
+    assert.equal(Object.keys(result.importances)[0], 'z', JSON.stringify(result.importances));
+    assert.ok(result.importances['z']! > 0.3, JSON.stringify(result.importances));
+  });
+
   it('puts the dominant parameter first and the irrelevant one near zero, over several seeds', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       // x decides almost everything; y very little (on its log scale); z, opt and the constant nothing.

@@ -5,6 +5,7 @@ import { loadSpecFile } from '../../sweep-file/load.js';
 import type { Command } from '../command.js';
 import { println } from '../io.js';
 import { formatDurationSpec } from '../../sweep-file/duration.js';
+import { describeConditions } from '../../space/conditions.js';
 
 export const validateCommand: Command<{ file: string; json: boolean }> = {
   command: 'validate <file>',
@@ -29,7 +30,10 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
     println(io.stdout, `trials    ${planned ?? 'unbounded'}${spec.method === 'grid' ? ' (grid' + (spec.run_cap !== null ? `, run_cap ${spec.run_cap})` : ')') : ''}`);
     println(io.stdout, 'parameters');
     const width = Math.max(...Object.keys(spec.parameters).map((k) => k.length));
-    for (const [name, dist] of Object.entries(spec.parameters)) println(io.stdout, `  ${name.padEnd(width)}  ${describeDist(dist)}`);
+    for (const [name, dist] of Object.entries(spec.parameters)) {
+      const when = spec.conditions?.[name];
+      println(io.stdout, `  ${name.padEnd(width)}  ${describeDist(dist)}${when ? `  when ${describeConditions(when)}` : ''}`);
+    }
     if (spec.program) {
       println(io.stdout, `program   ${spec.program}`);
     } else {

@@ -99,16 +99,10 @@ export class TpeSampler implements Sampler {
     if (obs.length < this.settings.n_startup_trials || this.dims.length === 0) return this.random.sample(index);
 
     const running = new Set(history.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => configKey(t.params)));
-    const nBelow = defaultGamma(obs.length);
-    // Best first by score; ties keep chronological order. Each side is then put back in chronological order,
-    // which is what the weights' down-weighting of old observations refers to.
-    const ranked = obs.map((_, i) => i).sort((a, b) => compareScores(obs[a]!.score, obs[b]!.score) || a - b);
-    const below = ranked.slice(0, nBelow).sort((a, b) => a - b);
-    const above = ranked.slice(nBelow).sort((a, b) => a - b);
-
+    const groups = this.groupsOf(obs);
     let params: Params | undefined;
     for (let attempt = 0; attempt <= DUPLICATE_RETRIES; attempt++) {
-      params = this.propose(index, attempt, obs, below, above);
+      params = this.propose(index, attempt, obs, groups);
       if (!running.has(configKey(params))) return params;
     }
     // Every redraw landed on a running configuration (a tiny discrete space): fall back to random draws.
@@ -117,15 +111,58 @@ export class TpeSampler implements Sampler {
       if (!running.has(configKey(draw))) return draw;
     }
     return params!; // more workers than configurations: a repeat cannot be avoided
-
   }
 
-  private propose(index: number, attempt: number, obs: Observation[], below: number[], above: number[]): Params {
+  /**
+   * The groups of dimensions modelled jointly (multivariate) or one by one. With conditional parameters a trial
+   * holds only its active ones, so the dimensions split as Optuna's group decomposition splits them: into the
+   * largest sets that every trial holds wholly or not at all; each group is modelled on the trials that hold it.
+   */
+  private groupsOf(obs: Observation[]): number[][] {
+    const all = this.dims.map((_, i) => i);
+    if (!this.settings.multivariate) return all.map((i) => [i]);
+    let groups: number[][] = [];
+    const seen = new Set<string>();
+    for (const o of obs) {
+      const present = all.filter((i) => o.values[i] !== null);
+      const key = present.join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let rest = new Set(present);
+      const next: number[][] = [];
+      for (const g of groups) {
+        const inside = g.filter((i) => rest.has(i));
+        const outside = g.filter((i) => !rest.has(i));
+        if (inside.length) next.push(inside);
+        if (outside.length) next.push(outside);
+        rest = new Set([...rest].filter((i) => !g.includes(i)));
+      }
+      if (rest.size) next.push([...rest].sort((a, b) => a - b));
+      groups = next;
+    }
+    // Dimensions no trial holds yet are drawn at random (below), each on its own.
+    const covered = new Set(groups.flat());
+    return [...groups, ...all.filter((i) => !covered.has(i)).map((i) => [i])];
+  }
+
+  private propose(index: number, attempt: number, obs: Observation[], groups: number[][]): Params {
     const out: Params = {};
-    const groups = this.settings.multivariate ? [this.dims] : this.dims.map((d) => [d]);
-    for (const group of groups) {
-      const dimIdx = group.map((d) => this.dims.indexOf(d));
-      const rows = (idx: number[]) => idx.map((i) => dimIdx.map((d) => obs[i]!.values[d]!));
+    const fallback = this.random.sample(deriveSeed(index, 'tpe-unseen', attempt));
+    for (const dimIdx of groups) {
+      const group = dimIdx.map((i) => this.dims[i]!);
+      // The trials that hold every dimension of the group, ranked among themselves.
+      const held = obs.filter((o) => dimIdx.every((d) => o.values[d] !== null));
+      if (held.length === 0) {
+        for (const dim of group) out[dim.name] = fallback[dim.name] ?? null;
+        continue;
+      }
+      const nBelow = defaultGamma(held.length);
+      // Best first by score; ties keep chronological order. Each side is then put back in chronological order,
+      // which is what the weights' down-weighting of old observations refers to.
+      const ranked = held.map((_, i) => i).sort((a, b) => compareScores(held[a]!.score, held[b]!.score) || a - b);
+      const below = ranked.slice(0, nBelow).sort((a, b) => a - b);
+      const above = ranked.slice(nBelow).sort((a, b) => a - b);
+      const rows = (idx: number[]) => idx.map((i) => dimIdx.map((d) => held[i]!.values[d]!));
       const l = new ParzenEstimator(group, rows(below), this.parzen);
       const g = new ParzenEstimator(group, rows(above), this.parzen);
       const rng = createRng(deriveSeed(this.seed, 'tpe', index, attempt, group.map((d) => d.name).join(',')));
@@ -158,9 +195,11 @@ export class TpeSampler implements Sampler {
         score = t.prunedStep === null || t.prunedStep === undefined ? [1, 1, 0] : [1, -t.prunedStep, t.value !== null && Number.isFinite(t.value) ? sign * t.value : Infinity];
       } else if (this.settings.constant_liar && (t.state === 'running' || t.state === 'queued')) score = [2, 0, 0];
       else continue;
-      const values = this.dims.map((d) => d.toInternal(t.params[d.name] ?? null));
-      if (values.some((v) => v === null)) continue; // drawn from another space: not comparable
-      out.push({ score, values: values as number[] });
+      // An absent parameter (inactive under its conditions) or a value from another space is null; a trial
+      // with none of the dimensions tells nothing.
+      const values = this.dims.map((d) => (d.name in t.params ? d.toInternal(t.params[d.name]!) : null));
+      if (values.every((v) => v === null)) continue;
+      out.push({ score, values });
     }
     return out;
   }
@@ -175,7 +214,8 @@ function compareScores(a: Score, b: Score): number {
 
 interface Observation {
   score: Score;
-  values: number[];
+  /** Per dimension, the value in the internal space, or null where the trial does not hold it. */
+  values: Array<number | null>;
 }
 
 function configKey(params: Params): string {
