@@ -23,7 +23,6 @@ export function conditionsOf(raw: Record<string, { when?: Record<string, RawCond
     }
     conditions[name] = own;
   }
-  refuseCycles(conditions);
   return conditions;
 }
 
@@ -65,7 +64,8 @@ function numericValues(dist: Distribution): [number, number] | null {
   return [Math.min(...(values as number[])), Math.max(...(values as number[]))];
 }
 
-function refuseCycles(conditions: Conditions): void {
+/** Refuses conditions that depend on themselves, through however many parameters. */
+export function refuseCycles(conditions: Conditions): void {
   const state = new Map<string, 'open' | 'done'>();
   const visit = (name: string, path: string[]): void => {
     if (state.get(name) === 'done') return;
@@ -78,4 +78,11 @@ function refuseCycles(conditions: Conditions): void {
     state.set(name, 'done');
   };
   for (const name of Object.keys(conditions)) visit(name, []);
+}
+
+/** `base` with `over` on top, parent by parent. */
+export function mergeConditions(base: Conditions, over: Conditions): Conditions {
+  const out: Conditions = {};
+  for (const name of new Set([...Object.keys(base), ...Object.keys(over)])) out[name] = { ...base[name], ...over[name] };
+  return out;
 }

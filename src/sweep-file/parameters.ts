@@ -3,6 +3,7 @@
  * parameter checked against the knob it sets (its domain, and whether it does anything in this sweep).
  */
 import { extremesOf, isQuantileDistribution, type Distribution, type ParamValue } from '../space/distributions.js';
+import type { Condition, Conditions } from '../core/params.js';
 import { INDEXED_PATTERN, knobDef, knobProblem, type TrainConfig } from '../trainer/knobs.js';
 import { SpecIssue, type Segment } from './issues.js';
 
@@ -226,4 +227,28 @@ export function checkApplicability(train: TrainConfig, parameters: Record<string
       if (Number(indexed[2]) > count) throw new SpecIssue(place, `there is no ${what} ${indexed[2]}: at most ${count} in this sweep`);
     }
   }
+}
+
+/**
+ * The built-in trainer's own conditions on searched settings, where the setting they depend on is searched
+ * too: `units_N`/`dropout_N` act only with `layers` ≥ N, `filters_N` with `conv_blocks` ≥ N, `momentum` only
+ * with sgd or rmsprop, the CNN settings only with `model: cnn`. A condition the file writes itself wins.
+ */
+export function impliedConditions(parameters: Record<string, Distribution>): Conditions {
+  const implied: Conditions = {};
+  const add = (name: string, parent: string, condition: Condition): void => {
+    if (!(parent in parameters) || parent === name) return;
+    (implied[name] ??= {})[parent] = condition;
+  };
+  for (const name of Object.keys(parameters)) {
+    const def = knobDef(name);
+    if (!def) continue;
+    const indexed = INDEXED_PATTERN.exec(name);
+    if (indexed) add(name, indexed[1] === 'filters' ? 'conv_blocks' : 'layers', { min: Number(indexed[2]) });
+    if (def.optimizers) add(name, 'optimizer', { values: [...def.optimizers] });
+    if (def.models) add(name, 'model', { values: [...def.models] });
+    // A plain `units` or `dropout` sets every layer: it acts whenever there is one.
+    if ((name === 'units' || name === 'dropout') && 'layers' in parameters) add(name, 'layers', { min: 1 });
+  }
+  return implied;
 }

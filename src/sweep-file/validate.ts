@@ -13,8 +13,8 @@ import { parseDuration } from './duration.js';
 import { clip } from '../core/text.js';
 import type { MetricSpec } from '../core/metric.js';
 import { SpecIssue, didYouMean, issueFromAjv, typeName, type Segment } from './issues.js';
-import { checkApplicability, checkKnobDomain, toDistribution, type RawParam } from './parameters.js';
-import { conditionsOf } from './conditions.js';
+import { checkApplicability, checkKnobDomain, impliedConditions, toDistribution, type RawParam } from './parameters.js';
+import { conditionsOf, mergeConditions, refuseCycles } from './conditions.js';
 import { checkSpace, samplerBlocks, toPruner } from './plugins.js';
 import { samplerPlugin } from '../samplers/registry.js';
 import type { SweepSpec } from './types.js';
@@ -67,7 +67,11 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   const blocks = samplerBlocks(doc.method, doc);
   const train = trainBlock(doc, context);
   const parameters = parametersBlock(doc, program, context);
-  const conditions = conditionsOf(doc.parameters as never, parameters);
+  const written = conditionsOf(doc.parameters as never, parameters);
+  // The trainer's own conditions, under those the file writes (a written condition on the same parent wins).
+  const implied = program === null ? impliedConditions(parameters) : {};
+  const conditions = mergeConditions(implied, written);
+  refuseCycles(conditions);
   if (program === null) checkApplicability(train, parameters, Object.keys(doc.train ?? {}));
   checkSpace(doc.method, parameters, doc.run_cap);
   const metric = metricOf(doc, program, warnings);

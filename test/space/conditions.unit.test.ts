@@ -81,6 +81,22 @@ describe('conditional parameters', () => {
     assert.ok(configs.every((c) => ('units_2' in c) === (c['layers'] === 2) && ('momentum' in c) === (c['optimizer'] === 'sgd')));
   });
 
+  it("the built-in trainer's own conditions hold without being written: the trainer grid of 16 runs its 9 distinct trainings", () => {
+    const trainer = (params: string, method = 'grid') => `name: s\nmethod: ${method}\nparameters:\n${params}train: {epochs: 1}\n`;
+    const { spec } = parseSpecText(trainer('  layers: {values: [1, 2]}\n  units_2: {values: [32, 64]}\n  optimizer: {values: [adam, sgd]}\n  momentum: {values: [0.5, 0.9]}\n'), 'sweep.yaml');
+    assert.deepEqual(spec.conditions, { units_2: { layers: { min: 2 } }, momentum: { optimizer: { values: ['sgd', 'rmsprop'] } } });
+    assert.equal(new GridSampler(spec.parameters, spec.conditions).size(), 9);
+    // CNN settings act only for a CNN; filters_N only with that many blocks; a written condition wins.
+    const cnn = parseSpecText(trainer('  model: {values: [mlp, cnn]}\n  conv_blocks: {values: [1, 2]}\n  filters_2: {values: [8, 16]}\n  kernel_size: {values: [3, 5], when: {model: cnn, conv_blocks: 2}}\n', 'random') + 'run_cap: 4\n', 'sweep.yaml').spec;
+    assert.deepEqual(cnn.conditions, {
+      conv_blocks: { model: { values: ['cnn'] } },
+      filters_2: { conv_blocks: { min: 2 }, model: { values: ['cnn'] } },
+      kernel_size: { model: { values: ['cnn'] }, conv_blocks: { values: [2] } },
+    });
+    assert.deepEqual(activeParams({ model: 'mlp', conv_blocks: 2, filters_2: 8, kernel_size: 3 }, cnn.conditions), { model: 'mlp' });
+    assert.match(errorOf(trainer('  layers: {values: [1, 2], when: {units_2: 32}}\n  units_2: {values: [32, 64]}\n')), /a cycle of conditions/);
+  });
+
   it('random search draws only what is active, with each branch taken', () => {
     const { spec } = parseSpecText(file(ARCH), 'sweep.yaml');
     const random = new RandomSampler(spec.parameters, 3);
