@@ -70,7 +70,7 @@ export class TrialRun {
     const { spec } = this.ctx.sweep;
     const { trial } = this;
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed, ...(this.decisions ? { decisions: this.decisions } : {}) };
-    if (spec.program) return { ...base, kind: 'program', programUrl: pathToFileURL(spec.program).href, metricName: spec.metric.name };
+    if (spec.program) return { ...base, kind: 'program', programUrl: pathToFileURL(spec.program).href, metricName: spec.metric.name, ...(spec.nested ? { nested: spec.nested } : {}) };
     return {
       ...base,
       kind: 'train',

@@ -9,6 +9,7 @@ import { SpecError } from '../errors.js';
 import { clip, printable } from '../core/text.js';
 import type { LoadedSpec } from './types.js';
 import { SpecIssue, formatPath, validateSpec, type Segment } from './validate.js';
+import { fileSegments, flattenParameters } from './nested.js';
 
 /** The 1-based line of the node at `segments` (or of its key, or of its nearest existing ancestor). */
 function lineOf(doc: Document, counter: LineCounter, segments: readonly Segment[]): number | undefined {
@@ -29,6 +30,15 @@ function lineOf(doc: Document, counter: LineCounter, segments: readonly Segment[
     }
   }
   return line;
+}
+
+/** The dotted names nested blocks give, or none when the block is malformed (validation says how). */
+function nestedNames(plain: unknown): string[] {
+  try {
+    return flattenParameters((plain as Record<string, unknown> | null)?.['parameters']).nested;
+  } catch {
+    return [];
+  }
 }
 
 /** A `program:` path, relative to the sweep file's folder; it must exist and be a file. */
@@ -59,8 +69,11 @@ export function parseSpecText(source: string, file: string, baseDir: string = pa
   const warnings: string[] = [];
   const defaultName = path.basename(file).replace(/\.(ya?ml|json)$/i, '');
   try {
+    const plain = toPlain(doc, file);
+    // Dotted names from nested blocks, to find their place in the file.
+    const nested = new Set(nestedNames(plain));
     const writtenAsFloat = (segments: Segment[]): boolean => {
-      const node = doc.getIn(segments, true);
+      const node = doc.getIn(fileSegments(segments, nested), true);
       return isScalar(node) && typeof node.value === 'number' && /[.eE]/.test(node.source ?? '');
     };
     const resolvePath = (relative: string): string => {
@@ -69,11 +82,12 @@ export function parseSpecText(source: string, file: string, baseDir: string = pa
       return full;
     };
     const context = { defaultName, resolveProgram: (program: string) => resolveProgram(program, baseDir), resolvePath, writtenAsFloat };
-    const spec = validateSpec(toPlain(doc, file), context, warnings);
+    const spec = validateSpec(plain, context, warnings);
     return { file, source, spec, warnings };
   } catch (err) {
     if (err instanceof SpecIssue) {
-      throw new SpecError(err.message, file, formatPath(err.segments), lineOf(doc, counter, err.segments), { cause: err });
+      const nested = new Set(nestedNames(toPlain(doc, file)));
+      throw new SpecError(err.message, file, formatPath(err.segments), lineOf(doc, counter, fileSegments(err.segments, nested)), { cause: err });
     }
     throw err;
   }

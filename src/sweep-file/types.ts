@@ -40,6 +40,8 @@ export interface SweepSettings {
   parameters: Record<string, Distribution>;
   /** The parameters' `when:` conditions; absent when none has one (and in sweeps stored before they existed). */
   conditions?: Conditions;
+  /** The dotted names of parameters from W&B's nested `parameters:` blocks (a program receives them nested). */
+  nested?: string[];
   /** The built-in trainer's settings; unused when `program` is set. */
   train: TrainConfig;
   /** Absolute path of a custom objective module, or null for the built-in trainer. */

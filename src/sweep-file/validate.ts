@@ -15,6 +15,10 @@ import type { MetricSpec } from '../core/metric.js';
 import { SpecIssue, didYouMean, issueFromAjv, typeName, type Segment } from './issues.js';
 import { checkApplicability, checkKnobDomain, impliedConditions, toDistribution, type RawParam } from './parameters.js';
 import { conditionsOf, mergeConditions, refuseCycles } from './conditions.js';
+import { flattenParameters } from './nested.js';
+
+/** Where checkedShape leaves the dotted names that came from nested blocks. */
+const NESTED = Symbol('nested parameters');
 import { checkSpace, samplerBlocks, toPruner } from './plugins.js';
 import { samplerPlugin } from '../samplers/registry.js';
 import type { SweepSpec } from './types.js';
@@ -94,6 +98,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     save_models: (doc.save_models as number | undefined) ?? null,
     parameters,
     ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
+    ...((doc as Record<symbol, unknown>)[NESTED] ? { nested: (doc as Record<symbol, unknown>)[NESTED] as string[] } : {}),
     train,
     program,
     ...blocks,
@@ -107,7 +112,11 @@ function checkedShape(raw: unknown): Doc {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new SpecIssue([], `expected a mapping of sweep settings at the top level, got ${typeName(raw)}`);
   }
-  const doc = expandEarlyStopping(raw as Record<string, unknown>);
+  const doc = { ...expandEarlyStopping(raw as Record<string, unknown>) };
+  // W&B's nested blocks become dotted names before the schema sees them (sweep-file/nested.ts).
+  const { parameters, nested } = flattenParameters(doc['parameters']);
+  if (doc['parameters'] !== undefined) doc['parameters'] = parameters;
+  if (nested.length) Object.defineProperty(doc, NESTED, { value: nested, enumerable: false });
   if (!checkShape(doc)) {
     // A misspelt key also makes the intended key "missing": report the misspelling, which names the fix.
     const errors = checkShape.errors!;

@@ -11,6 +11,7 @@ import { quoteValue } from '../core/text.js';
 import type { Params } from '../space/distributions.js';
 import type { EpochRecord, Metrics } from '../core/records.js';
 import { awaitDecision } from './decisions.js';
+import { nestParams } from '../sweep-file/nested.js';
 
 /** What an objective receives as its second argument. */
 export interface TrialHandle {
@@ -111,7 +112,7 @@ export class TrialPruned extends Error {
 export async function runObjective(
   url: string,
   metricName: string,
-  info: { number: number; seed: number; params: Params },
+  info: { number: number; seed: number; params: Params; nested?: string[] },
   onStep: (epoch: EpochRecord, judged: number | null) => void,
   decisions?: SharedArrayBuffer,
 ): Promise<{ metrics: Metrics; epochs: EpochRecord[]; pruned?: boolean }> {
@@ -154,7 +155,7 @@ export async function runObjective(
   };
   let result: unknown;
   try {
-    result = await objective(info.params, trial);
+    result = await objective(nestParams(info.params, info.nested) as Params, trial);
   } catch (err) {
     // Optuna's idiom: `throw new TrialPruned()` after shouldPrune() said so.
     if (stoppedHere() && err instanceof Error && err.name === 'TrialPruned') return { metrics: lastMetrics(epochs), epochs, pruned: true };

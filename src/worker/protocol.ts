@@ -48,6 +48,8 @@ export interface ProgramTask extends TaskBase {
   /** file: URL of the module whose default export is the objective. */
   programUrl: string;
   metricName: string;
+  /** Dotted names from nested `parameters:` blocks: the objective receives them as nested objects. */
+  nested?: string[];
 }
 
 export type TrialTask = TrainTask | ProgramTask | EvaluateTask;

@@ -154,7 +154,7 @@ async function runTask(task: TrialTask): Promise<TrialResult> {
     const out = await runObjective(
       task.programUrl,
       task.metricName,
-      { number: task.number, seed: task.trialSeed, params: task.params },
+      { number: task.number, seed: task.trialSeed, params: task.params, ...(task.nested ? { nested: task.nested } : {}) },
       (epoch, judged) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null, ...(judged ? { judged } : {}) }),
       task.decisions,
     );
