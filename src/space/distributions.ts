@@ -2,10 +2,9 @@
  * Parameter distributions with W&B sweep semantics. A trial stores each value beside the distribution it came
  * from (see storage), so these objects are plain JSON and round-trip through the database unchanged.
  */
-import betaCdf from '@stdlib/stats-base-dists-beta-cdf';
-import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+// jstat is CommonJS: its namespace comes through the default import.
+import jstatModule from 'jstat';
+const { jStat } = jstatModule as unknown as typeof import('jstat');
 import type { Rng } from './rng.js';
 
 export type { Distribution, ParamValue, Params } from '../core/params.js';
@@ -57,9 +56,9 @@ export function roundToStep(x: number, q: number): number {
 export function quantileOf(dist: QuantileDistribution, u: number): number {
   const p = Math.min(1 - 1e-12, Math.max(1e-12, u));
   let x: number;
-  if (dist.type === 'beta' || dist.type === 'q_beta') x = betaQuantile(p, dist.a, dist.b);
+  if (dist.type === 'beta' || dist.type === 'q_beta') x = jStat.beta.inv(p, dist.a, dist.b);
   else {
-    const z = dist.sigma > 0 ? normalQuantile(p, dist.mu, dist.sigma) : dist.mu;
+    const z = dist.sigma > 0 ? jStat.normal.inv(p, dist.mu, dist.sigma) : dist.mu;
     x = dist.type === 'log_normal' || dist.type === 'q_log_normal' ? Math.exp(z) : z;
   }
   return 'q' in dist ? roundToStep(x, dist.q) : x;
@@ -68,10 +67,10 @@ export function quantileOf(dist: QuantileDistribution, u: number): number {
 /** The quantile of a value under a normal, log-normal or beta distribution (W&B's `cdf`), or null if it cannot be one. */
 export function cdfOf(dist: QuantileDistribution, x: number): number | null {
   if (!Number.isFinite(x)) return null;
-  if (dist.type === 'beta' || dist.type === 'q_beta') return x < 0 || x > 1 ? null : betaCdf(x, dist.a, dist.b);
+  if (dist.type === 'beta' || dist.type === 'q_beta') return x < 0 || x > 1 ? null : jStat.beta.cdf(x, dist.a, dist.b);
   const z = dist.type === 'log_normal' || dist.type === 'q_log_normal' ? (x > 0 ? Math.log(x) : null) : x;
   if (z === null) return null;
-  return dist.sigma > 0 ? normalCdf(z, dist.mu, dist.sigma) : z < dist.mu ? 0 : 1;
+  return dist.sigma > 0 ? jStat.normal.cdf(z, dist.mu, dist.sigma) : z < dist.mu ? 0 : 1;
 }
 
 /** Distributions a grid can enumerate. */
