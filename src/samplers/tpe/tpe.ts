@@ -121,6 +121,8 @@ export class TpeSampler implements Sampler {
   private groupsOf(obs: Observation[]): number[][] {
     const all = this.dims.map((_, i) => i);
     if (!this.settings.multivariate) return all.map((i) => [i]);
+    // A flat space (every trial holds every dimension): one group, as before conditions existed.
+    if (obs.every((o) => o.complete)) return [all];
     let groups: number[][] = [];
     const seen = new Set<string>();
     for (const o of obs) {
@@ -147,21 +149,19 @@ export class TpeSampler implements Sampler {
 
   private propose(index: number, attempt: number, obs: Observation[], groups: number[][]): Params {
     const out: Params = {};
-    const fallback = this.random.sample(deriveSeed(index, 'tpe-unseen', attempt));
+    let fallback: Params | undefined;
+    // The split of all observations, shared by every group that all of them hold (every group of a flat space).
+    const whole = split(obs);
     for (const dimIdx of groups) {
       const group = dimIdx.map((i) => this.dims[i]!);
       // The trials that hold every dimension of the group, ranked among themselves.
-      const held = obs.filter((o) => dimIdx.every((d) => o.values[d] !== null));
+      const held = obs.filter((o) => o.complete || dimIdx.every((d) => o.values[d] !== null));
       if (held.length === 0) {
+        fallback ??= this.random.sample(deriveSeed(index, 'tpe-unseen', attempt));
         for (const dim of group) out[dim.name] = fallback[dim.name] ?? null;
         continue;
       }
-      const nBelow = defaultGamma(held.length);
-      // Best first by score; ties keep chronological order. Each side is then put back in chronological order,
-      // which is what the weights' down-weighting of old observations refers to.
-      const ranked = held.map((_, i) => i).sort((a, b) => compareScores(held[a]!.score, held[b]!.score) || a - b);
-      const below = ranked.slice(0, nBelow).sort((a, b) => a - b);
-      const above = ranked.slice(nBelow).sort((a, b) => a - b);
+      const { below, above } = held.length === obs.length ? whole : split(held);
       const rows = (idx: number[]) => idx.map((i) => dimIdx.map((d) => held[i]!.values[d]!));
       const l = new ParzenEstimator(group, rows(below), this.parzen);
       const g = new ParzenEstimator(group, rows(above), this.parzen);
@@ -199,10 +199,20 @@ export class TpeSampler implements Sampler {
       // with none of the dimensions tells nothing.
       const values = this.dims.map((d) => (d.name in t.params ? d.toInternal(t.params[d.name]!) : null));
       if (values.every((v) => v === null)) continue;
-      out.push({ score, values });
+      out.push({ score, values, complete: values.every((v) => v !== null) });
     }
     return out;
   }
+}
+
+/**
+ * The best gamma(n) observations and the rest, as indices: best first by score, ties in chronological order;
+ * each side then put back in chronological order, which the weights' down-weighting of old ones refers to.
+ */
+function split(obs: readonly Observation[]): { below: number[]; above: number[] } {
+  const nBelow = defaultGamma(obs.length);
+  const ranked = obs.map((_, i) => i).sort((a, b) => compareScores(obs[a]!.score, obs[b]!.score) || a - b);
+  return { below: ranked.slice(0, nBelow).sort((a, b) => a - b), above: ranked.slice(nBelow).sort((a, b) => a - b) };
 }
 
 /** [tier (0 complete, 1 pruned, 2 running), then keys within the tier]: lower ranks better. */
@@ -216,6 +226,8 @@ interface Observation {
   score: Score;
   /** Per dimension, the value in the internal space, or null where the trial does not hold it. */
   values: Array<number | null>;
+  /** Whether it holds every dimension. */
+  complete: boolean;
 }
 
 function configKey(params: Params): string {
