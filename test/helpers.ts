@@ -6,6 +6,9 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
+import assert from 'node:assert/strict';
+import { SpecError } from '../src/errors.js';
+import { parseSpecText } from '../src/sweep-file/load.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'tfsweep.js');
@@ -76,3 +79,14 @@ export async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return { code, stdout: out, stderr: err };
 }
 
+
+/** Parses a sweep file's text expecting it to be refused; returns the one-line message the CLI would print. */
+export function specErrorOf(text: string, file = 'sweep.yaml'): string {
+  try {
+    parseSpecText(text, file);
+  } catch (err) {
+    assert.ok(err instanceof SpecError, `expected a SpecError, got ${String(err)}`);
+    return err.format();
+  }
+  assert.fail('expected the sweep file to be refused');
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TrialRecord } from '../../src/core/records.js';
 import type { Conditions, Distribution, Params } from '../../src/core/params.js';
-import { SpecError } from '../../src/errors.js';
+import { specErrorOf } from '../helpers.js';
 import { activeParams, describeConditions } from '../../src/space/conditions.js';
 import { parseSpecText } from '../../src/sweep-file/load.js';
 import { GridSampler } from '../../src/samplers/grid.js';
@@ -17,15 +17,7 @@ import { TpeSampler, TPE_DEFAULTS } from '../../src/samplers/tpe/tpe.js';
 const PROGRAM = JSON.stringify(process.execPath);
 const file = (params: string, method = 'random') => `name: s\nmethod: ${method}\nrun_cap: 5\nprogram: ${PROGRAM}\nparameters:\n${params}`;
 
-function errorOf(text: string): string {
-  try {
-    parseSpecText(text, 'sweep.yaml');
-  } catch (err) {
-    assert.ok(err instanceof SpecError, String(err));
-    return err.format();
-  }
-  assert.fail('expected the sweep file to be rejected');
-}
+const errorOf = (text: string): string => specErrorOf(text);
 
 const ARCH = `  layers: {values: [1, 2]}
   units_2: {values: [32, 64], when: {layers: {min: 2}}}

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SpecError } from '../../src/errors.js';
+import { specErrorOf } from '../helpers.js';
 import { cdfOf, quantileOf, roundToStep, sample, type Distribution, type QuantileDistribution } from '../../src/space/distributions.js';
 import { createRng } from '../../src/space/rng.js';
 import { parseSpecText } from '../../src/sweep-file/load.js';
@@ -22,15 +22,7 @@ const variance = (xs: number[]): number => {
   return xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
 };
 
-function errorOf(text: string): string {
-  try {
-    parseSpecText(text, 'sweep.yaml');
-  } catch (err) {
-    assert.ok(err instanceof SpecError, String(err));
-    return err.format();
-  }
-  assert.fail('expected the sweep file to be rejected');
-}
+const errorOf = (text: string): string => specErrorOf(text);
 
 describe("W&B's other distributions", () => {
   it("quantiles and CDFs equal scipy's", () => {

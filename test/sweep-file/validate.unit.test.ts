@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SpecError } from '../../src/errors.js';
 import { loadSpecFile, parseSpecText } from '../../src/sweep-file/load.js';
 import path from 'node:path';
-import { tempDir, writeFile } from '../helpers.js';
+import { specErrorOf, tempDir, writeFile } from '../helpers.js';
 
 const base = `name: s
 method: random
@@ -13,15 +13,7 @@ parameters:
 `;
 
 /** Parses `text` expecting a SpecError; returns its one-line message. */
-function errorOf(text: string, file = 'sweep.yaml'): string {
-  try {
-    parseSpecText(text, file);
-  } catch (err) {
-    assert.ok(err instanceof SpecError, `expected a SpecError, got ${String(err)}`);
-    return err.format();
-  }
-  assert.fail('expected the sweep file to be rejected');
-}
+const errorOf = specErrorOf;
 
 describe('sweep-file validation', () => {
   it('accepts a valid file and fills defaults', () => {
