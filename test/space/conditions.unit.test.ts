@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TrialRecord } from '../../src/core/records.js';
 import type { Conditions, Distribution, Params } from '../../src/core/params.js';
-import { specErrorOf } from '../helpers.js';
+import { cli, specErrorOf, tempDir, writeFile } from '../helpers.js';
 import { activeParams, describeConditions } from '../../src/space/conditions.js';
 import { parseSpecText } from '../../src/sweep-file/load.js';
 import { GridSampler } from '../../src/samplers/grid.js';
@@ -87,6 +87,16 @@ describe('conditional parameters', () => {
     });
     assert.deepEqual(activeParams({ model: 'mlp', conv_blocks: 2, filters_2: 8, kernel_size: 3 }, cnn.conditions), { model: 'mlp' });
     assert.match(errorOf(trainer('  layers: {values: [1, 2], when: {units_2: 32}}\n  units_2: {values: [32, 64]}\n')), /a cycle of conditions/);
+  });
+
+  it("tfsweep validate shows each condition, the trainer's own marked", async () => {
+    const dir = tempDir();
+    writeFile(dir, 's.yaml', 'name: s\nmethod: grid\nparameters:\n  layers: {values: [1, 2]}\n  units_2: {values: [32, 64]}\n  optimizer: {values: [adam, sgd]}\n  momentum: {values: [0.5, 0.9], when: {optimizer: sgd}}\ntrain: {epochs: 1}\n');
+    const out = await cli(['validate', 's.yaml'], dir);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /trials {4}9 \(grid\)/);
+    assert.match(out.stdout, /units_2 {4}categorical \[32,64\] {2}when layers ≥ 2 \(the trainer's\)\n/);
+    assert.match(out.stdout, /momentum {3}categorical \[0\.5,0\.9\] {2}when optimizer = "sgd"\n/);
   });
 
   it('random search draws only what is active, with each branch taken', () => {

@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 import { println } from '../io.js';
 import { formatDurationSpec } from '../../sweep-file/duration.js';
 import { describeConditions } from '../../space/conditions.js';
+import { impliedConditions } from '../../sweep-file/parameters.js';
 
 export const validateCommand: Command<{ file: string; json: boolean }> = {
   command: 'validate <file>',
@@ -30,9 +31,12 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
     println(io.stdout, `trials    ${planned ?? 'unbounded'}${spec.method === 'grid' ? ' (grid' + (spec.run_cap !== null ? `, run_cap ${spec.run_cap})` : ')') : ''}`);
     println(io.stdout, 'parameters');
     const width = Math.max(...Object.keys(spec.parameters).map((k) => k.length));
+    // The trainer's own conditions are marked (those the file writes differently are not).
+    const implied = spec.program ? {} : impliedConditions(spec.parameters);
     for (const [name, dist] of Object.entries(spec.parameters)) {
       const when = spec.conditions?.[name];
-      println(io.stdout, `  ${name.padEnd(width)}  ${describeDist(dist)}${when ? `  when ${describeConditions(when)}` : ''}`);
+      const own = when && implied[name] && Object.keys(when).every((p) => JSON.stringify(when[p]) === JSON.stringify(implied[name]![p]));
+      println(io.stdout, `  ${name.padEnd(width)}  ${describeDist(dist)}${when ? `  when ${describeConditions(when)}${own ? ' (the trainer\'s)' : ''}` : ''}`);
     }
     if (spec.program) {
       println(io.stdout, `program   ${spec.program}`);
