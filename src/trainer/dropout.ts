@@ -10,14 +10,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mix32 } from '../space/rng.js';
-import { DROPOUT_MASK, nativeDropoutOn, type DropoutMaskAttrs } from './native/dropout.js';
+import { DROPOUT_MASK, type DropoutMaskAttrs } from './native/dropout.js';
+import { nativeKernelsOn } from './wasm/compose.js';
 
 /**
  * The mask of `shape` for call `counter`: element i is `scale` where the top 24 bits of mix32(base + i) fall
  * below `threshold`, else 0, with base = mix32(seed ^ mix32(counter + 0x9e3779b9)).
  */
 export function dropoutMask(a: DropoutMaskAttrs): tf.Tensor {
-  if (nativeDropoutOn()) return tf.engine().runKernel(DROPOUT_MASK, {}, a as unknown as tf.NamedAttrMap) as tf.Tensor;
+  if (nativeKernelsOn()) return tf.engine().runKernel(DROPOUT_MASK, {}, a as unknown as tf.NamedAttrMap) as tf.Tensor;
   const n = tf.util.sizeFromShape(a.shape);
   const values = new Float32Array(n);
   const base = mix32((a.seed ^ mix32((a.counter + 0x9e3779b9) >>> 0)) >>> 0);

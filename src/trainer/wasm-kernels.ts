@@ -37,9 +37,9 @@ import { nativeConv2D, nativeConvFilterGrad, nativeConvInputGrad, nativeFusedCon
 import { add, sum } from './wasm/reduce.js';
 import { nativeMaxPool, nativeMaxPoolGrad } from './native/pool.js';
 import { nativeAdam } from './native/adam.js';
-import { FUSED_UPDATE, nativeUpdate, useNativeUpdates } from './native/optimizers.js';
-import { DROPOUT_MASK, nativeDropoutMask, useNativeDropout } from './native/dropout.js';
-import { nativeAdd, nativeReluGrad, nativeSum, RELU_GRAD, useNativeReluGrad } from './native/rowwise.js';
+import { FUSED_UPDATE, nativeUpdate } from './native/optimizers.js';
+import { DROPOUT_MASK, nativeDropoutMask } from './native/dropout.js';
+import { nativeAdd, nativeReluGrad, nativeSum, RELU_GRAD, registerReluGradient } from './native/rowwise.js';
 
 const FAST: Record<string, KernelFunc> = {
   Identity: identity,
@@ -101,7 +101,7 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
   const fast = options.fast ?? requested !== 'stock';
   const addon = fast && (options.native ?? requested !== 'wasm') ? nativeAddon() : null;
   if (requested === 'native' && options.native !== false && !addon) throw new Error(nativeRequiredProblem());
-  setFastKernels(fast);
+  setFastKernels(fast, addon !== null);
   active.clear();
   for (const name of new Set([...Object.keys(FAST), ...Object.keys(NATIVE), ...Object.keys(ADDED)])) {
     if (!stock.has(name)) {
@@ -119,15 +119,13 @@ export function registerWasmKernels(options: { fast?: boolean; native?: boolean 
   }
   // A ReLU's gradient in one native pass (a kernel of tfsweep's, reached through Relu's gradient, see rowwise.ts);
   // SGD, momentum and RMSprop in one native call per weight (FusedSGD, FusedMomentum, FusedRMSProp); dropout
-  // masks (src/trainer/dropout.ts).
+  // masks (src/trainer/dropout.ts). Each runs while nativeKernelsOn() says so.
   if (addon) {
     register(RELU_GRAD, nativeReluGrad(addon));
     register(FUSED_UPDATE, nativeUpdate(addon));
     register(DROPOUT_MASK, nativeDropoutMask(addon));
+    registerReluGradient();
   }
-  useNativeReluGrad(addon !== null && fast);
-  useNativeUpdates(addon !== null && fast);
-  useNativeDropout(addon !== null && fast);
   path = !fast ? 'stock' : addon ? 'native' : 'wasm';
   return path;
 }

@@ -1,7 +1,7 @@
 /** FusedAdam's kernel on the native addon: the same arithmetic as the wasm one, bit for bit, eight weights at a time. */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, KernelFunc, WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import { adamSettings, type FusedAdamAttrs } from '../wasm/adam.js';
 import type { NativeAddon } from './addon.js';
 
@@ -12,8 +12,8 @@ export function nativeAdam(addon: NativeAddon, fallback: KernelFunc): KernelFunc
     if (n === 0) return fallback(args);
     const backend = args.backend as WasmBackend & WasmBackendInternals;
     const out = backend.makeOutput(w.shape, 'float32');
-    const at = (t: tf.TensorInfo): number => heapOffset(backend, t.dataId);
-    addon.adam(backend.wasm.asm.memory.buffer as ArrayBuffer, at(w), at(m), at(v), at(g), at(out), n, ...adamSettings(args.attrs as unknown as FusedAdamAttrs));
+    const { memory, at } = heapView(backend);
+    addon.adam(memory, at(w), at(m), at(v), at(g), at(out), n, ...adamSettings(args.attrs as unknown as FusedAdamAttrs));
     return out;
   };
 }

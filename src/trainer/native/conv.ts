@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvGradAttrs, KernelArgs, KernelFunc, WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import type { NativeAddon } from './addon.js';
 
 type Mode = 0 | 1 | 2;
@@ -21,8 +21,7 @@ interface ConvAttrs {
 function run(addon: NativeAddon, backend: WasmBackend & WasmBackendInternals, mode: Mode, info: tf.backend_util.Conv2DInfo, t: { x?: tf.TensorInfo; f?: tf.TensorInfo; dy?: tf.TensorInfo; bias?: tf.TensorInfo }, outShape: number[], activation = 0): tf.TensorInfo {
   const out = backend.makeOutput(outShape, 'float32');
   if (tf.util.sizeFromShape(outShape) === 0) return out;
-  const at = (x: tf.TensorInfo | undefined): number => (x ? heapOffset(backend, x.dataId) : -1);
-  const memory = backend.wasm.asm.memory.buffer as ArrayBuffer;
+  const { memory, at } = heapView(backend);
   addon.conv2d(memory, mode, at(t.x), at(t.f), at(t.dy), at(out), at(t.bias), activation,
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);

@@ -1,7 +1,7 @@
 /** The dropout mask on the native addon: src/trainer/dropout.ts's stream, eight values at a time. */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, KernelFunc, WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import type { NativeAddon } from './addon.js';
 
 /** The kernel: no inputs; attrs the mask's shape and stream (DropoutMaskAttrs); a float32 mask out. */
@@ -23,18 +23,8 @@ export function nativeDropoutMask(addon: NativeAddon): KernelFunc {
     const wasm = backend as WasmBackend & WasmBackendInternals;
     const out = wasm.makeOutput(a.shape, 'float32');
     const n = tf.util.sizeFromShape(a.shape);
-    if (n > 0) addon.dropoutMask(wasm.wasm.asm.memory.buffer as ArrayBuffer, heapOffset(wasm, out.dataId), n, a.seed, a.counter, a.threshold, a.scale);
+    const { memory, at } = heapView(wasm);
+    if (n > 0) addon.dropoutMask(memory, at(out), n, a.seed, a.counter, a.threshold, a.scale);
     return out;
   };
-}
-
-let nativeOn = false;
-
-/** Whether masks come from the native kernel (registerWasmKernels sets it with the native path). */
-export function useNativeDropout(on: boolean): void {
-  nativeOn = on;
-}
-
-export function nativeDropoutOn(): boolean {
-  return nativeOn && tf.getBackend() === 'wasm' && tf.getKernel(DROPOUT_MASK, 'wasm') !== undefined;
 }

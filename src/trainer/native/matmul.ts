@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, KernelFunc, WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import type { NativeAddon } from './addon.js';
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1 };
@@ -36,9 +36,8 @@ export function nativeMatMul(addon: NativeAddon, fallback: KernelFunc): KernelFu
     const backend = args.backend as WasmBackend & WasmBackendInternals;
     const out = backend.makeOutput([...batchA, m, n], 'float32');
     if (m * n === 0) return out;
-    const at = (t: tf.TensorInfo): number => heapOffset(backend, t.dataId);
-    const memory = backend.wasm.asm.memory.buffer as ArrayBuffer;
-    addon.matmul(memory, at(a), at(b), at(out), bias ? at(bias) : -1, batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, act, m * k, sizeB === 1 ? 0 : k * n);
+    const { memory, at } = heapView(backend);
+    addon.matmul(memory, at(a), at(b), at(out), at(bias), batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, act, m * k, sizeB === 1 ? 0 : k * n);
     return out;
   };
 }

@@ -6,8 +6,8 @@
  * while tfsweep's native kernels are in use, and is tfjs' own update anywhere else.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernelsOn, type KernelArgs, type KernelFunc, type WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { nativeKernelsOn, type KernelArgs, type KernelFunc, type WasmBackend } from '../wasm/compose.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import { shared } from '../wasm/identity.js';
 import type { NativeAddon } from './addon.js';
 
@@ -30,22 +30,11 @@ export function nativeUpdate(addon: NativeAddon): KernelFunc {
     const out = wasm.makeOutput(w.shape, 'float32');
     const n = tf.util.sizeFromShape(w.shape);
     if (n === 0) return out;
-    const at = (t: tf.TensorInfo | undefined): number => (t ? heapOffset(wasm, t.dataId) : -1);
+    const { memory, at } = heapView(wasm);
     const k = [0, 1, 2, 3, 4].map((i) => a.k[i] ?? 0) as [number, number, number, number, number];
-    addon.update(wasm.wasm.asm.memory.buffer as ArrayBuffer, a.rule, at(w), at(g), at(s1), at(s2), at(out), n, ...k);
+    addon.update(memory, a.rule, at(w), at(g), at(s1), at(s2), at(out), n, ...k);
     return out;
   };
-}
-
-let nativeOn = false;
-
-/** Whether the classes below use the native kernel (registerWasmKernels sets it with the native path). */
-export function useNativeUpdates(on: boolean): void {
-  nativeOn = on;
-}
-
-function nativeActive(): boolean {
-  return nativeOn && fastKernelsOn() && tf.getBackend() === 'wasm' && tf.getKernel(FUSED_UPDATE, 'wasm') !== undefined;
 }
 
 type Gradients = Parameters<tf.Optimizer['applyGradients']>[0];
@@ -81,7 +70,7 @@ function update(gradients: Gradients, rule: number, k: number[], state: (i: numb
 /** tfjs' SGD: w' = −lr·g + w. */
 export class FusedSGD extends tf.SGDOptimizer {
   override applyGradients(gradients: Parameters<tf.SGDOptimizer['applyGradients']>[0]): void {
-    if (!nativeActive()) return super.applyGradients(gradients);
+    if (!nativeKernelsOn()) return super.applyGradients(gradients);
     update(gradients, RULE.sgd, [-this.learningRate], () => []);
     this.incrementIterations();
   }
@@ -96,7 +85,7 @@ interface MomentumState {
 /** tfjs' momentum (and Nesterov momentum): a' = m·a + g, then w' = −lr·a' + w (or −lr·(g + a'·m) + w). */
 export class FusedMomentum extends tf.MomentumOptimizer {
   override applyGradients(gradients: Parameters<tf.MomentumOptimizer['applyGradients']>[0]): void {
-    if (!nativeActive()) return super.applyGradients(gradients);
+    if (!nativeKernelsOn()) return super.applyGradients(gradients);
     const self = this as unknown as MomentumState;
     update(gradients, self.useNesterov ? RULE.nesterov : RULE.momentum, [-this.learningRate, self.momentum], (i, name, value) => [slot(self.accumulations, i, `${name}/momentum`, value)]);
     this.incrementIterations();
@@ -113,7 +102,7 @@ interface RmsState {
 export class FusedRMSProp extends tf.RMSPropOptimizer {
   override applyGradients(gradients: Parameters<tf.RMSPropOptimizer['applyGradients']>[0]): void {
     const self = this as unknown as RmsState;
-    if (self.centered || !nativeActive()) return super.applyGradients(gradients);
+    if (self.centered || !nativeKernelsOn()) return super.applyGradients(gradients);
     const k = [this.learningRate, this.decay, 1 - this.decay, this.momentum, this.epsilon];
     update(gradients, RULE.rmsprop, k, (i, name, value) => [slot(self.accumulatedMeanSquares, i, `${name}/rms`, value), slot(self.accumulatedMoments, i, `${name}/momentum`, value)]);
     this.incrementIterations();

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, KernelFunc, WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import { poolInfo } from '../wasm/pool.js';
 import type { NativeAddon } from './addon.js';
 
@@ -19,8 +19,7 @@ function twoByTwo(input: tf.TensorInfo, attrs: KernelArgs['attrs']): tf.backend_
 
 function pool(addon: NativeAddon, backend: WasmBackend & WasmBackendInternals, mode: 0 | 1, info: tf.backend_util.Conv2DInfo, x: tf.TensorInfo, dy: tf.TensorInfo | null, outShape: number[]): tf.TensorInfo {
   const out = backend.makeOutput(outShape, 'float32');
-  const memory = backend.wasm.asm.memory.buffer as ArrayBuffer;
-  const at = (t: tf.TensorInfo | null): number => (t ? heapOffset(backend, t.dataId) : -1);
+  const { memory, at } = heapView(backend);
   addon.pool2x2(memory, mode, at(x), at(dy), at(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
   return out;
 }

@@ -3,8 +3,8 @@
  * bias gradient), and a ReLU's gradient in one pass. Other shapes go to the kernel each replaced.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernelsOn, type KernelArgs, type KernelFunc, type WasmBackend } from '../wasm/compose.js';
-import { heapOffset, type WasmBackendInternals } from '../wasm/native.js';
+import { nativeKernelsOn, type KernelArgs, type KernelFunc, type WasmBackend } from '../wasm/compose.js';
+import { heapView, type WasmBackendInternals } from '../wasm/native.js';
 import { biasColumns, leadingSum } from '../wasm/reduce.js';
 import type { NativeAddon } from './addon.js';
 
@@ -12,8 +12,8 @@ type Backend = WasmBackend & WasmBackendInternals;
 
 function rowwise(addon: NativeAddon, backend: Backend, op: 0 | 1 | 2, x: tf.TensorInfo, y: tf.TensorInfo | null, outShape: number[], rows: number, cols: number): tf.TensorInfo {
   const out = backend.makeOutput(outShape, 'float32');
-  const memory = backend.wasm.asm.memory.buffer as ArrayBuffer;
-  addon.rowwise(memory, op, heapOffset(backend, x.dataId), y ? heapOffset(backend, y.dataId) : -1, heapOffset(backend, out.dataId), rows, cols);
+  const { memory, at } = heapView(backend);
+  addon.rowwise(memory, op, at(x), at(y), at(out), rows, cols);
   return out;
 }
 
@@ -50,16 +50,15 @@ export function nativeReluGrad(addon: NativeAddon): KernelFunc {
   };
 }
 
-let reluGradOn = false;
 let gradientRegistered = false;
 
 /**
- * Replaces tfjs' gradient of Relu (registered once, process-wide) by one that runs RELU_GRAD where it can: on
- * the wasm backend while tfsweep's native kernels are in use, for float32. Anywhere else it computes what
- * tfjs' own does, dy · step(x), with the same kernels.
+ * Replaces tfjs' gradient of Relu (once, process-wide) by one that runs RELU_GRAD where it can: on the wasm
+ * backend while tfsweep's native kernels are in use, for float32. Anywhere else it computes what tfjs' own
+ * does, dy · step(x), with the same kernels.
  */
-export function useNativeReluGrad(on: boolean): void {
-  if (on && !gradientRegistered) {
+export function registerReluGradient(): void {
+  if (!gradientRegistered) {
     gradientRegistered = true;
     tf.registerGradient({
       kernelName: 'Relu',
@@ -67,10 +66,9 @@ export function useNativeReluGrad(on: boolean): void {
       gradFunc: (dy, saved) => {
         const [x] = saved as tf.Tensor[];
         const dyT = dy as tf.Tensor;
-        const native = reluGradOn && fastKernelsOn() && tf.getBackend() === 'wasm' && x!.dtype === 'float32' && dyT.dtype === 'float32';
+        const native = nativeKernelsOn() && x!.dtype === 'float32' && dyT.dtype === 'float32';
         return { x: () => (native ? tf.engine().runKernel(RELU_GRAD, { dy: dyT, x: x! }) as tf.Tensor : tf.mul(dyT, tf.cast(tf.step(x!), 'float32'))) };
       },
     });
   }
-  reluGradOn = on;
 }

@@ -21,14 +21,24 @@ export interface ConvGradAttrs {
 export const single = (out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo => (Array.isArray(out) ? out[0]! : out);
 
 let fastKernels = true;
+let nativeKernels = false;
 
 /** Whether tfsweep's kernels are in use (set by registerWasmKernels); the added filter gradient follows it. */
 export function fastKernelsOn(): boolean {
   return fastKernels;
 }
 
-export function setFastKernels(on: boolean): void {
+/**
+ * Whether tfsweep's native kernels are in use on the current backend: what its kernels reached other than by
+ * a kernel name (a ReLU's gradient, the fused optimizers, dropout masks) check before running one.
+ */
+export function nativeKernelsOn(): boolean {
+  return nativeKernels && fastKernels && tf.getBackend() === 'wasm';
+}
+
+export function setFastKernels(on: boolean, native = false): void {
   fastKernels = on;
+  nativeKernels = on && native;
 }
 
 /** The stock wasm kernels, captured before anything is registered over them. */

@@ -41,3 +41,11 @@ export function heapOffset(backend: WasmBackendInternals, dataId: object): numbe
   if (!entry) throw new Error('tensor data is not on the wasm heap');
   return entry.memoryOffset;
 }
+
+/**
+ * What a native addon call takes: the backend's memory as it is now (read it after allocating the outputs:
+ * growing the memory replaces the buffer) and each tensor's byte offset in it, −1 for none.
+ */
+export function heapView(backend: WasmBackendInternals): { memory: ArrayBuffer; at: (t: { dataId: object } | null | undefined) => number } {
+  return { memory: backend.wasm.asm.memory.buffer as ArrayBuffer, at: (t) => (t ? heapOffset(backend, t.dataId) : -1) };
+}
