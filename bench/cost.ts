@@ -2,7 +2,7 @@
  * What tfsweep itself costs per trial, measured as Optuna's figures were: a trivial objective with 3
  * parameters reporting 5 intermediate values, 1,000 trials, SQLite on disk, through the real `runSweep` path
  * (worker thread, message ports, one transaction per report) with one worker. Also the TPE's suggest time with
- * 1,000 completed trials of 8 parameters.
+ * 1,000 completed trials of 8 parameters, and the GP's suggest time with 100 and 300.
  *
  *   npm run bench:cost            (BENCH_COST_TRIALS=1000)
  */
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runSweep } from '../src/orchestrator/run-sweep.js';
 import { TPE_DEFAULTS, TpeSampler } from '../src/samplers/tpe/tpe.js';
+import { GpSampler } from '../src/samplers/gp/gp.js';
 import type { Distribution, Params } from '../src/space/distributions.js';
 import { createRng } from '../src/space/rng.js';
 import { parseSpecText } from '../src/sweep-file/load.js';
@@ -27,7 +28,7 @@ async function endToEnd(method: 'random' | 'bayes') {
     path.join(dir, 'trivial.mjs'),
     'export default async ({ x, y, c }, trial) => { for (let s = 0; s < 5; s++) trial.report(s, { v: x + s }); return x * x + y + (c === "a" ? 0 : 1); };\n',
   );
-  const source = `name: cost-${method}\nmethod: ${method}\nseed: 1\nrun_cap: ${TRIALS}\nprogram: ./trivial.mjs\nparameters:\n  x: {min: -10.0, max: 10.0}\n  y: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0}\n  c: {values: [a, b, c]}\n`;
+  const source = `name: cost-${method}\nmethod: ${method}\n${method === 'bayes' ? 'bayes: {sampler: tpe}\n' : ''}seed: 1\nrun_cap: ${TRIALS}\nprogram: ./trivial.mjs\nparameters:\n  x: {min: -10.0, max: 10.0}\n  y: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0}\n  c: {values: [a, b, c]}\n`;
   const loaded = parseSpecText(source, path.join(dir, 'cost.yaml'), dir);
   const storage = new SqliteStorage(path.join(dir, 'cost.db'));
   const t0 = performance.now();
@@ -42,8 +43,7 @@ async function endToEnd(method: 'random' | 'bayes') {
   return { trials: trials.length, steps_stored: steps, seconds, per_trial_ms: (seconds * 1000) / trials.length, last50_ms: last50 };
 }
 
-function suggestAt1000(): { independent_ms: number; multivariate_ms: number } {
-  const space: Record<string, Distribution> = {
+const SPACE8: Record<string, Distribution> = {
     lr: { type: 'log_uniform_values', min: 1e-5, max: 1e-1 },
     units: { type: 'int_uniform', min: 16, max: 512, q: 16 },
     dropout: { type: 'uniform', min: 0, max: 0.7 },
@@ -52,7 +52,11 @@ function suggestAt1000(): { independent_ms: number; multivariate_ms: number } {
     layers: { type: 'int_uniform', min: 1, max: 5, q: 1 },
     l2: { type: 'log_uniform_values', min: 1e-6, max: 1e-2 },
     momentum: { type: 'q_uniform', min: 0, max: 0.99, q: 0.01 },
-  };
+};
+
+/** 1,000 completed trials of the 8 parameters (random draws, random values). */
+function history8(): TrialRecord[] {
+  const space = SPACE8;
   const rng = createRng(1);
   const history: TrialRecord[] = [];
   const seedSampler = new TpeSampler(space, 'minimize', 1, { ...TPE_DEFAULTS, n_startup_trials: 1e9 });
@@ -60,6 +64,11 @@ function suggestAt1000(): { independent_ms: number; multivariate_ms: number } {
     const params: Params = seedSampler.sample(i, history);
     history.push({ id: i + 1, sweepId: 1, number: i, configIndex: i, state: 'complete', params, distributions: {}, value: rng(), metrics: null, seed: 0, backend: null, startedAt: null, endedAt: null, error: null });
   }
+  return history;
+}
+
+function suggestAt1000(history: TrialRecord[]): { independent_ms: number; multivariate_ms: number } {
+  const space = SPACE8;
   const time = (multivariate: boolean): number => {
     const tpe = new TpeSampler(space, 'minimize', 2, { ...TPE_DEFAULTS, multivariate });
     const samples: number[] = [];
@@ -73,10 +82,23 @@ function suggestAt1000(): { independent_ms: number; multivariate_ms: number } {
   return { independent_ms: time(false), multivariate_ms: time(true) };
 }
 
+/** The GP's suggest time (median of 5) after `n` completed trials of the same 8 parameters: it grows with n³. */
+function gpSuggest(history: TrialRecord[], n: number): number {
+  const gp = new GpSampler(SPACE8, 'minimize', 2);
+  const samples: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    gp.sample(n + r, history.slice(0, n));
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
 
 const random = await endToEnd('random');
 const bayes = await endToEnd('bayes');
-const suggest = suggestAt1000();
+const history = history8();
+const suggest = suggestAt1000(history);
+const gp = { at_100_ms: gpSuggest(history, 100), at_300_ms: gpSuggest(history, 300) };
 
 console.log(`\nCost per trial: trivial program, 3 parameters, 5 reports per trial, ${TRIALS} trials, SQLite file, 1 worker thread`);
 console.log('| sampler | tfsweep ms/trial | tfsweep ms/trial, last 50 | Optuna + SQLite ms/trial | Optuna last 50 |');
@@ -84,4 +106,5 @@ console.log('| --- | --- | --- | --- | --- |');
 console.log(`| random | ${random.per_trial_ms.toFixed(2)} | ${random.last50_ms.toFixed(2)} | ${OPTUNA.random.per_trial_ms.toFixed(1)} | ${OPTUNA.random.last50_ms} |`);
 console.log(`| TPE | ${bayes.per_trial_ms.toFixed(2)} | ${bayes.last50_ms.toFixed(2)} | ${OPTUNA.bayes.per_trial_ms.toFixed(1)} | ${OPTUNA.bayes.last50_ms} |`);
 console.log(`\nTPE suggest with 1,000 completed trials of 8 parameters: ${suggest.multivariate_ms.toFixed(2)} ms multivariate (the default), ${suggest.independent_ms.toFixed(2)} ms independent`);
-console.log(`\nwrote ${writeResult('cost', { trials: TRIALS, random, bayes, suggest_1000_trials_8_params: suggest, optuna: OPTUNA })}`);
+console.log(`GP suggest with 8 parameters: ${gp.at_100_ms.toFixed(1)} ms after 100 completed trials, ${gp.at_300_ms.toFixed(1)} ms after 300`);
+console.log(`\nwrote ${writeResult('cost', { trials: TRIALS, random, bayes, suggest_1000_trials_8_params: suggest, gp_suggest_8_params: gp, optuna: OPTUNA })}`);

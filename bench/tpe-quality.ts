@@ -13,7 +13,9 @@ import type { Params } from '../src/space/distributions.js';
 import { loadSpecFile } from '../src/sweep-file/load.js';
 import type { SweepSpec } from '../src/sweep-file/types.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
-import { OPTUNA_TPE, TPE_DEFAULTS, type TpeSettings } from '../src/samplers/tpe/tpe.js';
+import { OPTUNA_TPE, TPE_DEFAULTS } from '../src/samplers/tpe/tpe.js';
+import { BAYES_DEFAULTS, type BayesSettings } from '../src/samplers/bayes.js';
+import { GpSampler } from '../src/samplers/gp/gp.js';
 import { median, sharedBenchDir, writeResult } from './common.js';
 import { EXTRA_FUNCTIONS } from './functions.js';
 import { RandomSampler } from '../src/samplers/random.js';
@@ -27,13 +29,18 @@ const OPTUNA: Record<string, Record<string, number>> = {
   mixed: { random: 0.0505, tpe: 0.00189, 'tpe multivariate': 0.00346 },
 };
 
-type Variant = { label: string; method: SweepSpec['method']; settings: TpeSettings | null; workers: number; optuna: string };
+type Variant = { label: string; method: SweepSpec['method']; settings: BayesSettings | null; workers: number; optuna: string };
+const TPE: BayesSettings = { ...BAYES_DEFAULTS, sampler: 'tpe' };
 const VARIANTS: Variant[] = [
   { label: 'random', method: 'random', settings: null, workers: 1, optuna: 'random' },
-  { label: 'tfsweep bayes (default)', method: 'bayes', settings: TPE_DEFAULTS, workers: 1, optuna: 'tpe' },
-  { label: 'tfsweep bayes (default), 2 workers', method: 'bayes', settings: TPE_DEFAULTS, workers: 2, optuna: 'tpe' },
-  { label: "bayes with Optuna's settings", method: 'bayes', settings: OPTUNA_TPE, workers: 1, optuna: 'tpe' },
-  { label: "bayes with Optuna's settings, multivariate", method: 'bayes', settings: { ...OPTUNA_TPE, multivariate: true }, workers: 1, optuna: 'tpe multivariate' },
+  { label: 'tfsweep bayes (default: auto)', method: 'bayes', settings: BAYES_DEFAULTS, workers: 1, optuna: 'tpe' },
+  { label: 'tfsweep bayes (default: auto), 2 workers', method: 'bayes', settings: BAYES_DEFAULTS, workers: 2, optuna: 'tpe' },
+  { label: 'bayes, sampler: gp', method: 'bayes', settings: { ...BAYES_DEFAULTS, sampler: 'gp' }, workers: 1, optuna: 'tpe' },
+  { label: 'bayes, sampler: gp, 2 workers', method: 'bayes', settings: { ...BAYES_DEFAULTS, sampler: 'gp' }, workers: 2, optuna: 'tpe' },
+  { label: 'bayes, sampler: tpe', method: 'bayes', settings: TPE, workers: 1, optuna: 'tpe' },
+  { label: 'bayes, sampler: tpe, 2 workers', method: 'bayes', settings: TPE, workers: 2, optuna: 'tpe' },
+  { label: "bayes, sampler: tpe with Optuna's settings", method: 'bayes', settings: { ...TPE, ...OPTUNA_TPE }, workers: 1, optuna: 'tpe' },
+  { label: "bayes, sampler: tpe with Optuna's settings, multivariate", method: 'bayes', settings: { ...TPE, ...OPTUNA_TPE, multivariate: true }, workers: 1, optuna: 'tpe multivariate' },
 ];
 
 async function bestOf(file: string, variant: Variant, seed: number, objective: (p: Params) => Promise<number>): Promise<number> {
@@ -92,16 +99,19 @@ for (const [name, byVariant] of Object.entries(results)) {
     console.log(`| ${name} | ${label} | ${r.median_best.toPrecision(4)} | ${r.optuna ?? '–'} | ${r.seconds.toFixed(2)} |`);
   }
 }
-// The same comparison on functions the defaults were not chosen for: the sampler alone, in-process.
-const extra: Record<string, { optimum: number; default: number; optuna_settings: number; random: number }> = {};
+// Functions the defaults were not chosen for, at a smaller budget (EXTRA_TRIALS, 50: where a GP should lead):
+// the samplers alone, in-process.
+const EXTRA_TRIALS = Number(process.env.BENCH_EXTRA_TRIALS ?? 50);
+const EXTRA_SEEDS = Number(process.env.BENCH_EXTRA_SEEDS ?? 10);
+const extra: Record<string, { optimum: number; gp: number; tpe: number; optuna_settings: number; random: number }> = {};
 for (const [name, { space, f, optimum }] of Object.entries(EXTRA_FUNCTIONS)) {
   const run = (make: (seed: number) => { sample: (i: number, h: TrialRecord[]) => Params | null }): number => {
     const bests: number[] = [];
-    for (let seed = 0; seed < SEEDS; seed++) {
+    for (let seed = 0; seed < EXTRA_SEEDS; seed++) {
       const sampler = make(seed);
       const history: TrialRecord[] = [];
       let best = Infinity;
-      for (let i = 0; i < TRIALS; i++) {
+      for (let i = 0; i < EXTRA_TRIALS; i++) {
         const params = sampler.sample(i, history)!;
         const value = f(params);
         best = Math.min(best, value);
@@ -113,15 +123,16 @@ for (const [name, { space, f, optimum }] of Object.entries(EXTRA_FUNCTIONS)) {
   };
   extra[name] = {
     optimum,
-    default: run((seed) => new TpeSampler(space, 'minimize', seed, TPE_DEFAULTS)),
+    gp: run((seed) => new GpSampler(space, 'minimize', seed)),
+    tpe: run((seed) => new TpeSampler(space, 'minimize', seed, TPE_DEFAULTS)),
     optuna_settings: run((seed) => new TpeSampler(space, 'minimize', seed, OPTUNA_TPE)),
     random: run((seed) => new RandomSampler(space, seed)),
   };
 }
-console.log(`\nOther functions, median best after ${TRIALS} trials over ${SEEDS} seeds (lower is better)`);
-console.log("| function | optimum | bayes, defaults | bayes with Optuna's settings | random |");
-console.log('| --- | --- | --- | --- | --- |');
+console.log(`\nOther functions, median best after ${EXTRA_TRIALS} trials over ${EXTRA_SEEDS} seeds (lower is better)`);
+console.log("| function | optimum | bayes, sampler: gp | bayes, sampler: tpe | tpe with Optuna's settings | random |");
+console.log('| --- | --- | --- | --- | --- | --- |');
 for (const [name, r] of Object.entries(extra)) {
-  console.log(`| ${name} | ${r.optimum} | ${r.default.toPrecision(4)} | ${r.optuna_settings.toPrecision(4)} | ${r.random.toPrecision(4)} |`);
+  console.log(`| ${name} | ${r.optimum} | ${r.gp.toPrecision(4)} | ${r.tpe.toPrecision(4)} | ${r.optuna_settings.toPrecision(4)} | ${r.random.toPrecision(4)} |`);
 }
-console.log(`\nwrote ${writeResult('tpe-quality', { seeds: SEEDS, trials: TRIALS, results, other_functions: extra })}`);
+console.log(`\nwrote ${writeResult('tpe-quality', { seeds: SEEDS, trials: TRIALS, results, other_functions: { seeds: EXTRA_SEEDS, trials: EXTRA_TRIALS, results: extra } })}`);

@@ -5,7 +5,7 @@ export { loadSpecFile, parseSpecText } from './sweep-file/load.js';
 export type { Distribution, DistributionType, ParamValue, Params } from './space/distributions.js';
 export { sample, enumerate, isDiscrete, describe as describeDistribution, DISTRIBUTION_TYPES } from './space/distributions.js';
 export { createRng, deriveSeed } from './space/rng.js';
-export { createSampler, plannedTrialCount, GridSampler, RandomSampler, TpeSampler, TPE_DEFAULTS, OPTUNA_TPE, type Sampler, type TpeSettings } from './samplers/index.js';
+export { createSampler, plannedTrialCount, GridSampler, RandomSampler, TpeSampler, TPE_DEFAULTS, OPTUNA_TPE, GpSampler, GP_DEFAULTS, AutoSampler, BAYES_DEFAULTS, type Sampler, type TpeSettings, type GpSettings, type BayesSettings } from './samplers/index.js';
 export type { Storage, SweepRecord, TrialRecord, EpochRecord, TrialState, SweepState, Metrics, NewTrial, ProcessRecord, ProcessIdentity, StopRequest } from './storage/storage.js';
 export { FinishedTrialError } from './storage/storage.js';
 export { openStorage, parseLocation, displayLocation, type StorageLocation } from './storage/open.js';

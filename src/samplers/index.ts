@@ -7,6 +7,9 @@ export type { Sampler } from './sampler.js';
 export { GridSampler } from './grid.js';
 export { RandomSampler } from './random.js';
 export { TpeSampler, TPE_DEFAULTS, OPTUNA_TPE, defaultGamma, type TpeSettings } from './tpe/tpe.js';
+export { GpSampler, GP_DEFAULTS, type GpSettings } from './gp/gp.js';
+export { AutoSampler, GP_TRIAL_LIMIT } from './auto.js';
+export { BAYES_DEFAULTS, type BayesSettings } from './bayes.js';
 export { SAMPLERS, samplerPlugin } from './registry.js';
 
 /** The plug-in of the sweep's method (a stored spec of another version may name one this version lacks). */

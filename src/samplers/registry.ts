@@ -6,9 +6,9 @@
 import { gridPlugin } from './grid.js';
 import type { AnySamplerPlugin, SamplerBlockOf } from './plugin.js';
 import { randomPlugin } from './random.js';
-import { tpePlugin } from './tpe/tpe.js';
+import { bayesPlugin } from './bayes.js';
 
-export const SAMPLERS = [gridPlugin, randomPlugin, tpePlugin] as const;
+export const SAMPLERS = [gridPlugin, randomPlugin, bayesPlugin] as const;
 
 /** The `method:` values. */
 export type Method = (typeof SAMPLERS)[number]['method'];

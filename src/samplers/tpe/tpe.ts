@@ -17,8 +17,6 @@ import type { Distribution } from '../../space/distributions.js';
 import { RandomSampler } from '../random.js';
 import { toDim, type Dim } from './dims.js';
 import { ParzenEstimator, type ParzenOptions } from './parzen.js';
-import { countSchema } from '../../core/settings.js';
-import { defineSampler } from '../plugin.js';
 
 export interface TpeSettings {
   n_startup_trials: number;
@@ -233,25 +231,3 @@ interface Observation {
 function configKey(params: Params): string {
   return JSON.stringify(params);
 }
-
-/** `method: bayes`, with its `bayes:` block (Optuna's TPESampler settings; `seed` is the sweep's seed). */
-export const tpePlugin = defineSampler({
-  method: 'bayes',
-  example: { n_startup_trials: 3, n_ei_candidates: 12 },
-  description: 'Tree-structured Parzen Estimator (Optuna\'s TPESampler), random for the first n_startup_trials',
-  keys: {
-    n_startup_trials: countSchema(0),
-    n_ei_candidates: countSchema(1, 100_000),
-    multivariate: { type: 'boolean' },
-    constant_liar: { type: 'boolean' },
-    prior_weight: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 },
-    bandwidth_factor: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-    magic_clip_exponent: { type: 'number', minimum: 0.5, maximum: 3 },
-    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-  },
-  needsRunCap: true,
-  needsHistory: true,
-  resolve: (raw): TpeSettings => ({ ...TPE_DEFAULTS, ...(raw as Partial<TpeSettings> | undefined) }),
-  create: ({ parameters, goal, seed, settings }) => new TpeSampler(parameters, goal, seed, settings ?? TPE_DEFAULTS),
-  describe: (b) => `TPE: ${b.n_startup_trials} random trials first, ${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''}`,
-});

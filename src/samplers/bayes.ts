@@ -1,0 +1,56 @@
+/**
+ * `method: bayes`, with its `bayes:` block: the model-based samplers (the TPE and the Gaussian process) and
+ * the rule that picks between them (`sampler: auto`, the default; see auto.ts and the README's Methods).
+ */
+import { countSchema } from '../core/settings.js';
+import { defineSampler } from './plugin.js';
+import { TPE_DEFAULTS, TpeSampler, type TpeSettings } from './tpe/tpe.js';
+import { GP_DEFAULTS, GpSampler } from './gp/gp.js';
+import { AutoSampler, GP_TRIAL_LIMIT } from './auto.js';
+
+export type BayesSamplerKind = 'auto' | 'tpe' | 'gp';
+
+export interface BayesSettings extends TpeSettings {
+  sampler: BayesSamplerKind;
+  /** The GP's quasi-random candidates per suggestion. */
+  n_candidates: number;
+}
+
+export const BAYES_DEFAULTS: BayesSettings = { ...TPE_DEFAULTS, sampler: 'auto', n_candidates: GP_DEFAULTS.n_candidates };
+
+export const bayesPlugin = defineSampler({
+  method: 'bayes',
+  example: { sampler: 'tpe', n_startup_trials: 3, n_ei_candidates: 12 },
+  description: 'Bayesian optimisation: a Gaussian process or a Tree-structured Parzen Estimator (sampler: auto | gp | tpe), random for the first n_startup_trials',
+  keys: {
+    sampler: { enum: ['auto', 'tpe', 'gp'] },
+    n_startup_trials: countSchema(0),
+    n_ei_candidates: countSchema(1, 100_000),
+    n_candidates: countSchema(1, 100_000),
+    multivariate: { type: 'boolean' },
+    constant_liar: { type: 'boolean' },
+    prior_weight: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 },
+    bandwidth_factor: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    magic_clip_exponent: { type: 'number', minimum: 0.5, maximum: 3 },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+  },
+  needsRunCap: true,
+  needsHistory: true,
+  resolve: (raw): BayesSettings => ({ ...BAYES_DEFAULTS, ...(raw as Partial<BayesSettings> | undefined) }),
+  create: ({ parameters, conditions, goal, seed, settings }) => {
+    // A block stored before the GP existed has no `sampler`: it ran the TPE, and a resumed sweep keeps it.
+    const given: Partial<BayesSettings> = settings ?? BAYES_DEFAULTS;
+    const s: BayesSettings = { ...BAYES_DEFAULTS, ...given, sampler: given.sampler ?? 'tpe' };
+    const gp = () => new GpSampler(parameters, goal, seed, { n_startup_trials: s.n_startup_trials, n_candidates: s.n_candidates });
+    const tpe = () => new TpeSampler(parameters, goal, seed, s);
+    if (s.sampler === 'gp') return gp();
+    if (s.sampler === 'tpe') return tpe();
+    return new AutoSampler(parameters, conditions, gp(), tpe());
+  },
+  describe: (b) => {
+    const tpe = `TPE (${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''})`;
+    const gp = `Gaussian process (Matérn-5/2, log EI over ${b.n_candidates} candidates)`;
+    const which = b.sampler === 'gp' ? gp : b.sampler === 'tpe' ? tpe : `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete and where no parameter has a when: condition, else ${tpe}`;
+    return `${which}; ${b.n_startup_trials} random trials first`;
+  },
+});
