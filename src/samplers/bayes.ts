@@ -32,15 +32,17 @@ export const bayesPlugin = defineSampler({
     prior_weight: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 },
     bandwidth_factor: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
     magic_clip_exponent: { type: 'number', minimum: 0.5, maximum: 3 },
+    min_step_bandwidth: { type: 'number', minimum: 0, maximum: 100 },
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
   },
   needsRunCap: true,
   needsHistory: true,
   resolve: (raw): BayesSettings => ({ ...BAYES_DEFAULTS, ...(raw as Partial<BayesSettings> | undefined) }),
   create: ({ parameters, conditions, goal, seed, settings }) => {
-    // A block stored before the GP existed has no `sampler`: it ran the TPE, and a resumed sweep keeps it.
+    // A block stored before the GP existed has no `sampler` (nor `min_step_bandwidth`): it ran the TPE without
+    // the grid floor, and a resumed sweep keeps doing so.
     const given: Partial<BayesSettings> = settings ?? BAYES_DEFAULTS;
-    const s: BayesSettings = { ...BAYES_DEFAULTS, ...given, sampler: given.sampler ?? 'tpe' };
+    const s: BayesSettings = { ...BAYES_DEFAULTS, ...given, sampler: given.sampler ?? 'tpe', min_step_bandwidth: given.min_step_bandwidth ?? 0 };
     const gp = () => new GpSampler(parameters, goal, seed, { n_startup_trials: s.n_startup_trials, n_candidates: s.n_candidates });
     const tpe = () => new TpeSampler(parameters, goal, seed, s);
     if (s.sampler === 'gp') return gp();

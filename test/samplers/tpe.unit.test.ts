@@ -126,6 +126,29 @@ describe('TPE sampler', () => {
   });
 });
 
+describe('TPE on a grid', () => {
+  // Five ordinal axes of 10 points (as HPOBench's tables): 80 trials seen (enough for the magic clip to let
+  // kernels narrow below a step), the good ones around (4, 4, 4, 4, 4).
+  const grid: Record<string, Distribution> = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((k) => [k, { type: 'int_uniform', min: 0, max: 9, q: 1 }]));
+  const f = (p: Params): number => Object.values(p).reduce((s: number, v) => s + ((v as number) - 4) ** 2, 0);
+  const seen: TrialRecord[] = [];
+  const random = new RandomSampler(grid, 11);
+  for (let i = 0; i < 80; i++) seen.push(record(i, random.sample(i), f(random.sample(i))));
+  const unseenShare = (minStep: number): number => {
+    const tpe = new TpeSampler(grid, 'minimize', 5, { ...TPE_DEFAULTS, min_step_bandwidth: minStep });
+    const configs = new Set(seen.map((t) => JSON.stringify(t.params)));
+    let unseen = 0;
+    for (let i = 0; i < 60; i++) if (!configs.has(JSON.stringify(tpe.sample(80 + i, seen)))) unseen++;
+    return unseen / 60;
+  };
+
+  it('proposes neighbours of the configurations it has seen, not only repeats, when kernels are a step wide', () => {
+    const without = unseenShare(0);
+    const withFloor = unseenShare(1);
+    assert.ok(withFloor > 0.8 && withFloor > without + 0.2, `new configurations: ${withFloor} with the floor, ${without} without`);
+  });
+});
+
 describe('normal helpers', () => {
   it('computes CDF, inverse and tail masses accurately', () => {
     assert.ok(Math.abs(normCdf(1.96) - 0.9750021048517795) < 1e-7);

@@ -18,6 +18,8 @@ export interface ParzenOptions {
   bandwidthFactor: number;
   /** The magic clip's floor is range / min(100, (n + 2)^exponent) (Optuna: exponent 1). */
   magicClipExponent: number;
+  /** On a grid (integers, `q_` steps), no kernel narrower than this many steps (Optuna: 0). */
+  minStepBandwidth: number;
 }
 
 interface NumericKernels {
@@ -160,7 +162,11 @@ function numericKernels(dim: Extract<Dim, { kind: 'numeric' }>, obs: number[], o
     sigmas = sigmas.slice(0, n);
   }
   const minSigma = options.considerMagicClip ? range / Math.min(100, (1 + (n + 1)) ** options.magicClipExponent) : 1e-12;
-  sigmas = sigmas.map((s) => Math.min(range, Math.max(minSigma, s)));
+  // A kernel narrower than a grid step puts all its mass on one grid point: the model could then only repeat
+  // configurations it has seen, never try their neighbours (the multivariate width on a 10-point axis is a
+  // quarter of a step). The floor keeps a step's neighbours within reach.
+  const stepFloor = dim.step === null ? 0 : dim.step * options.minStepBandwidth;
+  sigmas = sigmas.map((s) => Math.min(range, Math.max(minSigma, stepFloor, s)));
   const mus = Float64Array.from([...obs, mid]);
   const sig = Float64Array.from([...sigmas, range]);
   const logZ = new Float64Array(mus.length);
