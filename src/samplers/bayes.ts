@@ -52,7 +52,9 @@ export const bayesPlugin = defineSampler({
   describe: (b) => {
     const tpe = `TPE (${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''})`;
     const gp = `Gaussian process (Matérn-5/2, log EI over ${b.n_candidates} candidates)`;
-    const which = b.sampler === 'gp' ? gp : b.sampler === 'tpe' ? tpe : `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete and where no parameter has a when: condition, else ${tpe}`;
+    // A block stored before `sampler` existed ran the TPE.
+    const kind = b.sampler ?? 'tpe';
+    const which = kind === 'gp' ? gp : kind === 'tpe' ? tpe : `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete and where no parameter has a when: condition, else ${tpe}`;
     return `${which}; ${b.n_startup_trials} random trials first`;
   },
 });

@@ -90,6 +90,19 @@ describe('resuming a stored sweep', () => {
     assert.throws(() => resumableSpec(first, changed), (err: unknown) => err instanceof UsageError && /\(run_cap changed\)/.test(err.message));
   });
 
+  it('resumes a bayes sweep stored before its block had sampler and min_step_bandwidth, and keeps its TPE', () => {
+    const bayesText = text.replace(/method: \w+/, 'method: bayes');
+    const fresh = parseSpecText(bayesText, 'r.yaml').spec;
+    const { sampler: _sampler, min_step_bandwidth: _floor, n_candidates: _candidates, ...olderBlock } = fresh.bayes!;
+    const first = stored({ ...fresh, bayes: olderBlock as typeof fresh.bayes });
+    const resumed = resumableSpec(first, parseSpecText(bayesText, 'r.yaml').spec);
+    assert.equal(resumed.bayes!.sampler, undefined);
+    assert.equal(resumed.bayes!.min_step_bandwidth, undefined);
+    // A file that now asks for another sampler is a changed definition.
+    const changed = parseSpecText(bayesText.replace('method: bayes', 'method: bayes\nbayes: {sampler: gp}'), 'r.yaml').spec;
+    assert.throws(() => resumableSpec(first, changed), (err: unknown) => err instanceof UsageError && /\(bayes changed\)/.test(err.message));
+  });
+
   it('resumes a sweep stored before a settings block existed (absent there, null now)', () => {
     const { bayes: _bayes, ...older } = parseSpecText(text, 'r.yaml').spec;
     const first = stored(older as typeof older & { bayes?: null });
