@@ -78,13 +78,24 @@ export class GaussianProcess {
     const mean = new Float64Array(count);
     const variance = new Float64Array(count);
     const ks = new Float64Array(n);
+    const isl = hyper.isl;
+    // The hot loop of the acquisition search: distances written out, not through sqDist.
+    const cat = Uint8Array.from(categorical, (c) => (c ? 1 : 0));
     for (let c = 0; c < count; c++) {
+      const pc = c * d;
       let mu = 0;
       for (let i = 0; i < n; i++) {
+        const xi = i * d;
         let r2 = 0;
-        for (let m = 0; m < d; m++) r2 += hyper.isl[m]! * sqDist(points, c, x, i, d, m, categorical);
-        ks[i] = hyper.scale * matern(r2).k;
-        mu += ks[i]! * this.alpha[i]!;
+        for (let m = 0; m < d; m++) {
+          const u = points[pc + m]!;
+          const v = x[xi + m]!;
+          r2 += isl[m]! * (cat[m] ? (u === v ? 0 : 1) : (u - v) * (u - v));
+        }
+        const r = Math.sqrt(r2);
+        const k = hyper.scale * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+        ks[i] = k;
+        mu += k * this.alpha[i]!;
       }
       solveLower(this.chol, n, ks);
       let vv = 0;
