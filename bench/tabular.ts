@@ -3,12 +3,13 @@
  * of 30,000 configurations of 5 ordinal parameters, 5 training seeds each). Each evaluation returns one seed's
  * validation accuracy, the seed drawn at random per evaluation (the benchmark authors' lookup rule); a run is
  * scored by the true mean, over the 5 seeds, of the configuration it picked (its best observed). Parameters are
- * their choice indices (integers 0…n−1, ordered), as the reference runs encode them. tfsweep's TPE (its `bayes`
- * defaults, and Optuna's settings with multivariate) and random search through the sampler API, and Optuna
- * 3.1's TPE (default and multivariate) and random on the same rule where `/usr/bin/python3` has optuna
- * (BENCH_OPTUNA=0 skips it). Median over seeds per dataset, and each method's average rank over the datasets.
+ * their choice indices (integers 0…n−1, ordered), as the reference runs encode them. tfsweep's `bayes` (its
+ * defaults, and `sampler: tpe`) and random search through the sampler API, beside Optuna 3.1's TPE (default and
+ * multivariate) and random on the same rule where `/usr/bin/python3` has optuna, else Optuna's reference
+ * figures (at 10 seeds × 100 trials; BENCH_OPTUNA=0 forces them). Median over seeds per dataset, each tfsweep
+ * bayes sampler's average rank among five methods, and the mean regret over seeds.
  *
- *   npm run bench:tabular        (BENCH_SEEDS=10 BENCH_TRIALS=100)
+ *   npm run bench:tabular        (BENCH_SEEDS=10 BENCH_TRIALS=100; also the second half of bench:quality)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';

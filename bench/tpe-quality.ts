@@ -1,5 +1,6 @@
 /**
- * Search quality on the reference objectives: the median over 20 seeds of the best value after 100 trials,
+ * Search quality on the reference objectives: the median over 20 seeds of the best value after 100 trials
+ * (the bayes defaults, the GP and the TPE, and random),
  * beside Optuna 3.1.0's figures for the same spaces and budgets. Runs on the ask-and-tell API over SQLite
  * (in memory), the objective called in-process; "2 workers" keeps two trials in flight, told in order,
  * with the constant liar at work, as two workers would.
