@@ -10,7 +10,7 @@ import { specErrorOf } from '../helpers.js';
 import { cdfOf, quantileOf, roundToStep, sample, type Distribution, type QuantileDistribution } from '../../src/space/distributions.js';
 import { createRng } from '../../src/space/rng.js';
 import { parseSpecText } from '../../src/sweep-file/load.js';
-import { toDim } from '../../src/samplers/tpe/dims.js';
+import { toDim } from '../../src/samplers/dims.js';
 
 const draws = (dist: Distribution, n = 400, seed = 17): number[] => {
   const rng = createRng(seed);

@@ -19,7 +19,7 @@ import { goalSign, type Goal } from '../../core/metric.js';
 import type { TrialRecord } from '../../core/records.js';
 import type { Sampler } from '../sampler.js';
 import { RandomSampler } from '../random.js';
-import { toDim, type Dim } from '../tpe/dims.js';
+import { configKey, dimsOf, inFileOrder, runningConfigs, type Dim } from '../dims.js';
 import { fitGaussianProcess, type GaussianProcess } from './model.js';
 import { haltonPoints, logEi } from './acquisition.js';
 
@@ -54,10 +54,7 @@ export class GpSampler implements Sampler {
     private readonly seed: number,
     private readonly settings: GpSettings = GP_DEFAULTS,
   ) {
-    this.axes = Object.entries(parameters)
-      .map(([name, dist]) => toDim(name, dist))
-      .filter((d): d is Dim => d !== null)
-      .map((dim) =>
+    this.axes = dimsOf(parameters).map((dim) =>
         dim.kind === 'categorical'
           ? { dim, categorical: true, steps: 0, categories: dim.choices.length }
           : { dim, categorical: false, steps: dim.step !== null && dim.high > dim.low ? Math.round((dim.high - dim.low) / dim.step) : 0, categories: 0 },
@@ -97,7 +94,7 @@ export class GpSampler implements Sampler {
 
     const rng = createRng(deriveSeed(this.seed, 'gp', index));
     // Best first; a configuration that is running is never proposed again (a discrete space can lead there).
-    const running = new Set(history.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => configKey(t.params)));
+    const running = runningConfigs(history);
     for (const point of this.maximise(model, bar, rng, x.subarray(bestIdx * d, bestIdx * d + d))) {
       const params = this.decode(point);
       if (!running.has(configKey(params))) return params;
@@ -190,12 +187,8 @@ export class GpSampler implements Sampler {
       const dim = a.dim;
       out[dim.name] = dim.kind === 'categorical' ? dim.toExternal(point[m]!) : dim.toExternal(dim.low + point[m]! * (dim.high - dim.low));
     });
-    return Object.fromEntries(Object.entries(this.parameters).map(([name, dist]) => [name, name in out ? out[name]! : dist.type === 'constant' ? dist.value : null]));
+    return inFileOrder(this.parameters, out);
   }
-}
-
-function configKey(params: Params): string {
-  return JSON.stringify(params);
 }
 
 function shuffled(n: number, rng: Rng): number[] {

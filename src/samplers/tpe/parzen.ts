@@ -6,7 +6,7 @@
  * prior at the centre, clipped by the "magic clip"; the multivariate variant uses Scott's-rule-like widths.
  */
 import type { Rng } from '../../space/rng.js';
-import type { Dim } from './dims.js';
+import type { Dim } from '../dims.js';
 import { logNormalMass, truncNormStd } from './normal.js';
 
 export interface ParzenOptions {

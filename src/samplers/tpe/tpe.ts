@@ -15,7 +15,7 @@ import type { TrialRecord } from '../../core/records.js';
 import type { Sampler } from '../sampler.js';
 import type { Distribution } from '../../space/distributions.js';
 import { RandomSampler } from '../random.js';
-import { toDim, type Dim } from './dims.js';
+import { configKey, dimsOf, inFileOrder, runningConfigs, type Dim } from '../dims.js';
 import { ParzenEstimator, type ParzenOptions } from './parzen.js';
 
 export interface TpeSettings {
@@ -78,9 +78,7 @@ export class TpeSampler implements Sampler {
     private readonly seed: number,
     private readonly settings: TpeSettings = TPE_DEFAULTS,
   ) {
-    this.dims = Object.entries(parameters)
-      .map(([name, dist]) => toDim(name, dist))
-      .filter((d): d is Dim => d !== null);
+    this.dims = dimsOf(parameters);
     this.random = new RandomSampler(parameters, seed);
     this.parzen = {
       priorWeight: settings.prior_weight,
@@ -102,7 +100,7 @@ export class TpeSampler implements Sampler {
     const obs = this.observations(history);
     if (obs.length < this.settings.n_startup_trials || this.dims.length === 0) return this.random.sample(index);
 
-    const running = new Set(history.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => configKey(t.params)));
+    const running = runningConfigs(history);
     const groups = this.groupsOf(obs);
     let params: Params | undefined;
     for (let attempt = 0; attempt <= DUPLICATE_RETRIES; attempt++) {
@@ -177,10 +175,7 @@ export class TpeSampler implements Sampler {
       for (let i = 1; i < candidates.length; i++) if (ll[i]! - lg[i]! > ll[best]! - lg[best]!) best = i;
       group.forEach((dim, j) => (out[dim.name] = dim.toExternal(candidates[best]![j]!)));
     }
-    // Constants keep their value; parameters in file order.
-    return Object.fromEntries(
-      Object.entries(this.parameters).map(([name, dist]) => [name, name in out ? out[name]! : dist.type === 'constant' ? dist.value : null]),
-    );
+    return inFileOrder(this.parameters, out);
   }
 
   /**
@@ -234,6 +229,3 @@ interface Observation {
   complete: boolean;
 }
 
-function configKey(params: Params): string {
-  return JSON.stringify(params);
-}

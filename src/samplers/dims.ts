@@ -1,8 +1,9 @@
 /**
- * How the TPE sees each parameter: a numeric axis (linear or log, continuous or on a step grid) or a set of
+ * How the model-based samplers (the TPE, the GP) see each parameter: a numeric axis (linear or log, continuous or on a step grid) or a set of
  * categories. Values go into this internal space to be modelled and come back out as the user's values.
  */
-import { cdfOf, decimalsOf, quantileOf, quantizeWithin, roundTo, type Distribution, type ParamValue } from '../../space/distributions.js';
+import { cdfOf, decimalsOf, quantileOf, quantizeWithin, roundTo, type Distribution, type ParamValue, type Params } from '../space/distributions.js';
+import type { TrialRecord } from '../core/records.js';
 
 export type Dim =
   | {
@@ -113,4 +114,26 @@ export function toDim(name: string, dist: Distribution): Dim | null {
       };
     }
   }
+}
+
+/** The dimensions of a space, in file order, constants left out. */
+export function dimsOf(parameters: Record<string, Distribution>): Dim[] {
+  return Object.entries(parameters)
+    .map(([name, dist]) => toDim(name, dist))
+    .filter((d): d is Dim => d !== null);
+}
+
+/** A proposal as the sampler answers it: every parameter in file order, constants at their value. */
+export function inFileOrder(parameters: Record<string, Distribution>, proposed: Params): Params {
+  return Object.fromEntries(Object.entries(parameters).map(([name, dist]) => [name, name in proposed ? proposed[name]! : dist.type === 'constant' ? dist.value : null]));
+}
+
+/** A configuration's identity, to tell whether it is already running. */
+export function configKey(params: Params): string {
+  return JSON.stringify(params);
+}
+
+/** The configurations of the trials in flight. */
+export function runningConfigs(history: readonly TrialRecord[]): Set<string> {
+  return new Set(history.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => configKey(t.params)));
 }
