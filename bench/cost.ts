@@ -2,7 +2,7 @@
  * What tfsweep itself costs per trial, measured as Optuna's figures were: a trivial objective with 3
  * parameters reporting 5 intermediate values, 1,000 trials, SQLite on disk, through the real `runSweep` path
  * (worker thread, message ports, one transaction per report) with one worker. Also the TPE's suggest time with
- * 1,000 completed trials of 8 parameters, and the GP's suggest time with 100 and 300.
+ * 1,000 completed trials of 8 parameters, and the GP's suggest time with 100, 300 and 1,000.
  *
  *   npm run bench:cost            (BENCH_COST_TRIALS=1000)
  */
@@ -98,7 +98,7 @@ const random = await endToEnd('random');
 const bayes = await endToEnd('bayes');
 const history = history8();
 const suggest = suggestAt1000(history);
-const gp = { at_100_ms: gpSuggest(history, 100), at_300_ms: gpSuggest(history, 300) };
+const gp = { at_100_ms: gpSuggest(history, 100), at_300_ms: gpSuggest(history, 300), at_1000_ms: gpSuggest(history, 1000) };
 
 console.log(`\nCost per trial: trivial program, 3 parameters, 5 reports per trial, ${TRIALS} trials, SQLite file, 1 worker thread`);
 console.log('| sampler | tfsweep ms/trial | tfsweep ms/trial, last 50 | Optuna + SQLite ms/trial | Optuna last 50 |');
@@ -106,5 +106,5 @@ console.log('| --- | --- | --- | --- | --- |');
 console.log(`| random | ${random.per_trial_ms.toFixed(2)} | ${random.last50_ms.toFixed(2)} | ${OPTUNA.random.per_trial_ms.toFixed(1)} | ${OPTUNA.random.last50_ms} |`);
 console.log(`| TPE | ${bayes.per_trial_ms.toFixed(2)} | ${bayes.last50_ms.toFixed(2)} | ${OPTUNA.bayes.per_trial_ms.toFixed(1)} | ${OPTUNA.bayes.last50_ms} |`);
 console.log(`\nTPE suggest with 1,000 completed trials of 8 parameters: ${suggest.multivariate_ms.toFixed(2)} ms multivariate (the default), ${suggest.independent_ms.toFixed(2)} ms independent`);
-console.log(`GP suggest with 8 parameters: ${gp.at_100_ms.toFixed(1)} ms after 100 completed trials, ${gp.at_300_ms.toFixed(1)} ms after 300`);
+console.log(`GP suggest with 8 parameters: ${gp.at_100_ms.toFixed(1)} ms after 100 completed trials, ${gp.at_300_ms.toFixed(1)} ms after 300, ${gp.at_1000_ms.toFixed(1)} ms after 1,000 (fitted on 300 of them)`);
 console.log(`\nwrote ${writeResult('cost', { trials: TRIALS, random, bayes, suggest_1000_trials_8_params: suggest, gp_suggest_8_params: gp, optuna: OPTUNA })}`);

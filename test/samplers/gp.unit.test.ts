@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { cholesky, inverseFromCholesky, solveLower, solveUpperT } from '../../src/samplers/gp/linalg.js';
 import { fitGaussianProcess, negLogPosterior, sqDist } from '../../src/samplers/gp/model.js';
 import { haltonPoints, logEi } from '../../src/samplers/gp/acquisition.js';
-import { GP_DEFAULTS, GpSampler } from '../../src/samplers/gp/gp.js';
+import { GP_DEFAULTS, GpSampler, MAX_POINTS } from '../../src/samplers/gp/gp.js';
 import { AutoSampler, GP_TRIAL_LIMIT } from '../../src/samplers/auto.js';
 import { bayesPlugin, BAYES_DEFAULTS } from '../../src/samplers/bayes.js';
 import { RandomSampler } from '../../src/samplers/random.js';
@@ -219,6 +219,20 @@ describe('GP sampler', () => {
     const second = gp.sample(15, withRunning);
     const distance = Math.hypot(...[0, 1, 2, 3, 4, 5].map((j) => (first[`x${j}`] as number) - (second[`x${j}`] as number)));
     assert.ok(distance > 0.01, `second proposal ${distance} from the first`);
+  });
+});
+
+describe('GP on a long sweep', () => {
+  it('fits the best half and the most recent half of MAX_POINTS trials once there are more', () => {
+    const space: Record<string, Distribution> = { a: { type: 'uniform', min: 0, max: 1 }, b: { type: 'uniform', min: 0, max: 1 } };
+    const f = (p: Params): number => ((p.a as number) - 0.3) ** 2 + ((p.b as number) - 0.6) ** 2;
+    const random = new RandomSampler(space, 8);
+    const history = Array.from({ length: MAX_POINTS + 100 }, (_, i) => record(i, random.sample(i), f(random.sample(i))));
+    const best = [...history].sort((x, y) => (x.value as number) - (y.value as number)).slice(0, MAX_POINTS / 2);
+    const kept = new Set(best);
+    for (let i = history.length - 1; kept.size < MAX_POINTS; i--) kept.add(history[i]!);
+    const gp = new GpSampler(space, 'minimize', 1);
+    assert.deepEqual(gp.sample(history.length, history), gp.sample(history.length, history.filter((t) => kept.has(t))));
   });
 });
 

@@ -43,6 +43,8 @@ interface Axis {
 /** Local-search starts: the best candidates of the quasi-random sweep (and the best observed point). */
 const LOCAL_STARTS = 4;
 const LOCAL_SWEEPS = 6;
+/** The most complete trials the model is fitted on (see modelled()). */
+export const MAX_POINTS = 300;
 
 export class GpSampler implements Sampler {
   private readonly axes: Axis[];
@@ -67,8 +69,9 @@ export class GpSampler implements Sampler {
   }
 
   sample(index: number, history: readonly TrialRecord[]): Params {
-    const complete = history.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value));
-    if (complete.length < this.settings.n_startup_trials || this.axes.length === 0 || complete.length === 0) return this.random.sample(index);
+    const finished = history.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value));
+    if (finished.length < this.settings.n_startup_trials || this.axes.length === 0 || finished.length === 0) return this.random.sample(index);
+    const complete = this.modelled(finished);
     const d = this.axes.length;
     const x = new Float64Array(complete.length * d);
     complete.forEach((t, i) => this.encode(t.params, x, i));
@@ -104,6 +107,21 @@ export class GpSampler implements Sampler {
       if (!running.has(configKey(draw))) return draw;
     }
     return this.random.sample(index); // more workers than configurations: a repeat cannot be avoided
+  }
+
+  /**
+   * The complete trials the model is fitted on: all of them up to MAX_POINTS; beyond, the best half and the
+   * most recent half of that many. A suggestion costs O(n³), and the orchestrator waits for it: the cap keeps
+   * one under half a second however long the sweep runs, while the model still sees the region that matters
+   * and where the search is now.
+   */
+  private modelled(finished: TrialRecord[]): TrialRecord[] {
+    if (finished.length <= MAX_POINTS) return finished;
+    const sign = -goalSign(this.goal);
+    const best = [...finished].sort((a, b) => sign * a.value! - sign * b.value!).slice(0, MAX_POINTS / 2);
+    const chosen = new Set(best);
+    for (let i = finished.length - 1; i >= 0 && chosen.size < MAX_POINTS; i--) chosen.add(finished[i]!);
+    return finished.filter((t) => chosen.has(t));
   }
 
   /** Candidates by decreasing log EI: the local searches' ends, then the quasi-random points. */
