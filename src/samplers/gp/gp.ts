@@ -57,10 +57,10 @@ export class GpSampler implements Sampler {
     private readonly settings: GpSettings = GP_DEFAULTS,
   ) {
     this.axes = dimsOf(parameters).map((dim) =>
-        dim.kind === 'categorical'
-          ? { dim, categorical: true, steps: 0, categories: dim.choices.length }
-          : { dim, categorical: false, steps: dim.step !== null && dim.high > dim.low ? Math.round((dim.high - dim.low) / dim.step) : 0, categories: 0 },
-      );
+      dim.kind === 'categorical'
+        ? { dim, categorical: true, steps: 0, categories: dim.choices.length }
+        : { dim, categorical: false, steps: dim.step !== null && dim.high > dim.low ? Math.round((dim.high - dim.low) / dim.step) : 0, categories: 0 },
+    );
     this.random = new RandomSampler(parameters, seed);
   }
 
