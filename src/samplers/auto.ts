@@ -16,6 +16,11 @@ import type { Sampler } from './sampler.js';
 
 export const GP_TRIAL_LIMIT = 200;
 
+/** Whether the rule gives the space to the GP (until GP_TRIAL_LIMIT trials): no conditions, something to search. */
+export function gpSpace(parameters: Record<string, Distribution>, conditions: Conditions | undefined): boolean {
+  return Object.keys(conditions ?? {}).length === 0 && Object.values(parameters).some((d) => d.type !== 'constant');
+}
+
 export class AutoSampler implements Sampler {
   private readonly gpSpace: boolean;
 
@@ -25,7 +30,7 @@ export class AutoSampler implements Sampler {
     private readonly gp: Sampler,
     private readonly tpe: Sampler,
   ) {
-    this.gpSpace = Object.keys(conditions ?? {}).length === 0 && Object.values(parameters).some((d) => d.type !== 'constant');
+    this.gpSpace = gpSpace(parameters, conditions);
   }
 
   /** Which sampler answers after `complete` complete trials. */

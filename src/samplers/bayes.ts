@@ -6,7 +6,7 @@ import { countSchema } from '../core/settings.js';
 import { defineSampler } from './plugin.js';
 import { TPE_DEFAULTS, TpeSampler, type TpeSettings } from './tpe/tpe.js';
 import { GP_DEFAULTS, GpSampler } from './gp/gp.js';
-import { AutoSampler, GP_TRIAL_LIMIT } from './auto.js';
+import { AutoSampler, GP_TRIAL_LIMIT, gpSpace } from './auto.js';
 
 export type BayesSamplerKind = 'auto' | 'tpe' | 'gp';
 
@@ -49,12 +49,17 @@ export const bayesPlugin = defineSampler({
     if (s.sampler === 'tpe') return tpe();
     return new AutoSampler(parameters, conditions, gp(), tpe());
   },
-  describe: (b) => {
+  describe: (b, space) => {
     const tpe = `TPE (${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''})`;
     const gp = `Gaussian process (Matérn-5/2, log EI over ${b.n_candidates} candidates)`;
     // A block stored before `sampler` existed ran the TPE.
     const kind = b.sampler ?? 'tpe';
-    const which = kind === 'gp' ? gp : kind === 'tpe' ? tpe : `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete and where no parameter has a when: condition, else ${tpe}`;
+    const auto = !space
+      ? `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete and where no parameter has a when: condition, else ${tpe}`
+      : gpSpace(space.parameters, space.conditions)
+        ? `auto: here ${gp}, then from the ${GP_TRIAL_LIMIT}th complete trial ${tpe}`
+        : `auto: here ${tpe} (the space has when: conditions)`;
+    const which = kind === 'gp' ? gp : kind === 'tpe' ? tpe : auto;
     return `${which}; ${b.n_startup_trials} random trials first`;
   },
 });

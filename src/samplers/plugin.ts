@@ -35,8 +35,8 @@ export interface SamplerPlugin<M extends string = string, S = unknown> {
   /** Refuses a space it cannot search (throws SpaceIssue); run_cap as the file gives it. */
   checkSpace?(parameters: Readonly<Record<string, Distribution>>, runCap: number | undefined): void;
   create(input: SamplerInput<S>): Sampler;
-  /** How its settings read in one line (`tfsweep validate`), or null when there is nothing to say. */
-  describe(settings: S): string | null;
+  /** How its settings read in one line (`tfsweep validate`) for this space when given, or null when there is nothing to say. */
+  describe(settings: S, space?: Pick<SamplerInput<S>, 'parameters' | 'conditions'>): string | null;
 }
 
 /** Declares a plug-in with its types inferred (the registry derives the sweep spec's settings blocks from them). */

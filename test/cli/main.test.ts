@@ -12,6 +12,20 @@ describe('main(argv) in-process', () => {
     assert.match(r.stdout, /trials {4}4 \(grid\)/);
   });
 
+  it('says which model bayes: auto gives the space, and refuses an unknown sampler with the field path', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'o.mjs', 'export default async ({ x }) => x;\n');
+    const head = 'method: bayes\nrun_cap: 5\nprogram: ./o.mjs\nparameters:\n  opt: {values: [a, b]}\n';
+    writeFile(dir, 'flat.yaml', `${head}  x: {min: 0.0, max: 1.0}\n`);
+    writeFile(dir, 'cond.yaml', `${head}  x: {min: 0.0, max: 1.0, when: {opt: b}}\n`);
+    writeFile(dir, 'bad.yaml', `${head}  x: {min: 0.0, max: 1.0}\nbayes: {sampler: gpp}\n`);
+    assert.match((await cli(['validate', 'flat.yaml'], dir)).stdout, /bayes {5}auto: here Gaussian process .*then from the 200th complete trial TPE/);
+    assert.match((await cli(['validate', 'cond.yaml'], dir)).stdout, /bayes {5}auto: here TPE .*\(the space has when: conditions\)/);
+    const bad = await cli(['validate', 'bad.yaml'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: bad\.yaml:7: bayes\.sampler: .*auto.*tpe.*gp/);
+  });
+
   it('returns 2 with one line for a bad file, naming it as typed', async () => {
     const dir = tempDir();
     writeFile(dir, 'bad.yaml', 'method: grid\nparameters:\n  units: {values: []}\n');

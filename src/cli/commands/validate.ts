@@ -44,7 +44,7 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
       const fixed = Object.entries(spec.train).filter(([k]) => !(k in spec.parameters));
       println(io.stdout, `train     ${fixed.map(([k, v]) => `${k}=${v ?? 'all'}`).join(' ')}`);
     }
-    const sampler = samplerOf(spec).describe(samplerSettings(spec));
+    const sampler = samplerOf(spec).describe(samplerSettings(spec), { parameters: spec.parameters, ...(spec.conditions ? { conditions: spec.conditions } : {}) });
     if (sampler) println(io.stdout, `${spec.method.padEnd(9)} ${sampler}`);
     if (spec.pruner && spec.pruner.type !== 'none') {
       const { type, ...settings } = spec.pruner;
