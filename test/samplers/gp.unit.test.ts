@@ -222,6 +222,23 @@ describe('GP sampler', () => {
   });
 });
 
+describe('GP on awkward histories', () => {
+  it('answers with a valid configuration for repeated points, constant values and values beyond standardising', () => {
+    const small: Record<string, Distribution> = { a: { type: 'int_uniform', min: 0, max: 2, q: 1 }, b: { type: 'categorical', values: ['x', 'y'] } };
+    const repeated = Array.from({ length: 60 }, (_, i) => record(i, { a: i % 3, b: i % 2 ? 'x' : 'y' }, (i % 3) + (i % 7) * 1e-9));
+    const running = Array.from({ length: 5 }, (_, i) => record(60 + i, { a: 1, b: 'x' }, null, 'running'));
+    const p = new GpSampler(small, 'minimize', 1).sample(65, [...repeated, ...running]);
+    assert.ok([0, 1, 2].includes(p.a as number) && ['x', 'y'].includes(p.b as string));
+    assert.notDeepEqual(p, { a: 1, b: 'x' });
+    const constant = Array.from({ length: 40 }, (_, i) => record(i, { a: 1, b: 'x' }, 0.5));
+    assert.ok([0, 1, 2].includes(new GpSampler(small, 'minimize', 1).sample(40, constant).a as number));
+    const line: Record<string, Distribution> = { a: { type: 'uniform', min: 0, max: 1 } };
+    const huge = Array.from({ length: 15 }, (_, i) => record(i, { a: i / 15 }, i % 2 ? 1e308 : -1e308 * (i / 15)));
+    const q = new GpSampler(line, 'minimize', 1).sample(15, huge);
+    assert.ok((q.a as number) >= 0 && (q.a as number) <= 1);
+  });
+});
+
 describe('GP on a long sweep', () => {
   it('fits the best half and the most recent half of MAX_POINTS trials once there are more', () => {
     const space: Record<string, Distribution> = { a: { type: 'uniform', min: 0, max: 1 }, b: { type: 'uniform', min: 0, max: 1 } };

@@ -80,7 +80,13 @@ export class GpSampler implements Sampler {
     const raw = complete.map((t) => sign * t.value!);
     const mu = raw.reduce((a, b) => a + b, 0) / raw.length;
     const sd = Math.sqrt(raw.reduce((a, b) => a + (b - mu) ** 2, 0) / raw.length) || 1;
-    const y = Float64Array.from(raw, (v) => (v - mu) / sd);
+    let y = Float64Array.from(raw, (v) => (v - mu) / sd);
+    // Values too large to standardise in double precision (an objective returning 1e300): model their ranks.
+    if (!y.every(Number.isFinite)) {
+      const order = raw.map((_, i) => i).sort((a, b) => raw[a]! - raw[b]!);
+      y = new Float64Array(raw.length);
+      order.forEach((i, r) => (y[i] = (r - (raw.length - 1) / 2) / Math.max(1, raw.length / 4)));
+    }
     const categorical = this.axes.map((a) => a.categorical);
     const fitted = fitGaussianProcess(x, y, d, categorical);
 

@@ -50,17 +50,22 @@ export class GaussianProcess {
     readonly hyper: Hyper,
   ) {
     this.n = y.length;
-    const k = this.covariance();
-    if (!cholesky(k, this.n)) throw new Error('kernel matrix is not positive definite');
+    let k = this.covariance(0);
+    // Rounding can leave a matrix of many repeated points short of positive definite: more jitter on the
+    // diagonal until it factors (a sampler that throws would stop the sweep).
+    for (let jitter = 1e-8; !cholesky(k, this.n); jitter *= 10) {
+      if (jitter > 1) throw new Error('kernel matrix is not positive definite');
+      k = this.covariance(jitter);
+    }
     this.chol = k;
     this.alpha = solveUpperT(k, this.n, solveLower(k, this.n, Float64Array.from(y)));
   }
 
-  private covariance(): Float64Array {
+  private covariance(jitter: number): Float64Array {
     const { n, d, x, categorical, hyper } = this;
     const k = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
-      k[i * n + i] = hyper.scale + hyper.noise;
+      k[i * n + i] = hyper.scale + hyper.noise + jitter * hyper.scale;
       for (let j = 0; j < i; j++) {
         let r2 = 0;
         for (let m = 0; m < d; m++) r2 += hyper.isl[m]! * sqDist(x, i, x, j, d, m, categorical);
