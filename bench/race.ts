@@ -106,10 +106,14 @@ function summarise(tool: string, ends: Array<{ t: number; value: number | null; 
   return { tool, trials: ends.length, pruned: ends.filter((e) => e.pruned).length, best, toTarget, progress };
 }
 
+/** tfsweep's model (BENCH_RACE_SAMPLER: tpe, the one the README's race figures were measured with; gp; auto). */
+const SAMPLER = process.env.BENCH_RACE_SAMPLER ?? 'tpe';
+
 async function tfsweep(): Promise<Result> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tfsweep-race-'));
   const source = `name: race
 method: bayes
+bayes: {sampler: ${SAMPLER}}
 seed: 1
 run_cap: 1000
 max_time: ${SECONDS}
@@ -130,7 +134,7 @@ train: {epochs: ${SPACE.epochs}, train_size: ${SPACE.images}}
     // Named with the backend and kernels its trials recorded (wasm (native kernels) where the addon runs).
     const backends = [...new Set(trials.map((t) => t.backend).filter(Boolean))].join(', ') || 'no trial';
     return summarise(
-      `tfsweep (TPE + median, ${backends})`,
+      `tfsweep (${SAMPLER === 'tpe' ? 'TPE' : SAMPLER === 'gp' ? 'GP' : 'bayes auto'} + median, ${backends})`,
       trials.filter((t) => t.endedAt && (t.state === 'complete' || t.state === 'pruned')).map((t) => ({ t: (Date.parse(t.endedAt!) - t0) / 1000, value: t.value, pruned: t.state === 'pruned' })),
     );
   } finally {
