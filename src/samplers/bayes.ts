@@ -55,10 +55,10 @@ export const bayesPlugin = defineSampler({
     // A block stored before `sampler` existed ran the TPE.
     const kind = b.sampler ?? 'tpe';
     const auto = !space
-      ? `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete and where no parameter has a when: condition, else ${tpe}`
+      ? `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete where every trial holds every parameter, else ${tpe}`
       : gpSpace(space.parameters, space.conditions)
         ? `auto: here ${gp}, then from the ${GP_TRIAL_LIMIT}th complete trial ${tpe}`
-        : `auto: here ${tpe} (the space has when: conditions)`;
+        : `auto: here ${tpe} (some trials lack a parameter under its when: condition)`;
     const which = kind === 'gp' ? gp : kind === 'tpe' ? tpe : auto;
     return `${which}; ${b.n_startup_trials} random trials first`;
   },

@@ -2,7 +2,8 @@
  * Conditional parameters (`when:`): a parameter exists only where each of its parents exists and meets its
  * condition. An inactive parameter is absent from the trial: not drawn into it, not passed, not stored.
  */
-import type { Condition, Conditions, ParamValue, Params } from '../core/params.js';
+import type { Condition, Conditions, Distribution, ParamValue, Params } from '../core/params.js';
+import { extremesOf } from './distributions.js';
 
 export type { Condition, Conditions } from '../core/params.js';
 
@@ -32,6 +33,31 @@ export function parentsFirst(names: readonly string[], conditions: Conditions): 
 export function isActive(name: string, params: Readonly<Params>, conditions: Conditions): boolean {
   const own = conditions[name];
   return !own || Object.entries(own).every(([parent, condition]) => holds(condition, params[parent]));
+}
+
+/** Whether every value the parent can take meets the condition (as `units` when `layers ≥ 1` with layers in 1…3). */
+function alwaysHolds(condition: Condition, parent: Distribution): boolean {
+  const values = parent.type === 'constant' ? [parent.value] : parent.type === 'categorical' ? parent.values : null;
+  if (values) return values.every((v) => holds(condition, v));
+  if ('values' in condition) return false;
+  const extremes = extremesOf(parent);
+  return extremes !== null && (condition.min === undefined || extremes[0] >= condition.min) && (condition.max === undefined || extremes[1] <= condition.max);
+}
+
+/**
+ * The parameters some trial can lack: those with a condition their parent can fail, and those below a parent
+ * that can itself be absent. A space where this is empty is flat whatever conditions it spells out.
+ */
+export function mayBeInactive(parameters: Readonly<Record<string, Distribution>>, conditions: Conditions | undefined): string[] {
+  if (!conditions) return [];
+  const names = Object.keys(parameters);
+  const optional = new Set<string>();
+  for (const name of parentsFirst(names, conditions)) {
+    const own = conditions[name] ?? {};
+    const sometimes = Object.entries(own).some(([parent, condition]) => !(parent in parameters) || optional.has(parent) || !alwaysHolds(condition, parameters[parent]!));
+    if (sometimes) optional.add(name);
+  }
+  return names.filter((n) => optional.has(n));
 }
 
 /** `params` without its inactive parameters, in the same key order. */

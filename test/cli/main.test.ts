@@ -20,7 +20,7 @@ describe('main(argv) in-process', () => {
     writeFile(dir, 'cond.yaml', `${head}  x: {min: 0.0, max: 1.0, when: {opt: b}}\n`);
     writeFile(dir, 'bad.yaml', `${head}  x: {min: 0.0, max: 1.0}\nbayes: {sampler: gpp}\n`);
     assert.match((await cli(['validate', 'flat.yaml'], dir)).stdout, /bayes {5}auto: here Gaussian process .*then from the 200th complete trial TPE/);
-    assert.match((await cli(['validate', 'cond.yaml'], dir)).stdout, /bayes {5}auto: here TPE .*\(the space has when: conditions\)/);
+    assert.match((await cli(['validate', 'cond.yaml'], dir)).stdout, /bayes {5}auto: here TPE .*\(some trials lack a parameter under its when: condition\)/);
     const bad = await cli(['validate', 'bad.yaml'], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^error: bad\.yaml:7: bayes\.sampler: .*auto.*tpe.*gp/);

@@ -265,6 +265,12 @@ describe('bayes: sampler auto', () => {
     assert.equal(auto.choice(GP_TRIAL_LIMIT), 'tpe');
     assert.equal(new AutoSampler(withCategory, undefined, dummy, dummy).choice(0), 'gp');
     assert.equal(new AutoSampler(numeric, { b: { a: { min: 0.5 } } }, dummy, dummy).choice(0), 'tpe');
+    // A condition every value of its parent meets leaves the space flat (the trainer's `units` when layers ≥ 1).
+    assert.equal(new AutoSampler(numeric, { a: { b: { min: 1 } } }, dummy, dummy).choice(0), 'gp');
+    assert.equal(new AutoSampler(withCategory, { a: { c: { values: ['x', 'y'] } } }, dummy, dummy).choice(0), 'gp');
+    // …unless the parent itself can be absent.
+    const chain: Record<string, Distribution> = { ...withCategory, d: { type: 'uniform', min: 0, max: 1 } };
+    assert.equal(new AutoSampler(chain, { b: { c: { values: ['x'] } }, d: { b: { min: 1 } } }, dummy, dummy).choice(0), 'tpe');
   });
 
   it('is the default of method: bayes, and a block stored without `sampler` keeps the TPE', () => {
