@@ -5,8 +5,8 @@
  * posterior mean at an observed point (robust to noisy objectives: one lucky evaluation does not set the bar).
  *
  * The space is the unit cube: each numeric parameter scaled over its range (on the log scale where it is
- * log-distributed), stepped ones snapped to their grid, categorical ones as category indices compared by the
- * Hamming kernel. Trials in flight, and pruned ones, enter as "believed" points (their value the model's own
+ * log-distributed), stepped ones snapped to their grid, a list of numbers as an ordered grid of its values
+ * (by rank), other categorical ones as category indices compared by the Hamming kernel. Trials in flight, and pruned ones, enter as "believed" points (their value the model's own
  * mean there), which leaves the mean as it is and removes their uncertainty: parallel workers are sent
  * elsewhere. Stateless, as every sampler: each answer is a function of the seed, the index and the history.
  *
@@ -38,6 +38,24 @@ interface Axis {
   /** Grid steps across [0, 1] for a stepped axis, else 0. */
   steps: number;
   categories: number;
+  /**
+   * For a list of distinct numbers (`values: [16, 32, 64]`): each value's index, in order of size, and back.
+   * Such a list is an ordered axis, not a set of unrelated categories: 32 lies between 16 and 64.
+   */
+  ordinal: { rankOf: number[]; indexAt: number[] } | null;
+}
+
+function axisOf(dim: Dim): Axis {
+  if (dim.kind === 'numeric') {
+    const steps = dim.step !== null && dim.high > dim.low ? Math.round((dim.high - dim.low) / dim.step) : 0;
+    return { dim, categorical: false, steps, categories: 0, ordinal: null };
+  }
+  const numbers = dim.choices.every((v) => typeof v === 'number' && Number.isFinite(v)) && new Set(dim.choices).size === dim.choices.length && dim.choices.length > 1;
+  if (!numbers) return { dim, categorical: true, steps: 0, categories: dim.choices.length, ordinal: null };
+  const indexAt = dim.choices.map((_, i) => i).sort((a, b) => (dim.choices[a] as number) - (dim.choices[b] as number));
+  const rankOf: number[] = [];
+  indexAt.forEach((index, rank) => (rankOf[index] = rank));
+  return { dim, categorical: false, steps: dim.choices.length - 1, categories: dim.choices.length, ordinal: { rankOf, indexAt } };
 }
 
 /** Local-search starts: the best candidates of the quasi-random sweep (and the best observed point). */
@@ -56,11 +74,7 @@ export class GpSampler implements Sampler {
     private readonly seed: number,
     private readonly settings: GpSettings = GP_DEFAULTS,
   ) {
-    this.axes = dimsOf(parameters).map((dim) =>
-      dim.kind === 'categorical'
-        ? { dim, categorical: true, steps: 0, categories: dim.choices.length }
-        : { dim, categorical: false, steps: dim.step !== null && dim.high > dim.low ? Math.round((dim.high - dim.low) / dim.step) : 0, categories: 0 },
-    );
+    this.axes = dimsOf(parameters).map(axisOf);
     this.random = new RandomSampler(parameters, seed);
   }
 
@@ -200,7 +214,8 @@ export class GpSampler implements Sampler {
     const d = this.axes.length;
     this.axes.forEach((a, m) => {
       const v = a.dim.name in params ? a.dim.toInternal(params[a.dim.name]!) : null;
-      if (a.dim.kind === 'categorical') out[row * d + m] = v ?? 0;
+      if (a.ordinal) out[row * d + m] = v === null ? 0.5 : a.ordinal.rankOf[v]! / a.steps;
+      else if (a.dim.kind === 'categorical') out[row * d + m] = v ?? 0;
       else out[row * d + m] = v === null ? 0.5 : a.dim.high > a.dim.low ? Math.min(1, Math.max(0, (v - a.dim.low) / (a.dim.high - a.dim.low))) : 0.5;
     });
   }
@@ -209,7 +224,11 @@ export class GpSampler implements Sampler {
     const out: Params = {};
     this.axes.forEach((a, m) => {
       const dim = a.dim;
-      out[dim.name] = dim.kind === 'categorical' ? dim.toExternal(point[m]!) : dim.toExternal(dim.low + point[m]! * (dim.high - dim.low));
+      out[dim.name] = a.ordinal
+        ? dim.toExternal(a.ordinal.indexAt[Math.round(point[m]! * a.steps)]!)
+        : dim.kind === 'categorical'
+          ? dim.toExternal(point[m]!)
+          : dim.toExternal(dim.low + point[m]! * (dim.high - dim.low));
     });
     return inFileOrder(this.parameters, out);
   }
