@@ -9,7 +9,7 @@
  * figures (at 10 seeds × 100 trials; BENCH_OPTUNA=0 forces them). Median over seeds per dataset, each tfsweep
  * bayes sampler's average rank among five methods, and the mean regret over seeds.
  *
- *   npm run bench:tabular        (BENCH_SEEDS=10 BENCH_TRIALS=100; also the second half of bench:quality)
+ *   npm run bench:tabular        (BENCH_SEEDS=10 BENCH_TRIALS=100 BENCH_TABULAR_AS=lists; also the second half of bench:quality)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +34,14 @@ interface Meta {
 const dir = path.join(sharedBenchDir(), 'tabular');
 const meta = (JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Meta).benchmarks.hpobench;
 const names = meta.params.map((p) => p.name);
-const space: Record<string, Distribution> = Object.fromEntries(meta.params.map((p) => [p.name, { type: 'int_uniform', min: 0, max: p.choices.length - 1, q: 1 }]));
+/**
+ * The parameters as their choice indices (the reference runs' encoding), or with BENCH_TABULAR_AS=lists as the
+ * lists of their choices (`values: [4, 6, 10, …]`), as a sweep file would usually write them.
+ */
+const AS_LISTS = process.env.BENCH_TABULAR_AS === 'lists';
+const space: Record<string, Distribution> = Object.fromEntries(
+  meta.params.map((p) => [p.name, AS_LISTS ? { type: 'categorical', values: p.choices } : { type: 'int_uniform', min: 0, max: p.choices.length - 1, q: 1 }]),
+);
 
 function table(dataset: string): Float32Array {
   const buf = readFileSync(path.join(dir, meta.datasets[dataset]!.file));
@@ -43,7 +50,7 @@ function table(dataset: string): Float32Array {
 
 /** The configuration's index: the choice indices as a mixed-radix number, the first parameter most significant. */
 function configOf(params: Params): number {
-  return names.reduce((index, name, i) => index * meta.radices[i]! + (params[name] as number), 0);
+  return names.reduce((index, name, i) => index * meta.radices[i]! + (AS_LISTS ? meta.params[i]!.choices.indexOf(params[name] as number) : (params[name] as number)), 0);
 }
 
 function trueMean(values: Float32Array, config: number): number {
