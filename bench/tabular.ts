@@ -158,8 +158,7 @@ for (const dataset of Object.keys(meta.datasets).sort()) {
       medians[label] = median(scores);
       means[label] = mean(scores);
     }
-  }
-  else if (SEEDS === 10 && TRIALS === 100 && OPTUNA_REFERENCE[dataset]) OPTUNA_LABELS.forEach((l, i) => (medians[`${l} (reference)`] = OPTUNA_REFERENCE[dataset]![i]!));
+  } else if (SEEDS === 10 && TRIALS === 100 && OPTUNA_REFERENCE[dataset]) OPTUNA_LABELS.forEach((l, i) => (medians[`${l} (reference)`] = OPTUNA_REFERENCE[dataset]![i]!));
   rows.push({ dataset, best: meta.datasets[dataset]!.best_mean, medians, means });
   console.error(`${dataset}: ${Object.entries(medians).map(([k, v]) => `${k} ${v.toFixed(5)}`).join(', ')}`);
 }

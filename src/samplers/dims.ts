@@ -4,6 +4,8 @@
  */
 import { cdfOf, decimalsOf, quantileOf, quantizeWithin, roundTo, type Distribution, type ParamValue, type Params } from '../space/distributions.js';
 import type { TrialRecord } from '../core/records.js';
+import { deriveSeed } from '../space/rng.js';
+import type { RandomSampler } from './random.js';
 
 export type Dim =
   | {
@@ -136,4 +138,16 @@ export function configKey(params: Params): string {
 /** The configurations of the trials in flight. */
 export function runningConfigs(history: readonly TrialRecord[]): Set<string> {
   return new Set(history.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => configKey(t.params)));
+}
+
+/**
+ * A random configuration that is not running, for when a model's proposals all are (a tiny discrete space):
+ * up to 100 draws, each from its own stream of (index, attempt); null when every one was running.
+ */
+export function drawNotRunning(random: RandomSampler, index: number, running: ReadonlySet<string>): Params | null {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const draw = random.sample(deriveSeed(index, 'fallback', attempt));
+    if (!running.has(configKey(draw))) return draw;
+  }
+  return null;
 }

@@ -14,12 +14,12 @@
  * search O(n²) per candidate, so a suggestion grows cubically with the trials; `npm run bench:cost` states it.
  */
 import type { Distribution, Params } from '../../space/distributions.js';
-import { createRng, deriveSeed, type Rng } from '../../space/rng.js';
+import { createRng, deriveSeed, shuffleInPlace, type Rng } from '../../space/rng.js';
 import { goalSign, type Goal } from '../../core/metric.js';
 import type { TrialRecord } from '../../core/records.js';
 import type { Sampler } from '../sampler.js';
 import { RandomSampler } from '../random.js';
-import { configKey, dimsOf, inFileOrder, runningConfigs, type Dim } from '../dims.js';
+import { configKey, dimsOf, drawNotRunning, inFileOrder, runningConfigs, type Dim } from '../dims.js';
 import { fitGaussianProcess, type GaussianProcess } from './model.js';
 import { haltonPoints, logEi } from './acquisition.js';
 
@@ -122,11 +122,7 @@ export class GpSampler implements Sampler {
       const params = this.decode(point);
       if (!running.has(configKey(params))) return params;
     }
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const draw = this.random.sample(deriveSeed(index, 'fallback', attempt));
-      if (!running.has(configKey(draw))) return draw;
-    }
-    return this.random.sample(index); // more workers than configurations: a repeat cannot be avoided
+    return drawNotRunning(this.random, index, running) ?? this.random.sample(index); // more workers than configurations: a repeat cannot be avoided
   }
 
   /**
@@ -165,7 +161,9 @@ export class GpSampler implements Sampler {
     let delta = 0.1;
     for (let sweep = 0; sweep < LOCAL_SWEEPS; sweep++, delta /= 2) {
       let moved = false;
-      for (const m of shuffled(d, rng)) {
+      const order = Array.from({ length: d }, (_, m) => m);
+      shuffleInPlace(order, rng);
+      for (const m of order) {
         const axis = this.axes[m]!;
         const options: number[] = axis.categorical
           ? Array.from({ length: axis.categories }, (_, c) => c).filter((c) => c !== point[m])
@@ -232,13 +230,4 @@ export class GpSampler implements Sampler {
     });
     return inFileOrder(this.parameters, out);
   }
-}
-
-function shuffled(n: number, rng: Rng): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }

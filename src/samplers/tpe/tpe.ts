@@ -15,7 +15,7 @@ import type { TrialRecord } from '../../core/records.js';
 import type { Sampler } from '../sampler.js';
 import type { Distribution } from '../../space/distributions.js';
 import { RandomSampler } from '../random.js';
-import { configKey, dimsOf, inFileOrder, runningConfigs, type Dim } from '../dims.js';
+import { configKey, dimsOf, drawNotRunning, inFileOrder, runningConfigs, type Dim } from '../dims.js';
 import { ParzenEstimator, type ParzenOptions } from './parzen.js';
 
 export interface TpeSettings {
@@ -108,11 +108,7 @@ export class TpeSampler implements Sampler {
       if (!running.has(configKey(params))) return params;
     }
     // Every redraw landed on a running configuration (a tiny discrete space): fall back to random draws.
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const draw = this.random.sample(deriveSeed(index, 'fallback', attempt));
-      if (!running.has(configKey(draw))) return draw;
-    }
-    return params!; // more workers than configurations: a repeat cannot be avoided
+    return drawNotRunning(this.random, index, running) ?? params!; // more workers than configurations: a repeat cannot be avoided
   }
 
   /**
