@@ -18,6 +18,15 @@ export interface BayesSettings extends TpeSettings {
 
 export const BAYES_DEFAULTS: BayesSettings = { ...TPE_DEFAULTS, sampler: 'auto', n_candidates: GP_DEFAULTS.n_candidates };
 
+/**
+ * The settings a stored block means. A block stored before the GP existed has no `sampler` (nor
+ * `min_step_bandwidth`): it ran the TPE without the grid floor, and a resumed sweep keeps doing so.
+ */
+function asStored(settings: Partial<BayesSettings> | null | undefined): BayesSettings {
+  const given = settings ?? BAYES_DEFAULTS;
+  return { ...BAYES_DEFAULTS, ...given, sampler: given.sampler ?? 'tpe', min_step_bandwidth: given.min_step_bandwidth ?? 0 };
+}
+
 export const bayesPlugin = defineSampler({
   method: 'bayes',
   example: { sampler: 'tpe', n_startup_trials: 3, n_ei_candidates: 12 },
@@ -39,27 +48,23 @@ export const bayesPlugin = defineSampler({
   needsHistory: true,
   resolve: (raw): BayesSettings => ({ ...BAYES_DEFAULTS, ...(raw as Partial<BayesSettings> | undefined) }),
   create: ({ parameters, conditions, goal, seed, settings }) => {
-    // A block stored before the GP existed has no `sampler` (nor `min_step_bandwidth`): it ran the TPE without
-    // the grid floor, and a resumed sweep keeps doing so.
-    const given: Partial<BayesSettings> = settings ?? BAYES_DEFAULTS;
-    const s: BayesSettings = { ...BAYES_DEFAULTS, ...given, sampler: given.sampler ?? 'tpe', min_step_bandwidth: given.min_step_bandwidth ?? 0 };
+    const s = asStored(settings);
     const gp = () => new GpSampler(parameters, goal, seed, { n_startup_trials: s.n_startup_trials, n_candidates: s.n_candidates });
     const tpe = () => new TpeSampler(parameters, goal, seed, s);
     if (s.sampler === 'gp') return gp();
     if (s.sampler === 'tpe') return tpe();
     return new AutoSampler(parameters, conditions, gp(), tpe());
   },
-  describe: (b, space) => {
+  describe: (block, space) => {
+    const b = asStored(block);
     const tpe = `TPE (${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''})`;
     const gp = `Gaussian process (Matérn-5/2, log EI over ${b.n_candidates} candidates)`;
-    // A block stored before `sampler` existed ran the TPE.
-    const kind = b.sampler ?? 'tpe';
     const auto = !space
       ? `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete where every trial holds every parameter, else ${tpe}`
       : gpSpace(space.parameters, space.conditions)
         ? `auto: here ${gp}, then from the ${GP_TRIAL_LIMIT}th complete trial ${tpe}`
         : `auto: here ${tpe} (some trials lack a parameter under its when: condition)`;
-    const which = kind === 'gp' ? gp : kind === 'tpe' ? tpe : auto;
+    const which = b.sampler === 'gp' ? gp : b.sampler === 'tpe' ? tpe : auto;
     return `${which}; ${b.n_startup_trials} random trials first`;
   },
 });

@@ -87,8 +87,7 @@ export class TpeSampler implements Sampler {
       multivariate: settings.multivariate,
       bandwidthFactor: settings.bandwidth_factor,
       magicClipExponent: settings.magic_clip_exponent,
-      // A block stored before this setting existed ran without the floor.
-      minStepBandwidth: settings.min_step_bandwidth ?? 0,
+      minStepBandwidth: settings.min_step_bandwidth,
     };
   }
 
