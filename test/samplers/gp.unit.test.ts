@@ -12,27 +12,12 @@ import { normCdf } from '../../src/samplers/tpe/normal.js';
 import type { Distribution, Params } from '../../src/space/distributions.js';
 import { createRng } from '../../src/space/rng.js';
 import type { TrialRecord } from '../../src/storage/storage.js';
-
-function record(number: number, params: Params, value: number | null, state: TrialRecord['state'] = 'complete'): TrialRecord {
-  return { id: number + 1, sweepId: 1, number, configIndex: number, state, params, distributions: {}, value, metrics: null, seed: 0, backend: null, startedAt: null, endedAt: null, error: null };
-}
+import { optimize, record } from './history.js';
 
 const H_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]];
 const H_P = [[0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886], [0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991], [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.665], [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381]];
 const hartmannSpace: Record<string, Distribution> = Object.fromEntries([0, 1, 2, 3, 4, 5].map((i) => [`x${i}`, { type: 'uniform', min: 0, max: 1 }]));
 const hartmann6 = (p: Params): number => -[1, 1.2, 3, 3.2].reduce((s, c, i) => s + c * Math.exp(-H_A[i]!.reduce((e, a, j) => e + a * ((p[`x${j}`] as number) - H_P[i]![j]!) ** 2, 0)), 0);
-
-function optimize(sample: (i: number, h: TrialRecord[]) => Params | null, f: (p: Params) => number, n: number): { best: number; history: TrialRecord[] } {
-  const history: TrialRecord[] = [];
-  let best = Infinity;
-  for (let i = 0; i < n; i++) {
-    const p = sample(i, history)!;
-    const v = f(p);
-    best = Math.min(best, v);
-    history.push(record(i, p, v));
-  }
-  return { best, history };
-}
 
 describe('GP linear algebra', () => {
   it('factors, solves and inverts a symmetric positive-definite matrix', () => {

@@ -7,6 +7,7 @@ import { logNormalMass, normCdf, normInv, truncNormStd } from '../../src/sampler
 import type { Distribution, Params } from '../../src/space/distributions.js';
 import { createRng } from '../../src/space/rng.js';
 import type { TrialRecord } from '../../src/storage/storage.js';
+import { optimize, record } from './history.js';
 
 const space: Record<string, Distribution> = {
   lr: { type: 'log_uniform_values', min: 1e-5, max: 1e-1 },
@@ -18,23 +19,6 @@ const space: Record<string, Distribution> = {
   k: { type: 'q_log_uniform_values', min: 8, max: 1024, q: 8 },
   fixed: { type: 'constant', value: 'yes' },
 };
-
-function record(number: number, params: Params, value: number | null, state: TrialRecord['state'] = 'complete'): TrialRecord {
-  return { id: number + 1, sweepId: 1, number, configIndex: number, state, params, distributions: {}, value, metrics: null, seed: 0, backend: null, startedAt: null, endedAt: null, error: null };
-}
-
-/** Runs `n` sequential trials of `f` with a sampler; returns the best value. */
-function optimize(sample: (i: number, h: TrialRecord[]) => Params, f: (p: Params) => number, n: number): { best: number; history: TrialRecord[] } {
-  const history: TrialRecord[] = [];
-  let best = Infinity;
-  for (let i = 0; i < n; i++) {
-    const p = sample(i, history);
-    const v = f(p);
-    best = Math.min(best, v);
-    history.push(record(i, p, v));
-  }
-  return { best, history };
-}
 
 const quadratic = (p: Params): number =>
   (Math.log10(p.lr as number) + 3) ** 2 + ((p.units as number) - 256) ** 2 / 1e4 + ((p.dropout as number) - 0.3) ** 2 + (p.optimizer === 'adam' ? 0 : 0.5) + ((p.x as number) - 2) ** 2 / 10;
