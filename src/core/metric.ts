@@ -66,3 +66,74 @@ export function rankBy<T>(goal: Goal, items: readonly T[], value: (item: T) => n
     .filter((item) => value(item) !== null)
     .sort((a, b) => compareValues(goal, value(a)!, value(b)!) || tieBreak(a) - tieBreak(b));
 }
+
+/**
+ * A bound a trial's metric must respect for the trial to count (`constraints:` in the sweep file): at most
+ * `max`, at least `min`, or both.
+ */
+export interface ConstraintSpec {
+  name: string;
+  max?: number;
+  min?: number;
+}
+
+/**
+ * What a sweep optimizes, whole: one metric or several (`metrics:`, a Pareto front), and the constraints a
+ * trial must meet to be ranked at all. Built from a spec by `objectivesOf`; every "which trials are best"
+ * question goes through it.
+ */
+export interface Objectives {
+  /** One or more; with one, the sweep is single-objective and ranks by its value. */
+  metrics: readonly MetricSpec[];
+  constraints: readonly ConstraintSpec[];
+}
+
+/** The objectives of a spec (a sweep file's, or a stored one, which may predate `metrics:` and `constraints:`). */
+export function objectivesOf(spec: { metric: MetricSpec; metrics?: readonly MetricSpec[] | null; constraints?: readonly ConstraintSpec[] | null }): Objectives {
+  return { metrics: spec.metrics && spec.metrics.length > 1 ? spec.metrics : [spec.metric], constraints: spec.constraints ?? [] };
+}
+
+export function isMultiObjective(objectives: Objectives): boolean {
+  return objectives.metrics.length > 1;
+}
+
+/**
+ * How far a record of metrics is from meeting the constraints: the sum of each bound's excess (0 when all
+ * hold, as Optuna sums the positive constraint values), or Infinity when a constrained metric is missing.
+ */
+export function violation(constraints: readonly ConstraintSpec[], metrics: Readonly<Record<string, number>> | null | undefined): number {
+  let total = 0;
+  for (const c of constraints) {
+    const v = metricValue(c, metrics);
+    if (v === null) return Infinity;
+    if (c.max !== undefined && v > c.max) total += v - c.max;
+    if (c.min !== undefined && v < c.min) total += c.min - v;
+  }
+  return total;
+}
+
+export function isFeasible(objectives: Objectives, metrics: Readonly<Record<string, number>> | null | undefined): boolean {
+  return violation(objectives.constraints, metrics) === 0;
+}
+
+/** The value of each objective in a record of metrics, or null when one is missing or not finite. */
+export function objectiveValues(objectives: Objectives, metrics: Readonly<Record<string, number>> | null | undefined): number[] | null {
+  const out: number[] = [];
+  for (const m of objectives.metrics) {
+    const v = metricValue(m, metrics);
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
+}
+
+/** Values as losses (every coordinate minimized): what dominance and hypervolume work on. */
+export function asLoss(objectives: Objectives, values: readonly number[]): number[] {
+  return values.map((v, i) => -goalSign(objectives.metrics[i]!.goal) * v);
+}
+
+/** How a constraint reads: "params ≤ 100000", "val_accuracy ≥ 0.9", "0.1 ≤ x ≤ 2". */
+export function describeConstraint(c: ConstraintSpec): string {
+  if (c.min !== undefined && c.max !== undefined) return `${c.min} ≤ ${c.name} ≤ ${c.max}`;
+  return c.max !== undefined ? `${c.name} ≤ ${c.max}` : `${c.name} ≥ ${c.min}`;
+}

@@ -4,7 +4,8 @@
  * and it imports none of them.
  */
 import type { Distribution, Params } from './params.js';
-import { rankBy, type Goal, type MetricSpec } from './metric.js';
+import { asLoss, isFeasible, isMultiObjective, metricValue, objectiveValues, rankBy, type ConstraintSpec, type Goal, type MetricSpec, type Objectives } from './metric.js';
+import { nonDominatedRanks } from './pareto.js';
 
 export { isBetter, type Goal } from './metric.js';
 
@@ -16,6 +17,10 @@ export interface StoredSpec {
   name: string;
   method: string;
   metric: MetricSpec;
+  /** Every objective of a multi-objective sweep (`metrics:`), the first being `metric`; absent with one. */
+  metrics?: MetricSpec[];
+  /** Bounds a trial's metrics must meet for it to be ranked; absent when none. */
+  constraints?: ConstraintSpec[];
   seed: number;
   /** Each parameter's distribution, in file order. */
   parameters: Record<string, Distribution>;
@@ -65,7 +70,10 @@ export interface TrialRecord {
   state: TrialState;
   params: Params;
   distributions: Record<string, Distribution>;
+  /** The (first) objective's value. */
   value: number | null;
+  /** Each objective's value, in the order of the sweep's `metrics:` (null in single-objective sweeps and older rows). */
+  values?: number[] | null;
   metrics: Metrics | null;
   seed: number;
   backend: string | null;
@@ -85,7 +93,7 @@ export interface TrialRecord {
 }
 
 /** What a trial's final write settled, as the database recorded it: merged into the trial as held, nothing read back. */
-export type TrialSettlement = Pick<TrialRecord, 'state' | 'value' | 'metrics' | 'error' | 'endedAt' | 'prunedStep'>;
+export type TrialSettlement = Pick<TrialRecord, 'state' | 'value' | 'values' | 'metrics' | 'error' | 'endedAt' | 'prunedStep'>;
 
 /** One of a trial's repeated trainings (executions_per_trial); the trial's value is their mean. */
 export interface ExecutionRecord {
@@ -138,9 +146,62 @@ export interface ProcessRecord extends ProcessIdentity {
   session: string | null;
 }
 
-/** Completed trials, best first by the goal; ties keep trial order. */
-export function bestFirst(goal: Goal, trials: readonly TrialRecord[]): TrialRecord[] {
-  return rankBy(goal, trials.filter((t) => t.state === 'complete'), (t) => t.value, (t) => t.number);
+/** A trial's value per objective: as stored, or (one objective, or rows written before `values`) from its value or metrics. */
+export function trialValues(objectives: Objectives, t: Pick<TrialRecord, 'value' | 'values' | 'metrics'>): number[] | null {
+  if (t.values && t.values.length === objectives.metrics.length) return t.values;
+  if (!isMultiObjective(objectives)) {
+    const v = (objectives.metrics[0]!.name ? metricValue(objectives.metrics[0]!, t.metrics) : null) ?? t.value;
+    return v === null || !Number.isFinite(v) ? null : [v];
+  }
+  return objectiveValues(objectives, t.metrics);
+}
+
+/** Complete trials that can be ranked: a value for every objective, every constraint met. */
+export function rankable(objectives: Objectives, trials: readonly TrialRecord[]): TrialRecord[] {
+  return trials.filter((t) => t.state === 'complete' && trialValues(objectives, t) !== null && isFeasible(objectives, t.metrics));
+}
+
+/** A ranked trial and its Pareto front: 0 for the non-dominated (with one objective, 0 for every trial). */
+export interface RankedTrial {
+  trial: TrialRecord;
+  front: number;
+}
+
+/**
+ * Complete trials that meet the constraints, best first. One objective: by value (ties: trial order).
+ * Several: by Pareto front (the non-dominated first), then by the first objective, then trial order.
+ */
+export function rankTrials(by: Goal | Objectives, trials: readonly TrialRecord[]): RankedTrial[] {
+  const objectives: Objectives = typeof by === 'string' ? { metrics: [{ name: '', goal: by }], constraints: [] } : by;
+  const pool = typeof by === 'string' ? trials.filter((t) => t.state === 'complete') : rankable(objectives, trials);
+  if (!isMultiObjective(objectives)) {
+    // By the named metric when it is recorded (`best --metric` ranks a multi-objective sweep by one of them).
+    const metric = objectives.metrics[0]!;
+    const value = (t: TrialRecord) => (metric.name ? metricValue(metric, t.metrics) : null) ?? t.value;
+    return rankBy(metric.goal, pool, value, (t) => t.number).map((trial) => ({ trial, front: 0 }));
+  }
+  const values = pool.map((t) => trialValues(objectives, t)!);
+  const fronts = nonDominatedRanks(values.map((v) => asLoss(objectives, v)));
+  const sign = objectives.metrics[0]!.goal === 'maximize' ? -1 : 1;
+  return pool
+    .map((trial, i) => ({ trial, front: fronts[i]!, first: sign * values[i]![0]! }))
+    .sort((a, b) => a.front - b.front || a.first - b.first || a.trial.number - b.trial.number)
+    .map(({ trial, front }) => ({ trial, front }));
+}
+
+/** Completed trials (that meet the constraints), best first: by value, or by Pareto front with several objectives. */
+export function bestFirst(by: Goal | Objectives, trials: readonly TrialRecord[]): TrialRecord[] {
+  return rankTrials(by, trials).map((r) => r.trial);
+}
+
+/** The Pareto-optimal complete trials that meet the constraints (with one objective: those of the best value). */
+export function paretoTrials(objectives: Objectives, trials: readonly TrialRecord[]): TrialRecord[] {
+  const ranked = rankTrials(objectives, trials);
+  if (isMultiObjective(objectives)) return ranked.filter((r) => r.front === 0).map((r) => r.trial);
+  const first = ranked[0];
+  if (!first) return [];
+  const best = trialValues(objectives, first.trial)![0];
+  return ranked.filter((r) => trialValues(objectives, r.trial)![0] === best).map((r) => r.trial);
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Dataset } from '../trainer/mnist.js';
 import type { WorkerInit } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { finalizeModels, needsFinalizing } from './finalize.js';
+import { objectivesOf } from '../core/metric.js';
 import { DatabaseKeeper, FolderKeeper, type ModelKeeper } from './model-keeper.js';
 import { TrialPool, within } from './pool.js';
 import { preflight } from './preflight.js';
@@ -116,11 +117,11 @@ async function finalizeLate(loaded: LoadedSpec, storage: Storage, sweepId: numbe
   const { spec } = loaded;
   const dataset = spec.program ? null : loadDataset(spec.train.dataset);
   const trials = await storage.listTrials(sweepId);
-  if (!needsFinalizing(trials, spec.metric.goal, spec.save_models, Boolean(dataset?.test))) return '';
+  if (!needsFinalizing(trials, objectivesOf(spec), spec.save_models, Boolean(dataset?.test))) return '';
   const pool = dataset?.test ? new TrialPool(1, { dataset: poolData(dataset) }) : null;
   try {
     const evaluate = pool ? (trial: TrialRecord, modelDir: string) => evaluateOnTest(pool, trial, modelDir, new AbortController().signal) : null;
-    await finalizeModels({ storage, sweepId, goal: spec.metric.goal, saveModels: spec.save_models, keeper, evaluate });
+    await finalizeModels({ storage, sweepId, objectives: objectivesOf(spec), saveModels: spec.save_models, keeper, evaluate });
   } finally {
     await pool?.destroy();
   }
@@ -223,7 +224,7 @@ class SweepRun {
         }
       : null;
     try {
-      await finalizeModels({ storage: this.storage, sweepId: sweep.record.id, goal: sweep.spec.metric.goal, saveModels: sweep.spec.save_models, keeper: models, evaluate });
+      await finalizeModels({ storage: this.storage, sweepId: sweep.record.id, objectives: objectivesOf(sweep.spec), saveModels: sweep.spec.save_models, keeper: models, evaluate });
     } catch (err) {
       // The trials are all recorded by now: a failure here is reported, not allowed to undo the sweep.
       if (err instanceof StorageError) throw err;

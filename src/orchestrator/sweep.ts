@@ -18,7 +18,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
-import { metricValue } from '../core/metric.js';
+import { isMultiObjective, metricValue, objectiveValues, objectivesOf } from '../core/metric.js';
 import { bestFirst, type EpochRecord, type ExecutionRecord, type Metrics, type ProcessIdentity, type ProcessRecord, type StopRequest, type SweepRecord, type TrialRecord, type TrialSettlement } from '../core/records.js';
 import { createSampler, plannedTrialCount, samplerOf, type Sampler } from '../samplers/index.js';
 import type { Storage } from '../storage/storage.js';
@@ -242,11 +242,18 @@ export class Sweep {
     /** Kept in the trial's `error` column although it completed (a model that could not be saved). */
     note: string | null = null,
   ): Promise<TrialRecord> {
-    const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
-    const value = metricValue(this.spec.metric, metrics);
-    if (value === null) {
-      return this.fail(trial, new Error(`the objective returned no finite "${this.spec.metric.name}" (got ${quoteValue(result, 200)})`), epochs);
+    const objectives = objectivesOf(this.spec);
+    const needed = [...objectives.metrics.map((m) => m.name), ...objectives.constraints.map((c) => c.name)];
+    if (typeof result === 'number' && new Set(needed).size > 1) {
+      return this.fail(trial, new Error(`the objective returned the number ${quoteValue(result, 200)}, but this sweep needs a record holding each of ${[...new Set(needed)].map((n) => `"${n}"`).join(', ')} (its metrics and constraints)`), epochs);
     }
+    const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
+    const missing = needed.find((name) => metricValue({ name }, metrics) === null);
+    if (missing !== undefined) {
+      return this.fail(trial, new Error(`the objective returned no finite "${missing}" (got ${quoteValue(result, 200)})`), epochs);
+    }
+    const values = objectiveValues(objectives, metrics)!;
+    const value = isMultiObjective(objectives) ? values : values[0]!;
     const withValues = executions.map((x) => ({ ...x, value: x.metrics[this.spec.metric.name] ?? null }));
     const settled = await this.storage.completeTrial(trial.id, value, metrics, this.unstored(trial, epochs), withValues, note);
     this.consecutive = 0;
@@ -315,9 +322,9 @@ export class Sweep {
     await this.storage.setTestMetrics(trial.id, metrics);
   }
 
-  /** Completed trials, best first by the sweep's metric (ties: earlier trial first). */
+  /** Completed trials that meet the constraints, best first (several objectives: the Pareto front first; ties: earlier trial first). */
   async ranked(): Promise<TrialRecord[]> {
-    return bestFirst(this.spec.metric.goal, await this.storage.listTrials(this.record.id));
+    return bestFirst(objectivesOf(this.spec), await this.storage.listTrials(this.record.id));
   }
 
   /**

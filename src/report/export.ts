@@ -47,11 +47,14 @@ function uniqueHeader(fixed: string[], params: string[], metrics: string[], tail
 function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: Cell) => string, head: (name: string) => string): string[][] {
   const repeated = rows.some((r) => r.value_std !== undefined);
   const tested = rows.some((r) => r.test_metrics);
-  const fixed = ['rank', 'number', 'value', ...(repeated ? ['value_std', 'ci95_low', 'ci95_high'] : []), ...(tested ? ['test_accuracy', 'test_loss'] : [])];
+  // Several objectives: `pareto` says whether the trial is on the front; each objective is among the metrics.
+  const multi = rows.some((r) => r.pareto !== undefined);
+  const fixed = ['rank', 'number', ...(multi ? ['pareto'] : []), 'value', ...(repeated ? ['value_std', 'ci95_low', 'ci95_high'] : []), ...(tested ? ['test_accuracy', 'test_loss'] : [])];
   const header = uniqueHeader(fixed, cols.params, cols.metrics, ['duration_s']).map(head);
   const body = rows.map((r) => [
     String(r.rank),
     String(r.number),
+    ...(multi ? [cell(r.pareto)] : []),
     cell(r.value),
     ...(repeated ? [cell(r.value_std), cell(r.value_ci95?.[0]), cell(r.value_ci95?.[1])] : []),
     ...(tested ? [cell(r.test_metrics?.test_accuracy), cell(r.test_metrics?.test_loss)] : []),
@@ -70,9 +73,12 @@ export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial
         {
           sweep: sweep.name,
           metric: sweep.metric,
+          ...(sweep.spec.metrics ? { metrics: sweep.spec.metrics } : {}),
+          ...(sweep.spec.constraints ? { constraints: sweep.spec.constraints } : {}),
           trials: rows.map((r) => ({
             rank: r.rank,
             number: r.number,
+            ...(r.pareto !== undefined ? { pareto: r.pareto, values: r.values } : {}),
             value: r.value,
             params: r.params,
             metrics: r.metrics,

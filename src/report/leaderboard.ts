@@ -3,7 +3,9 @@
  */
 import { summarizeValues } from './stats.js';
 import type { Params } from '../space/distributions.js';
-import { bestFirst, type EpochRecord, type Metrics, type SweepRecord, type TrialRecord } from '../core/records.js';
+import { bestFirst, rankTrials as rankRecords, trialValues, type EpochRecord, type Metrics, type SweepRecord, type TrialRecord } from '../core/records.js';
+import { isMultiObjective, objectivesOf, type Objectives } from '../core/metric.js';
+import { UsageError } from '../errors.js';
 
 export { bestFirst };
 
@@ -37,6 +39,9 @@ export interface TrialView {
 
 export interface RankedTrial extends TrialView {
   rank: number;
+  /** Several objectives: each objective's value by name, and whether no other ranked trial dominates it. */
+  values?: Record<string, number>;
+  pareto?: boolean;
 }
 
 export function durationSeconds(trial: TrialRecord): number | null {
@@ -90,9 +95,36 @@ export function trialView(trial: TrialRecord): TrialView {
   return view;
 }
 
-/** Completed trials, best first by the sweep's goal, as ranked views. */
-export function rankTrials(sweep: SweepRecord, trials: readonly TrialRecord[]): RankedTrial[] {
-  return bestFirst(sweep.metric.goal, trials).map((t, i) => ({ rank: i + 1, ...trialView(t) }));
+/** What a sweep is ranked by: its objectives and constraints, or (`metric`) one of its objectives alone. */
+export function rankingOf(sweep: SweepRecord, metric?: string): Objectives {
+  const objectives = objectivesOf(sweep.spec);
+  if (metric === undefined) return objectives;
+  const one = objectives.metrics.find((m) => m.name === metric);
+  if (!one) throw new UsageError(`--metric: sweep "${sweep.name}" optimizes ${objectives.metrics.map((m) => `"${m.name}"`).join(', ')}; "${metric}" is not one of its objectives`);
+  return { metrics: [one], constraints: objectives.constraints };
+}
+
+/**
+ * Completed trials that meet the constraints, best first, as ranked views: by the sweep's metric, or with
+ * several objectives by Pareto front (the front first, each front by the first objective); `metric` ranks by
+ * that objective alone.
+ */
+export function rankTrials(sweep: SweepRecord, trials: readonly TrialRecord[], metric?: string): RankedTrial[] {
+  const all = objectivesOf(sweep.spec);
+  const multi = isMultiObjective(all);
+  // The Pareto flag is the sweep's front, whichever order the rows are in.
+  const front = multi ? new Set(rankRecords(all, trials).filter((r) => r.front === 0).map((r) => r.trial.id)) : null;
+  return rankRecords(rankingOf(sweep, metric), trials).map(({ trial }, i) => ({
+    rank: i + 1,
+    ...trialView(trial),
+    ...(multi ? { values: Object.fromEntries(all.metrics.map((m, k) => [m.name, trialValues(all, trial)![k]!])), pareto: front!.has(trial.id) } : {}),
+  }));
+}
+
+/** The Pareto-optimal trials (several objectives), ranked views in front order; with one objective, the ranked trials. */
+export function paretoRows(sweep: SweepRecord, trials: readonly TrialRecord[]): RankedTrial[] {
+  const rows = rankTrials(sweep, trials);
+  return isMultiObjective(objectivesOf(sweep.spec)) ? rows.filter((r) => r.pareto) : rows;
 }
 
 export function bestValue(sweep: SweepRecord, trials: readonly TrialRecord[]): number | null {
@@ -112,6 +144,8 @@ export interface SweepSummary {
   counts: Record<TrialRecord['state'], number>;
   best: number | null;
   best_trial: number | null;
+  /** Several objectives: how many trials are on the Pareto front. */
+  pareto_size?: number;
   created_at: string;
   updated_at: string;
   message: string | null;
@@ -123,18 +157,22 @@ export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], pl
   const counts = { queued: 0, running: 0, complete: 0, pruned: 0, failed: 0, interrupted: 0 };
   // Trials a dead process left `running` are not running: the next run will mark them interrupted.
   for (const t of trials) counts[t.state === 'running' && !alive ? 'interrupted' : t.state]++;
-  const top = rankTrials(sweep, trials)[0];
+  const ranked = rankTrials(sweep, trials);
+  const top = ranked[0];
+  const multi = isMultiObjective(objectivesOf(sweep.spec));
   return {
     name: sweep.name,
     method: sweep.method,
-    metric: sweep.metric.name,
-    goal: sweep.metric.goal,
+    // Several objectives: their names and goals, comma-separated in the same order.
+    metric: objectivesOf(sweep.spec).metrics.map((m) => m.name).join(', '),
+    goal: objectivesOf(sweep.spec).metrics.map((m) => m.goal).join(', '),
     state: sweep.state === 'running' && !alive ? 'interrupted' : sweep.state,
     processes: alive ? live : 0,
     planned,
     counts,
     best: top?.value ?? null,
     best_trial: top?.number ?? null,
+    ...(multi ? { pareto_size: ranked.filter((r) => r.pareto).length } : {}),
     created_at: sweep.createdAt,
     updated_at: sweep.updatedAt,
     message: sweep.state === 'running' && !alive ? 'no process runs it any more; run it again (or start an agent) to resume' : sweep.message,

@@ -6,7 +6,9 @@
 import cliProgress from 'cli-progress';
 import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
 import type { TrialRecord } from '../core/records.js';
-import { isBetter, type Goal } from '../core/metric.js';
+import { asLoss, describeConstraint, isBetter, isMultiObjective, metricValue, objectivesOf, violation, type Goal, type Objectives } from '../core/metric.js';
+import { trialValues } from '../core/records.js';
+import { paretoFront } from '../core/pareto.js';
 import { formatDuration, formatNumber, formatParams } from './format.js';
 import { durationSeconds } from './leaderboard.js';
 import { printable } from '../core/text.js';
@@ -61,6 +63,24 @@ class SweepLines {
   planned: number | null = null;
   /** The built-in trainer reports epochs; a program, its own steps. */
   stepWord = 'epoch';
+  objectives: Objectives | null = null;
+  /**
+   * With several objectives or constraints: the losses of the complete trials that meet the constraints, as
+   * seen finishing in this run (the front and the feasible best are counted from them; the final leaderboard
+   * reads the database).
+   */
+  private readonly seen: number[][] = [];
+
+  /** Several objectives: the "best" the display shows is the size of the Pareto front. */
+  get multi(): boolean {
+    return this.objectives !== null && isMultiObjective(this.objectives);
+  }
+
+  /** The best value shown: the size of the front (several objectives), the best feasible value (constraints), or the sweep's best. */
+  get shownBest(): string {
+    if (this.multi) return `front ${paretoFront(this.seen).length}`;
+    return formatNumber(this.best) || '–';
+  }
 
   take(e: SweepEvent): void {
     if (e.type === 'sweep-start') {
@@ -68,12 +88,32 @@ class SweepLines {
       this.metric = e.sweep.metric.name;
       this.planned = e.planned;
       this.done = e.completed;
-      this.stepWord = sweepSpecOf(e.sweep).program ? 'step' : 'epoch';
+      const spec = sweepSpecOf(e.sweep);
+      this.stepWord = spec.program ? 'step' : 'epoch';
+      const objectives = objectivesOf(spec);
+      this.objectives = isMultiObjective(objectives) || objectives.constraints.length ? objectives : null;
     } else if (e.type === 'trial-end') {
       // The whole sweep's count and best (other processes' trials too), never less than this process saw.
       this.done = Math.max(this.done, e.completed);
-      if (e.best !== null && (this.best === null || isBetter(this.goal, e.best, this.best))) this.best = e.best;
+      const o = this.objectives;
+      if (o) {
+        // The sweep's best counts trials that break a constraint too: here only those that meet them count.
+        const values = e.trial.state === 'complete' ? trialValues(o, e.trial) : null;
+        if (values && violation(o.constraints, e.trial.metrics) === 0) {
+          this.seen.push(asLoss(o, values));
+          if (!this.multi && (this.best === null || isBetter(this.goal, values[0]!, this.best))) this.best = values[0]!;
+        }
+      } else if (e.best !== null && (this.best === null || isBetter(this.goal, e.best, this.best))) this.best = e.best;
     }
+  }
+
+  /** The trial's objectives as `name=value` (several), or the metric's; with constraints, a note of the one it breaks. */
+  private valuesOf(trial: TrialRecord): string {
+    const o = this.objectives;
+    if (!o) return `${this.metric}=${formatNumber(trial.value)}`;
+    const shown = o.metrics.map((m) => `${m.name}=${formatNumber(metricValue(m, trial.metrics))}`).join(' ');
+    const broken = o.constraints.filter((c) => violation([c], trial.metrics) > 0);
+    return broken.length ? `${shown} infeasible (breaks ${broken.map(describeConstraint).join(', ')})` : shown;
   }
 
   trialLine(trial: TrialRecord): string {
@@ -81,7 +121,7 @@ class SweepLines {
     const progress = `[${this.done}/${this.planned ?? '?'}]`;
     if (trial.state === 'complete') {
       const note = trial.error ? ` [${trial.error}]` : '';
-      return `${progress} trial ${trial.number} complete ${metric}=${formatNumber(trial.value)} best=${formatNumber(this.best)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
+      return `${progress} trial ${trial.number} complete ${this.valuesOf(trial)} ${this.multi ? this.shownBest.replace(' ', '=') : `best=${formatNumber(this.best)}`} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
     }
     if (trial.state === 'pruned') {
       return `${progress} trial ${trial.number} pruned after ${stepWord} ${trial.prunedStep ?? '?'} ${metric}=${formatNumber(trial.value)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}`;
@@ -90,12 +130,20 @@ class SweepLines {
   }
 
   evaluatingLine(trial: TrialRecord): string {
-    return `every trial is done; evaluating the best model (trial ${trial.number}) once on the test split…`;
+    return this.multi
+      ? `every trial is done; evaluating trial ${trial.number}'s model (on the Pareto front) once on the test split…`
+      : `every trial is done; evaluating the best model (trial ${trial.number}) once on the test split…`;
+  }
+
+  private objectivesLine(): string {
+    const o = this.objectives;
+    const metrics = this.multi ? o!.metrics.map((m) => `${m.name} (${m.goal})`).join(' and ') : `${this.metric} (${this.goal})`;
+    return o?.constraints.length ? `${metrics} subject to ${o.constraints.map(describeConstraint).join(', ')}` : metrics;
   }
 
   startLine(e: Extract<SweepEvent, { type: 'sweep-start' }>): string {
     return (
-      `sweep ${e.sweep.name}: ${e.sweep.method} search, ${this.planned ?? 'unbounded'} trials, ${e.workers} worker(s), ${this.metric} (${this.goal})` +
+      `sweep ${e.sweep.name}: ${e.sweep.method} search, ${this.planned ?? 'unbounded'} trials, ${e.workers} worker(s), ${this.objectivesLine()}` +
       (e.resumed ? `; resuming with ${e.completed - (e.pruned ?? 0)} complete${e.pruned ? `, ${e.pruned} pruned` : ''}${e.interrupted ? `, ${e.interrupted} interrupted trial(s) will run again` : ''}` : '')
     );
   }
@@ -134,7 +182,7 @@ class LiveDisplay {
           const filled = Math.round(params.progress * size);
           const bar = '█'.repeat(filled) + '░'.repeat(size - filled);
           return payload.kind === 'sweep'
-            ? `${payload.label} ${bar} ${params.value}/${params.total} trials | best ${payload.best} | ETA ${payload.eta}`
+            ? `${payload.label} ${bar} ${params.value}/${params.total} trials | ${payload.best?.startsWith('front') ? payload.best : `best ${payload.best}`} | ETA ${payload.eta}`
             : payload.unit === 'step'
               ? `  trial ${payload.label} ${bar} step ${params.value} ${payload.params}`
               : `  trial ${payload.label} ${bar} epoch ${params.value}/${params.total} ${payload.params}`;
@@ -153,7 +201,7 @@ class LiveDisplay {
   }
 
   private overallPayload(): Record<string, string> {
-    return { kind: 'sweep', label: this.sweepName, best: formatNumber(this.state.best) || '–', eta: this.eta() };
+    return { kind: 'sweep', label: this.sweepName, best: this.state.shownBest, eta: this.eta() };
   }
 
   /** cli-progress draws the bars once more on every stop(): a second stop would print them below the leaderboard. */

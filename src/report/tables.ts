@@ -52,16 +52,23 @@ function extraColumns(rows: readonly TrialView[]): { head: string[]; cells: (r: 
   };
 }
 
+/**
+ * The ranked trials. With several objectives, a column per objective after a "pareto" mark (✓ on the
+ * front); otherwise the metric's value first.
+ */
 export function leaderboardTable(rows: readonly RankedTrial[], metric: string): string {
   const params = paramNames(rows);
-  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => m !== metric).sort();
+  const objectives = rows.find((r) => r.values)?.values ? Object.keys(rows.find((r) => r.values)!.values!) : [metric];
+  const multi = rows.some((r) => r.values);
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => !objectives.includes(m)).sort();
   const extra = extraColumns(rows);
   return render(
-    ['rank', '#', metric, ...extra.head, ...params, ...metrics, 'time'],
+    ['rank', '#', ...(multi ? ['pareto'] : []), ...objectives, ...extra.head, ...params, ...metrics, 'time'],
     rows.map((r) => [
       String(r.rank),
       String(r.number),
-      formatNumber(r.value),
+      ...(multi ? [r.pareto ? '✓' : ''] : []),
+      ...(multi ? objectives.map((m) => formatNumber(r.values?.[m])) : [formatNumber(r.value)]),
       ...extra.cells(r),
       ...params.map((p) => (r.params[p] === undefined ? '' : showValue(r.params[p]!))),
       ...metrics.map((m) => formatNumber(r.metrics?.[m])),
@@ -81,8 +88,8 @@ export function sweepsTable(rows: readonly SweepSummary[]): string {
       `${s.counts.complete + s.counts.pruned}/${s.planned ?? '∞'}`,
       String(s.counts.pruned),
       String(s.counts.failed),
-      `${s.metric} (${s.goal === 'maximize' ? 'max' : 'min'})`,
-      formatNumber(s.best),
+      s.metric.split(', ').map((m, i) => `${m} (${s.goal.split(', ')[i] === 'maximize' ? 'max' : 'min'})`).join(', '),
+      s.pareto_size !== undefined ? `front of ${s.pareto_size}` : formatNumber(s.best),
       s.updated_at.replace('T', ' ').slice(0, 19),
     ]),
   );

@@ -47,21 +47,25 @@ export const bayesPlugin = defineSampler({
   needsRunCap: true,
   needsHistory: true,
   resolve: (raw): BayesSettings => ({ ...BAYES_DEFAULTS, ...(raw as Partial<BayesSettings> | undefined) }),
-  create: ({ parameters, conditions, goal, seed, settings }) => {
+  create: ({ parameters, conditions, goal, objectives, seed, settings }) => {
     const s = asStored(settings);
     const gp = () => new GpSampler(parameters, goal, seed, { n_startup_trials: s.n_startup_trials, n_candidates: s.n_candidates });
-    const tpe = () => new TpeSampler(parameters, goal, seed, s);
+    const tpe = () => new TpeSampler(parameters, objectives ?? goal, seed, s);
+    // The GP models one objective without constraints (validation refuses `sampler: gp` otherwise).
+    if (objectives || s.sampler === 'tpe') return tpe();
     if (s.sampler === 'gp') return gp();
-    if (s.sampler === 'tpe') return tpe();
     return new AutoSampler(parameters, conditions, gp(), tpe());
   },
   describe: (block, space) => {
     const b = asStored(block);
     const tpe = `TPE (${b.n_ei_candidates} candidates, ${b.multivariate ? 'multivariate' : 'independent'}${b.constant_liar ? ', constant liar' : ''})`;
     const gp = `Gaussian process (Matérn-5/2, log EI over ${b.n_candidates} candidates)`;
+    const multi = space?.objectives && space.objectives.metrics.length > 1;
     const auto = !space
       ? `auto: ${gp} until ${GP_TRIAL_LIMIT} trials are complete where every trial holds every parameter, else ${tpe}`
-      : gpSpace(space.parameters, space.conditions)
+      : space.objectives
+        ? `auto: here ${multi ? 'multi-objective ' : ''}${tpe}${multi ? ', good trials by Pareto front and hypervolume' : ''}${space.objectives.constraints.length ? ', trials meeting the constraints first' : ''}`
+        : gpSpace(space.parameters, space.conditions)
         ? `auto: here ${gp}, then from the ${GP_TRIAL_LIMIT}th complete trial ${tpe}`
         : `auto: here ${tpe} (some trials lack a parameter under its when: condition)`;
     const which = b.sampler === 'gp' ? gp : b.sampler === 'tpe' ? tpe : auto;

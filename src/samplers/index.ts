@@ -2,6 +2,7 @@ import type { SweepSpec } from '../sweep-file/types.js';
 import type { AnySamplerPlugin } from './plugin.js';
 import { SAMPLERS, samplerPlugin } from './registry.js';
 import type { Sampler } from './sampler.js';
+import { isMultiObjective, objectivesOf, type Objectives } from '../core/metric.js';
 
 export type { Sampler } from './sampler.js';
 export { GridSampler } from './grid.js';
@@ -27,7 +28,13 @@ export function samplerSettings(spec: SweepSpec): unknown {
 }
 
 export function createSampler(spec: SweepSpec): Sampler {
-  return samplerOf(spec).create({ parameters: spec.parameters, ...(spec.conditions ? { conditions: spec.conditions } : {}), goal: spec.metric.goal, seed: spec.seed, settings: samplerSettings(spec) });
+  return samplerOf(spec).create({ parameters: spec.parameters, ...(spec.conditions ? { conditions: spec.conditions } : {}), goal: spec.metric.goal, ...objectivesInput(spec), seed: spec.seed, settings: samplerSettings(spec) });
+}
+
+/** The sampler's `objectives`, when there is more to say than the goal: several objectives, or constraints. */
+export function objectivesInput(spec: Pick<SweepSpec, 'metric' | 'metrics' | 'constraints'>): { objectives?: Objectives } {
+  const objectives = objectivesOf(spec);
+  return isMultiObjective(objectives) || objectives.constraints.length > 0 ? { objectives } : {};
 }
 
 /** Trials a sweep will complete when nothing fails: the grid's size and run_cap, whichever is smaller. */

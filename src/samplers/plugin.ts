@@ -3,7 +3,7 @@
  * the method as `bayes:` is, with schema, defaults and checks; what it needs of the space; how to build it),
  * registered by one line in registry.ts.
  */
-import type { Goal } from '../core/metric.js';
+import type { Goal, Objectives } from '../core/metric.js';
 import type { Conditions, Distribution } from '../core/params.js';
 import type { SettingSchema } from '../core/settings.js';
 import type { Sampler } from './sampler.js';
@@ -12,7 +12,10 @@ export interface SamplerInput<S> {
   parameters: Record<string, Distribution>;
   /** The parameters' `when:` conditions (the planner drops inactive parameters; a grid counts distinct configurations). */
   conditions?: Conditions;
+  /** The (first) objective's goal. */
   goal: Goal;
+  /** Every objective and the constraints, where the sweep has more than one objective or any constraint. */
+  objectives?: Objectives;
   seed: number;
   settings: S;
 }
@@ -36,7 +39,7 @@ export interface SamplerPlugin<M extends string = string, S = unknown> {
   checkSpace?(parameters: Readonly<Record<string, Distribution>>, runCap: number | undefined): void;
   create(input: SamplerInput<S>): Sampler;
   /** How its settings read in one line (`tfsweep validate`) for this space when given, or null when there is nothing to say. */
-  describe(settings: S, space?: Pick<SamplerInput<S>, 'parameters' | 'conditions'>): string | null;
+  describe(settings: S, space?: Pick<SamplerInput<S>, 'parameters' | 'conditions' | 'objectives'>): string | null;
 }
 
 /** Declares a plug-in with its types inferred (the registry derives the sweep spec's settings blocks from them). */

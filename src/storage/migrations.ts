@@ -167,6 +167,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE processes ADD COLUMN grace_ms INTEGER;
   ALTER TABLE processes ADD COLUMN session TEXT;
   `,
+  // 7: a value per objective (multi-objective sweeps, W&B's `metrics:`): a JSON array in the order of the
+  // sweep's objectives; NULL for single-objective trials and every row written before.
+  `
+  ALTER TABLE trials ADD COLUMN values_json TEXT;
+  `,
 ];
 
 /** Migrations that rebuild a table others refer to: they run with foreign keys off (checked before commit). */

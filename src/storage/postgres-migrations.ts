@@ -114,6 +114,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE processes ADD COLUMN grace_ms integer;
   ALTER TABLE processes ADD COLUMN session text;
   `,
+  `
+  ALTER TABLE trials ADD COLUMN values_json jsonb;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -434,8 +434,9 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<TrialSettlement> {
-    return this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
+  async completeTrial(trialId: number, value: number | readonly number[], metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<TrialSettlement> {
+    const values = typeof value === 'number' ? null : [...value];
+    return this.finish(trialId, 'complete', values ? values[0]! : (value as number), metrics, note, epochs, executions, null, values);
   }
 
   async pruneTrial(trialId: number, value: number | null, metrics: Metrics | null, epochs: readonly EpochRecord[], step: number): Promise<TrialSettlement> {
@@ -455,6 +456,7 @@ export class PostgresStorage implements Storage {
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
     prunedStep: number | null = null,
+    values: number[] | null = null,
   ): Promise<TrialSettlement> {
     // One statement, so one round trip and one transaction: the trial's row is locked, and the epochs, the
     // executions and the final state are written only if it is still running.
@@ -472,7 +474,7 @@ export class PostgresStorage implements Storage {
            ON CONFLICT (trial_id, execution) DO UPDATE SET seed = EXCLUDED.seed, value = EXCLUDED.value, metrics_json = EXCLUDED.metrics_json,
              stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch),
          done AS (
-           UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now(), pruned_step = $17
+           UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now(), pruned_step = $17, values_json = $18
            WHERE id IN (SELECT id FROM t) RETURNING id, ended_at)
          SELECT (SELECT COUNT(*) FROM done) AS updated, (SELECT state FROM trials WHERE id = $1) AS before,
            to_char(COALESCE((SELECT ended_at FROM done), (SELECT ended_at FROM trials WHERE id = $1)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`,
@@ -494,10 +496,11 @@ export class PostgresStorage implements Storage {
           metrics ? JSON.stringify(metrics) : null,
           error,
           prunedStep,
+          values ? JSON.stringify(values) : null,
         ],
       );
       const row = r.rows[0]!;
-      const settled: TrialSettlement = { state, value, metrics, error, endedAt: row.ended_at, prunedStep };
+      const settled: TrialSettlement = { state, value, ...(values ? { values } : {}), metrics, error, endedAt: row.ended_at, prunedStep };
       if (Number(row.updated) > 0) return settled;
       const current = row.before ?? null;
       // A retry after a lost connection finds the result of the attempt that did commit: done already.
@@ -586,7 +589,7 @@ const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_s
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
 
-const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, metrics_json, seed, backend, error, test_metrics_json, model_path, process_id, pruned_step,
+const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, values_json, metrics_json, seed, backend, error, test_metrics_json, model_path, process_id, pruned_step,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`;
 

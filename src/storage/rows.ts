@@ -38,6 +38,8 @@ export interface TrialRow {
   config_index: number;
   state: TrialState;
   value: number | null;
+  /** Absent in rows read before migration 7. */
+  values_json?: unknown;
   metrics_json: unknown;
   seed: number;
   backend: string | null;
@@ -157,6 +159,7 @@ export function toTrial(row: TrialRow, paramRows: readonly ParamRow[], dists: Ma
     params,
     distributions,
     value: row.value ?? null,
+    ...(row.values_json ? { values: json<number[]>(row.values_json, 'trials.values_json') } : {}),
     metrics: row.metrics_json ? json<Metrics>(row.metrics_json, 'trials.metrics_json') : null,
     seed: Number(row.seed),
     backend: row.backend ?? null,

@@ -453,8 +453,9 @@ export class SqliteStorage implements Storage {
     }).immediate();
   }
 
-  async completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<TrialSettlement> {
-    return this.finish(trialId, 'complete', value, metrics, note, epochs, executions);
+  async completeTrial(trialId: number, value: number | readonly number[], metrics: Metrics, epochs: readonly EpochRecord[], executions: readonly ExecutionRecord[] = [], note: string | null = null): Promise<TrialSettlement> {
+    const values = typeof value === 'number' ? null : [...value];
+    return this.finish(trialId, 'complete', values ? values[0]! : (value as number), metrics, note, epochs, executions, null, values);
   }
 
   async setTestMetrics(trialId: number, metrics: Metrics): Promise<void> {
@@ -482,6 +483,7 @@ export class SqliteStorage implements Storage {
     epochs: readonly EpochRecord[],
     executions: readonly ExecutionRecord[] = [],
     prunedStep: number | null = null,
+    values: number[] | null = null,
   ): TrialSettlement {
     // Epoch messages and the final result travel on different channels; the result carries every epoch so
     // that any the messages have not delivered yet are written in the same transaction as the final state.
@@ -504,6 +506,7 @@ export class SqliteStorage implements Storage {
         id: trialId,
         state,
         value,
+        values: values ? JSON.stringify(values) : null,
         metrics: metrics ? JSON.stringify(metrics) : null,
         error,
         now: endedAt,
@@ -513,7 +516,7 @@ export class SqliteStorage implements Storage {
       this.mustBeRunning(trialId, changes, `its ${state} result`);
     });
     write.immediate();
-    return { state, value, metrics, error, endedAt, prunedStep };
+    return { state, value, ...(values ? { values } : {}), metrics, error, endedAt, prunedStep };
   }
 
   /** One read transaction: the trials, params, epochs and executions are one snapshot of a database in use. */
@@ -700,7 +703,7 @@ function trialStatements(db: Database.Database) {
     setTestMetrics: db.prepare('UPDATE trials SET test_metrics_json = ? WHERE id = ?'),
     setModelPath: db.prepare('UPDATE trials SET model_path = ? WHERE id = ?'),
     finishTrial: db.prepare(
-      `UPDATE trials SET state = @state, value = @value, metrics_json = @metrics, error = @error, ended_at = @now, pruned_step = @pruned_step
+      `UPDATE trials SET state = @state, value = @value, values_json = @values, metrics_json = @metrics, error = @error, ended_at = @now, pruned_step = @pruned_step
        WHERE id = @id AND state = 'running'`,
     ),
     trialById: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE id = ?'),

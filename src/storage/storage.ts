@@ -109,8 +109,10 @@ export interface Storage {
   /**
    * `note` is kept in `error` although the trial completed (e.g. its model could not be saved). `epochs` are
    * those not stored yet (a repeated one is ignored). This and the two below return what they settled.
+   * `value` is the objective's value, or each objective's in order (several objectives): the first is then
+   * also kept as the trial's value.
    */
-  completeTrial(trialId: number, value: number, metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): Promise<TrialSettlement>;
+  completeTrial(trialId: number, value: number | readonly number[], metrics: Metrics, epochs: readonly EpochRecord[], executions?: readonly ExecutionRecord[], note?: string | null): Promise<TrialSettlement>;
   /**
    * Records a trial stopped by the sweep's pruner: its epochs up to the stop, and its value and metrics at
    * the last one. A pruned trial is finished (it counts towards run_cap) but never ranked among the complete.

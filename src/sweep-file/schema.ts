@@ -41,6 +41,8 @@ export const TOP_LEVEL_KEYS = [
   'description',
   'method',
   'metric',
+  'metrics',
+  'constraints',
   'run_cap',
   'seed',
   'workers',
@@ -74,6 +76,29 @@ export const sweepSchema = {
       required: ['name'],
       additionalProperties: false,
       properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] }, target: { type: 'number' } },
+    },
+    // W&B's list of objectives; `target` is accepted by the shape and refused in validate.ts with the reason.
+    metrics: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', minLength: 1 }, goal: { enum: ['maximize', 'minimize'] }, target: { type: 'number' } },
+      },
+    },
+    constraints: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', minLength: 1 }, max: { type: 'number' }, min: { type: 'number' } },
+      },
     },
     // Each plug-in's own keys are checked in plugins.ts, which can name the plug-in a key belongs to.
     pruner: { type: 'object', required: ['type'], properties: { type: { enum: PRUNER_TYPES } } },

@@ -1,4 +1,4 @@
-import type { MetricSpec } from '../core/metric.js';
+import type { ConstraintSpec, MetricSpec } from '../core/metric.js';
 import type { Distribution } from '../space/distributions.js';
 import type { Conditions } from '../core/params.js';
 import type { TrainConfig } from '../trainer/knobs.js';
@@ -25,6 +25,10 @@ export interface SweepSettings {
   method: Method;
   /** `target`: the sweep finishes once a trial's value reaches it (W&B's metric.target). */
   metric: MetricSpec;
+  /** W&B's `metrics:`: two or more objectives (the first is `metric`), searched for their Pareto front; absent with one. */
+  metrics?: MetricSpec[];
+  /** Bounds on metrics a trial must meet to be ranked (and that the TPE steers towards); absent when none. */
+  constraints?: ConstraintSpec[];
   /** Completed trials after which the sweep is finished; for grid also capped by the grid's size. */
   run_cap: number | null;
   seed: number;

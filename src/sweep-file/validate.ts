@@ -11,7 +11,7 @@ import { KNOB_NAMES, TRAIN_METRICS, defaultTrainConfig, knobDef, knobProblem, ty
 import { NAME_MAX_LENGTH, NAME_PATTERN, PARAMETER_KEYS, TOP_LEVEL_KEYS, sweepSchema } from './schema.js';
 import { parseDuration } from './duration.js';
 import { clip } from '../core/text.js';
-import type { MetricSpec } from '../core/metric.js';
+import type { ConstraintSpec, MetricSpec } from '../core/metric.js';
 import { SpecIssue, didYouMean, issueFromAjv, typeName, type Segment } from './issues.js';
 import { checkApplicability, checkKnobDomain, impliedConditions, toDistribution, type RawParam } from './parameters.js';
 import { conditionsOf, mergeConditions, refuseCycles } from './conditions.js';
@@ -31,7 +31,8 @@ const checkShape = ajv.compile(sweepSchema);
 
 function keysAllowedAt(segments: readonly Segment[]): readonly string[] {
   if (segments.length === 0) return TOP_LEVEL_KEYS;
-  if (segments[0] === 'metric') return ['name', 'goal', 'target'];
+  if (segments[0] === 'metric' || (segments[0] === 'metrics' && segments.length === 2)) return ['name', 'goal', 'target'];
+  if (segments[0] === 'constraints' && segments.length === 2) return ['name', 'max', 'min'];
   if (segments[0] === 'train') return KNOB_NAMES;
   const sampler = typeof segments[0] === 'string' ? samplerPlugin(segments[0]) : undefined;
   if (sampler?.keys) return Object.keys(sampler.keys);
@@ -54,6 +55,8 @@ type Doc = Record<string, unknown> & {
   method: string;
   parameters: Record<string, RawParam>;
   metric?: { name: string; goal?: 'maximize' | 'minimize'; target?: number };
+  metrics?: Array<{ name: string; goal?: 'maximize' | 'minimize'; target?: number }>;
+  constraints?: Array<{ name: string; max?: number; min?: number }>;
   train?: Record<string, unknown>;
   run_cap?: number;
   seed?: number;
@@ -78,7 +81,10 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   refuseCycles(conditions);
   if (program === null) checkApplicability(train, parameters, Object.keys(doc.train ?? {}));
   checkSpace(doc.method, parameters, doc.run_cap);
-  const metric = metricOf(doc, program, warnings);
+  const { metric, metrics, constraints } = objectivesBlock(doc, program, warnings);
+  if ((metrics || constraints) && (blocks as { bayes?: { sampler?: string } | null }).bayes?.sampler === 'gp') {
+    throw new SpecIssue(['bayes', 'sampler'], `the Gaussian process models one objective without constraints, and this sweep has ${metrics ? 'several objectives ("metrics:")' : 'constraints'}: use "tpe" or "auto" (which picks the TPE here)`);
+  }
   if (doc.name === undefined) checkDefaultName(context.defaultName);
   const pruner = toPruner(doc.pruner as Record<string, unknown> | undefined, doc.early_terminate as Record<string, unknown> | undefined);
   const maxTime = maxTimeOf(doc);
@@ -89,6 +95,8 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     ...(doc.description !== undefined ? { description: doc.description as string } : {}),
     method: doc.method as SweepSpec['method'],
     metric,
+    ...(metrics ? { metrics } : {}),
+    ...(constraints ? { constraints } : {}),
     run_cap: doc.run_cap ?? null,
     seed: doc.seed ?? blockSeed ?? freshSeed(),
     seed_given: doc.seed !== undefined || blockSeed !== undefined,
@@ -169,14 +177,62 @@ function metricOf(doc: Doc, program: string | null, warnings: string[]): MetricS
     program !== null
       ? { name: doc.metric?.name ?? 'value', goal: doc.metric?.goal ?? 'minimize' }
       : { name: doc.metric?.name ?? 'val_accuracy', goal: doc.metric ? (doc.metric.goal ?? 'minimize') : 'maximize' };
-  if (program === null && !(TRAIN_METRICS as readonly string[]).includes(metric.name)) {
-    throw new SpecIssue(['metric', 'name'], `expected one of ${TRAIN_METRICS.join(', ')} (what the built-in trainer reports), got "${metric.name}"${didYouMean(metric.name, TRAIN_METRICS)}`);
-  }
+  checkTrainMetric(program, metric.name, ['metric', 'name']);
   if (doc.metric && doc.metric.goal === undefined && /acc/.test(metric.name)) {
     warnings.push(`metric.goal: not given, so "${metric.name}" is minimized (the W&B default); add "goal: maximize" if higher is better`);
   }
   const target = doc.metric?.target;
   return target === undefined ? metric : { ...metric, target };
+}
+
+/** The built-in trainer reports a fixed set of metrics: an objective or a constraint must be one of them. */
+function checkTrainMetric(program: string | null, name: string, at: Segment[]): void {
+  if (program === null && !(TRAIN_METRICS as readonly string[]).includes(name)) {
+    throw new SpecIssue(at, `expected one of ${TRAIN_METRICS.join(', ')} (what the built-in trainer reports), got "${name}"${didYouMean(name, TRAIN_METRICS)}`);
+  }
+}
+
+/**
+ * `metric:` (one objective) or W&B's `metrics:` (two or more: a Pareto front), and `constraints:`. What only
+ * makes sense with one objective is refused with several, where the file says it.
+ */
+function objectivesBlock(doc: Doc, program: string | null, warnings: string[]): { metric: MetricSpec; metrics?: MetricSpec[]; constraints?: ConstraintSpec[] } {
+  const constraints = constraintsOf(doc, program);
+  if (constraints && doc.metric?.target !== undefined) {
+    throw new SpecIssue(['metric', 'target'], 'a target ends the sweep at the first value reaching it, which may not meet the constraints: with "constraints:", leave the target out and set run_cap or max_time');
+  }
+  if (doc.metrics === undefined) return { metric: metricOf(doc, program, warnings), ...(constraints ? { constraints } : {}) };
+  if (doc.metric !== undefined) throw new SpecIssue(['metrics'], 'give either "metric" (one objective) or "metrics" (several, for a Pareto front), not both');
+  if (doc.metrics.length < 2) throw new SpecIssue(['metrics'], `expected two or more objectives, got ${doc.metrics.length}; for one, write "metric: {name: ${doc.metrics[0]!.name}, goal: …}"`);
+  const seen = new Set<string>();
+  const metrics = doc.metrics.map((m, i): MetricSpec => {
+    if (seen.has(m.name)) throw new SpecIssue(['metrics', i, 'name'], `"${m.name}" is listed twice; each objective once`);
+    seen.add(m.name);
+    checkTrainMetric(program, m.name, ['metrics', i, 'name']);
+    if (m.target !== undefined) {
+      throw new SpecIssue(['metrics', i, 'target'], 'a target does not apply with several objectives (no single value decides when a Pareto front is done): set run_cap or max_time');
+    }
+    if (m.goal === undefined && /acc/.test(m.name)) {
+      warnings.push(`metrics[${i}].goal: not given, so "${m.name}" is minimized (the W&B default); add "goal: maximize" if higher is better`);
+    }
+    return { name: m.name, goal: m.goal ?? 'minimize' };
+  });
+  for (const key of ['pruner', 'early_terminate'] as const) {
+    if (doc[key] !== undefined) {
+      throw new SpecIssue([key], 'pruning judges one metric\'s learning curve, and this sweep has several objectives ("metrics:"): remove it (Optuna refuses pruning with several objectives too)');
+    }
+  }
+  return { metric: metrics[0]!, metrics, ...(constraints ? { constraints } : {}) };
+}
+
+function constraintsOf(doc: Doc, program: string | null): ConstraintSpec[] | undefined {
+  if (doc.constraints === undefined) return undefined;
+  return doc.constraints.map((c, i) => {
+    checkTrainMetric(program, c.name, ['constraints', i, 'name']);
+    if (c.max === undefined && c.min === undefined) throw new SpecIssue(['constraints', i], `expected "max", "min" or both: the bound "${c.name}" must meet`);
+    if (c.max !== undefined && c.min !== undefined && c.min > c.max) throw new SpecIssue(['constraints', i, 'min'], `${c.min} is above max ${c.max}: no trial could meet it`);
+    return { name: c.name, ...(c.max !== undefined ? { max: c.max } : {}), ...(c.min !== undefined ? { min: c.min } : {}) };
+  });
 }
 
 function maxTimeOf(doc: Doc): number | null {

@@ -153,7 +153,14 @@ export interface TrainConfig {
   [indexed: `${(typeof INDEXED_KNOBS)[number]}_${number}`]: number | undefined;
 }
 
-export const TRAIN_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
+/**
+ * What the built-in trainer reports for every trial: the training metrics of each epoch, and once per trial
+ * the model's size and speed (trainable weights, bytes of the saved weights, median milliseconds to predict
+ * one image), so that a sweep can trade accuracy against them (`metrics:`, `constraints:`).
+ */
+export const EPOCH_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
+export const MODEL_METRICS = ['params', 'model_bytes', 'inference_ms'] as const;
+export const TRAIN_METRICS = [...EPOCH_METRICS, ...MODEL_METRICS] as const;
 
 export function defaultTrainConfig(): TrainConfig {
   const out: Record<string, unknown> = {};

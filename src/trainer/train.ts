@@ -145,6 +145,42 @@ async function fitEpoch(model: tf.Sequential, feeder: EpochFeeder, epoch: number
   return renameMetrics(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, Number(v[v.length - 1])])) as tf.Logs);
 }
 
+/**
+ * What the model costs where it ends up: `params`, its trainable weights (Keras' "trainable params"), and
+ * `model_bytes`, the bytes of every weight as saved (`weights.bin`: trainable and not, at their dtype's width).
+ */
+export function modelSize(model: tf.LayersModel): { params: number; model_bytes: number } {
+  const count = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+  const bytes = model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) * (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : 1), 0);
+  return { params: count(model.trainableWeights), model_bytes: bytes };
+}
+
+/** Timed predictions after the warm-up ones: their median is the trial's `inference_ms`. */
+const INFERENCE_WARMUP = 3;
+const INFERENCE_RUNS = 15;
+
+/**
+ * The median milliseconds to predict one image (batch 1) on the trial's backend, after a warm-up (the first
+ * calls compile and allocate): the latency a page serving the model one input at a time would see.
+ */
+export function inferenceMs(model: tf.LayersModel, images: tf.Tensor4D): number {
+  const one = tf.slice(images, [0, 0, 0, 0], [1, -1, -1, -1]);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < INFERENCE_WARMUP + INFERENCE_RUNS; i++) {
+      const started = performance.now();
+      const y = model.predict(one) as tf.Tensor;
+      y.dataSync();
+      y.dispose();
+      if (i >= INFERENCE_WARMUP) times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    return times[(times.length - 1) >> 1]!;
+  } finally {
+    one.dispose();
+  }
+}
+
 /** Saves the trained model with its metadata; a failed save is reported, not a failed training (tried twice). */
 async function saveTrained(model: tf.Sequential, dir: string, metadata: ModelMetadata): Promise<{ modelPath: string | null; saveError?: TrainOutput['saveError'] }> {
   model.setUserDefinedMetadata({ tfsweep: metadata as unknown as {} });
@@ -218,6 +254,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       model.setWeights(bestWeights);
       final = epochs[stopper.bestEpoch - 1]!.metrics;
     }
+    final = { ...final, ...modelSize(model), inference_ms: inferenceMs(model, xVal) };
     const saved = input.saveTo ? await saveTrained(model, input.saveTo, { normalization: splits.normalization, inputShape: [rows, cols, 1], classes: data.classes }) : { modelPath: null };
     return { metrics: final, epochs, stoppedEpoch: epochs.length, bestEpoch: stopper?.bestEpoch ?? null, ...saved };
   } finally {

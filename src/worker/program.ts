@@ -86,18 +86,24 @@ export function loadObjective(url: string): Promise<Objective> {
   return loaded;
 }
 
-function asMetrics(value: unknown, metricName: string): Metrics {
-  if (typeof value === 'number') return { [metricName]: value };
+/** The objective's result as metrics: a number stands for the one metric; a record must hold every required one. */
+function asMetrics(value: unknown, required: readonly string[]): Metrics {
+  const quoted = required.map((n) => `"${n}"`).join(', ');
+  if (typeof value === 'number') {
+    if (required.length === 1) return { [required[0]!]: value };
+    throw new TrialError(`the objective returned the number ${quoteValue(value)}, but this sweep needs a record holding each of ${quoted} (its metrics and constraints), e.g. return { ${required.map((n) => `${n}: …`).join(', ')} }`);
+  }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const metrics: Metrics = {};
     for (const [k, v] of Object.entries(value)) {
       if (typeof v !== 'number') throw new TrialError(`the objective returned a record whose "${k}" is not a number (${quoteValue(v)})`);
       metrics[k] = v;
     }
-    if (!(metricName in metrics)) throw new TrialError(`the objective returned a record without the metric "${metricName}" (keys: ${Object.keys(metrics).join(', ') || 'none'})`);
+    const missing = required.filter((n) => !(n in metrics));
+    if (missing.length) throw new TrialError(`the objective returned a record without ${missing.length > 1 ? 'the metrics' : 'the metric'} ${missing.map((n) => `"${n}"`).join(', ')} (keys: ${Object.keys(metrics).join(', ') || 'none'})`);
     return metrics;
   }
-  throw new TrialError(`the objective returned ${quoteValue(value)}; expected a number or a record of numbers holding "${metricName}"`);
+  throw new TrialError(`the objective returned ${quoteValue(value)}; expected ${required.length === 1 ? `a number or a record of numbers holding ${quoted}` : `a record of numbers holding ${quoted}`}`);
 }
 
 function lastMetrics(epochs: readonly EpochRecord[]): Metrics {
@@ -111,12 +117,14 @@ export class TrialPruned extends Error {
 
 export async function runObjective(
   url: string,
-  metricName: string,
+  /** The metrics the result must hold; the first is the one the pruner judges. */
+  required: readonly string[],
   info: { number: number; seed: number; params: Params; nested?: string[] },
   onStep: (epoch: EpochRecord, judged: number | null) => void,
   decisions?: SharedArrayBuffer,
 ): Promise<{ metrics: Metrics; epochs: EpochRecord[]; pruned?: boolean }> {
   const objective = await loadObjective(url);
+  const metricName = required[0]!;
   const epochs: EpochRecord[] = [];
   const reported = new Set<number>();
   let judged = 0;
@@ -163,6 +171,6 @@ export async function runObjective(
   }
   // Told to stop at its last step and it stopped: pruned there, whatever it returns.
   if (stoppedHere()) return { metrics: lastMetrics(epochs), epochs, pruned: true };
-  const metrics = asMetrics(result, metricName);
+  const metrics = asMetrics(result, required);
   return { metrics, epochs };
 }

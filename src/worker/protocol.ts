@@ -47,7 +47,13 @@ export interface ProgramTask extends TaskBase {
   kind: 'program';
   /** file: URL of the module whose default export is the objective. */
   programUrl: string;
+  /** The metric the pruner judges (the first objective). */
   metricName: string;
+  /**
+   * Every metric the result must hold (each objective and constrained metric) when there is more than the
+   * one: the objective must then return a record, since a bare number cannot say which it is.
+   */
+  required?: string[];
   /** Dotted names from nested `parameters:` blocks: the objective receives them as nested objects. */
   nested?: string[];
 }

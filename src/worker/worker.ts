@@ -153,7 +153,7 @@ async function runTask(task: TrialTask): Promise<TrialResult> {
     post({ type: 'started', trialId: task.trialId, backend: null });
     const out = await runObjective(
       task.programUrl,
-      task.metricName,
+      task.required ?? [task.metricName],
       { number: task.number, seed: task.trialSeed, params: task.params, ...(task.nested ? { nested: task.nested } : {}) },
       (epoch, judged) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null, ...(judged ? { judged } : {}) }),
       task.decisions,

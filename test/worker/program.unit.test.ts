@@ -14,19 +14,19 @@ describe('custom objectives', () => {
       writeFile(dir, 'obj.mjs', 'export default async (p, trial) => { trial.report(1, { half: p.x / 2 }); return p.mode === "record" ? { value: p.x, extra: trial.number + trial.seed } : p.x * 3; };\n'),
     ).href;
     const steps: number[] = [];
-    const a = await runObjective(url, 'value', { number: 4, seed: 10, params: { x: 2, mode: 'plain' } }, (e) => steps.push(e.epoch));
+    const a = await runObjective(url, ['value'], { number: 4, seed: 10, params: { x: 2, mode: 'plain' } }, (e) => steps.push(e.epoch));
     assert.deepEqual(a.metrics, { value: 6 });
     assert.deepEqual(a.epochs, [{ epoch: 1, metrics: { half: 1 }, durationMs: null, samples: null }]);
     assert.deepEqual(steps, [1]);
-    const b = await runObjective(url, 'value', { number: 4, seed: 10, params: { x: 2, mode: 'record' } }, () => {});
+    const b = await runObjective(url, ['value'], { number: 4, seed: 10, params: { x: 2, mode: 'record' } }, () => {});
     assert.deepEqual(b.metrics, { value: 2, extra: 14 });
   });
 
   it('rejects results without the metric, and modules without a default function', async () => {
     const bad = pathToFileURL(writeFile(dir, 'bad.mjs', 'export default async () => ({ loss: 1 });\n')).href;
-    await assert.rejects(runObjective(bad, 'value', { number: 0, seed: 0, params: {} }, () => {}), (e: unknown) => e instanceof TrialError && /without the metric "value"/.test(e.message));
+    await assert.rejects(runObjective(bad, ['value'], { number: 0, seed: 0, params: {} }, () => {}), (e: unknown) => e instanceof TrialError && /without the metric "value"/.test(e.message));
     const none = pathToFileURL(writeFile(dir, 'none.mjs', 'export const f = 1;\n')).href;
-    await assert.rejects(runObjective(none, 'value', { number: 0, seed: 0, params: {} }, () => {}), /no default export function/);
+    await assert.rejects(runObjective(none, ['value'], { number: 0, seed: 0, params: {} }, () => {}), /no default export function/);
   });
 
   it('runs a TypeScript objective through the CLI (tsx when Node cannot strip types itself)', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UsageError, errnoCode } from '../../errors.js';
 import { modelsDirFor, ownedModelDir, writeModelFiles } from '../../files/model-folders.js';
 import { bestFirst } from '../../report/leaderboard.js';
+import { isMultiObjective, objectivesOf } from '../../core/metric.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
@@ -100,7 +101,11 @@ export const exportModelCommand: Command<{ sweep: string; trial?: number; out: s
       if (args.out.trim() === '') throw new UsageError('--out: expected a folder path, got an empty string');
       const sweep = await findSweep(storage, args.sweep);
       const trials = await storage.listTrials(sweep.id);
-      const trial = args.trial === undefined ? bestFirst(sweep.metric.goal, trials)[0] : trials.find((t) => t.number === args.trial);
+      const objectives = objectivesOf(sweep.spec);
+      if (args.trial === undefined && isMultiObjective(objectives)) {
+        throw new UsageError(`sweep "${sweep.name}" has several objectives, so no one trial is best: choose one of its Pareto front with --trial N (\`tfsweep best ${sweep.name}\` lists them)`);
+      }
+      const trial = args.trial === undefined ? bestFirst(objectives, trials)[0] : trials.find((t) => t.number === args.trial);
       if (!trial) throw new UsageError(args.trial === undefined ? `sweep "${sweep.name}" has no completed trial` : `sweep "${sweep.name}" has no trial ${args.trial}`);
       if (!trial.modelPath) {
         throw new UsageError(`trial ${trial.number} of "${sweep.name}" has no saved model (only completed trials of the built-in trainer save one; save_models keeps the best K)`);

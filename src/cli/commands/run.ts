@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_WORKERS, modelsDirFor, preflight, runSweep } from '../../orchestrator/run-sweep.js';
-import { rankTrials } from '../../report/leaderboard.js';
+import { paretoRows, rankTrials } from '../../report/leaderboard.js';
+import { isMultiObjective, objectivesOf } from '../../core/metric.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
 import { loadSpecFile } from '../../sweep-file/load.js';
@@ -123,8 +124,12 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       ended = true;
       progress.stop();
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
-      const rows = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id, { withEpochs: true })).slice(0, args.top);
+      const trials = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
+      // Several objectives: the whole Pareto front (each of its trials is a best for some trade-off).
+      const multi = isMultiObjective(objectivesOf(outcome.sweep.spec));
+      const rows = multi ? paretoRows(outcome.sweep, trials) : rankTrials(outcome.sweep, trials).slice(0, args.top);
       if (rows.length) {
+        if (multi) println(io.stdout, `Pareto front: ${rows.length} trial(s) that no other complete trial beats on every objective`);
         println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
         // The location as printed: a password in a URL is never shown, here either.
         const dbFlag = args.db ? ` --db ${shellQuote(storage.localFile ? args.db : storage.location)}` : '';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { plannedTrialCount, samplerOf, samplerSettings } from '../../samplers/index.js';
+import { objectivesInput, plannedTrialCount, samplerOf, samplerSettings } from '../../samplers/index.js';
+import { describeConstraint } from '../../core/metric.js';
 import { describe as describeDist } from '../../space/distributions.js';
 import { loadSpecFile } from '../../sweep-file/load.js';
 import type { Command } from '../command.js';
@@ -27,7 +28,9 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
     println(io.stdout, `${args.file}: ok`);
     println(io.stdout, `sweep     ${spec.name}`);
     println(io.stdout, `method    ${spec.method}${spec.seed_given ? ` (seed ${spec.seed})` : ''}`);
-    println(io.stdout, `metric    ${spec.metric.name} (${spec.metric.goal})`);
+    if (spec.metrics) println(io.stdout, `metrics   ${spec.metrics.map((m) => `${m.name} (${m.goal})`).join(', ')}: the Pareto front`);
+    else println(io.stdout, `metric    ${spec.metric.name} (${spec.metric.goal})`);
+    if (spec.constraints) println(io.stdout, `subject   ${spec.constraints.map(describeConstraint).join(', ')}`);
     println(io.stdout, `trials    ${planned ?? 'unbounded'}${spec.method === 'grid' ? ' (grid' + (spec.run_cap !== null ? `, run_cap ${spec.run_cap})` : ')') : ''}`);
     println(io.stdout, 'parameters');
     const width = Math.max(...Object.keys(spec.parameters).map((k) => k.length));
@@ -44,7 +47,7 @@ export const validateCommand: Command<{ file: string; json: boolean }> = {
       const fixed = Object.entries(spec.train).filter(([k]) => !(k in spec.parameters));
       println(io.stdout, `train     ${fixed.map(([k, v]) => `${k}=${v ?? 'all'}`).join(' ')}`);
     }
-    const sampler = samplerOf(spec).describe(samplerSettings(spec), { parameters: spec.parameters, ...(spec.conditions ? { conditions: spec.conditions } : {}) });
+    const sampler = samplerOf(spec).describe(samplerSettings(spec), { parameters: spec.parameters, ...(spec.conditions ? { conditions: spec.conditions } : {}), ...objectivesInput(spec) });
     if (sampler) println(io.stdout, `${spec.method.padEnd(9)} ${sampler}`);
     if (spec.pruner && spec.pruner.type !== 'none') {
       const { type, ...settings } = spec.pruner;

@@ -62,10 +62,11 @@ export class ParzenEstimator {
   /**
    * @param dims the dimensions modelled jointly (one for independent TPE)
    * @param observations per observation, its internal value for each dim (chronological order)
+   * @param weights each observation's weight (Optuna's default ramp when absent: old ones count less)
    */
-  constructor(dims: Dim[], observations: number[][], options: ParzenOptions) {
+  constructor(dims: Dim[], observations: number[][], options: ParzenOptions, weights?: readonly number[]) {
     const n = observations.length;
-    const w = n === 0 ? [1] : [...defaultWeights(n), options.priorWeight];
+    const w = n === 0 ? [1] : [...(weights ?? defaultWeights(n)), options.priorWeight];
     const total = w.reduce((a, b) => a + b, 0);
     this.logWeights = Float64Array.from(w, (x) => Math.log(x / total));
     this.cumWeights = new Float64Array(w.length);

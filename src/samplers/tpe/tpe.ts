@@ -10,8 +10,9 @@
  */
 import type { Params } from '../../space/distributions.js';
 import { createRng, deriveSeed } from '../../space/rng.js';
-import { goalSign, type Goal } from '../../core/metric.js';
-import type { TrialRecord } from '../../core/records.js';
+import { asLoss, goalSign, violation, type Goal, type Objectives } from '../../core/metric.js';
+import { trialValues, type TrialRecord } from '../../core/records.js';
+import { nonDominatedRanks, hypervolumeContributions, referencePointOf, selectByHypervolume } from '../../core/pareto.js';
 import type { Sampler } from '../sampler.js';
 import type { Distribution } from '../../space/distributions.js';
 import { RandomSampler } from '../random.js';
@@ -71,13 +72,19 @@ export class TpeSampler implements Sampler {
   private readonly dims: Dim[];
   private readonly random: RandomSampler;
   private readonly parzen: ParzenOptions;
+  private readonly objectives: Objectives;
 
+  /**
+   * @param objectives the sweep's goal (one objective), or its objectives and constraints: several objectives
+   *   rank good trials by Pareto front (MOTPE), constraints put trials that meet them first.
+   */
   constructor(
     private readonly parameters: Record<string, Distribution>,
-    private readonly goal: Goal,
+    objectives: Goal | Objectives,
     private readonly seed: number,
     private readonly settings: TpeSettings = TPE_DEFAULTS,
   ) {
+    this.objectives = typeof objectives === 'string' ? { metrics: [{ name: '', goal: objectives }], constraints: [] } : objectives;
     this.dims = dimsOf(parameters);
     this.random = new RandomSampler(parameters, seed);
     this.parzen = {
@@ -158,9 +165,9 @@ export class TpeSampler implements Sampler {
         for (const dim of group) out[dim.name] = fallback[dim.name] ?? null;
         continue;
       }
-      const { below, above } = held.length === obs.length ? whole : split(held);
+      const { below, above, belowWeights } = held.length === obs.length ? whole : split(held);
       const rows = (idx: number[]) => idx.map((i) => dimIdx.map((d) => held[i]!.values[d]!));
-      const l = new ParzenEstimator(group, rows(below), this.parzen);
+      const l = new ParzenEstimator(group, rows(below), this.parzen, belowWeights);
       const g = new ParzenEstimator(group, rows(above), this.parzen);
       const rng = createRng(deriveSeed(this.seed, 'tpe', index, attempt, group.map((d) => d.name).join(',')));
       const candidates = l.sample(rng, this.settings.n_ei_candidates);
@@ -175,41 +182,95 @@ export class TpeSampler implements Sampler {
 
   /**
    * Complete trials, pruned ones, and running ones under the constant liar, in the internal space, each with
-   * its rank key. As Optuna's TPE: complete trials rank first by value; pruned trials after them, those that
-   * got further first, then by their value at their last step; running trials last (the worst value).
+   * its rank key. As Optuna's TPE: complete trials that meet the constraints rank first (by value, or with
+   * several objectives by Pareto front); pruned trials after them, those that got further first, then by their
+   * value at their last step; then complete trials that break a constraint, the least violation first;
+   * running trials last (the worst value).
    */
   private observations(history: readonly TrialRecord[]): Observation[] {
     // Ranked lower-is-better, as Optuna's TPE ranks.
-    const sign = -goalSign(this.goal);
+    const sign = -goalSign(this.objectives.metrics[0]!.goal);
     const out: Observation[] = [];
     for (const t of history) {
       let score: Score;
-      if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) score = [0, sign * t.value, 0];
-      else if (t.state === 'pruned') {
+      let loss: number[] | null = null;
+      const values = t.state === 'complete' ? trialValues(this.objectives, t) : null;
+      if (values !== null && values.every(Number.isFinite)) {
+        const excess = violation(this.objectives.constraints, t.metrics);
+        if (excess === 0) {
+          loss = asLoss(this.objectives, values);
+          score = [0, loss[0]!, 0];
+        } else score = [2, excess, 0];
+      } else if (t.state === 'pruned') {
         score = t.prunedStep === null || t.prunedStep === undefined ? [1, 1, 0] : [1, -t.prunedStep, t.value !== null && Number.isFinite(t.value) ? sign * t.value : Infinity];
-      } else if (this.settings.constant_liar && (t.state === 'running' || t.state === 'queued')) score = [2, 0, 0];
+      } else if (this.settings.constant_liar && (t.state === 'running' || t.state === 'queued')) score = [3, 0, 0];
       else continue;
       // An absent parameter (inactive under its conditions) or a value from another space is null; a trial
       // with none of the dimensions tells nothing.
-      const values = this.dims.map((d) => (d.name in t.params ? d.toInternal(t.params[d.name]!) : null));
-      if (values.every((v) => v === null)) continue;
-      out.push({ score, values, complete: values.every((v) => v !== null) });
+      const point = this.dims.map((d) => (d.name in t.params ? d.toInternal(t.params[d.name]!) : null));
+      if (point.every((v) => v === null)) continue;
+      out.push({ score, loss, values: point, complete: point.every((v) => v !== null) });
     }
     return out;
   }
 }
 
+/** The weight of a good trial that breaks a constraint, or adds no hypervolume: present, but all but ignored. */
+const EPS = 1e-12;
+
 /**
  * The best gamma(n) observations and the rest, as indices: best first by score, ties in chronological order;
  * each side then put back in chronological order, which the weights' down-weighting of old ones refers to.
+ * With several objectives the good complete trials are whole Pareto fronts, the last one cut by hypervolume
+ * subset selection, and they are weighted by their hypervolume contribution (Optuna's MOTPE).
  */
-function split(obs: readonly Observation[]): { below: number[]; above: number[] } {
+function split(obs: readonly Observation[]): { below: number[]; above: number[]; belowWeights?: number[] } {
   const nBelow = defaultGamma(obs.length);
   const ranked = obs.map((_, i) => i).sort((a, b) => compareScores(obs[a]!.score, obs[b]!.score) || a - b);
-  return { below: ranked.slice(0, nBelow).sort((a, b) => a - b), above: ranked.slice(nBelow).sort((a, b) => a - b) };
+  const multi = obs.some((o) => o.loss !== null && o.loss.length > 1);
+  if (!multi) return { below: ranked.slice(0, nBelow).sort((a, b) => a - b), above: ranked.slice(nBelow).sort((a, b) => a - b) };
+
+  const feasible = ranked.filter((i) => obs[i]!.score[0] === 0);
+  const chosen = paretoSelection(feasible.map((i) => obs[i]!.loss!), Math.min(nBelow, feasible.length)).map((k) => feasible[k]!);
+  const taken = new Set(chosen);
+  for (const i of ranked) if (taken.size < nBelow && obs[i]!.score[0] !== 0) taken.add(i);
+  const below = [...taken].sort((a, b) => a - b);
+  const above = obs.map((_, i) => i).filter((i) => !taken.has(i));
+  return { below, above, belowWeights: hypervolumeWeights(below.map((i) => obs[i]!.loss)) };
 }
 
-/** [tier (0 complete, 1 pruned, 2 running), then keys within the tier]: lower ranks better. */
+/** `k` of the loss vectors: whole non-domination fronts in order, the last that does not fit cut by hypervolume. */
+function paretoSelection(losses: readonly number[][], k: number): number[] {
+  const ranks = nonDominatedRanks(losses);
+  const out: number[] = [];
+  for (let rank = 0; out.length < k; rank++) {
+    const front = ranks.flatMap((r, i) => (r === rank ? [i] : []));
+    if (out.length + front.length <= k) {
+      out.push(...front);
+      continue;
+    }
+    const points = front.map((i) => losses[i]!);
+    out.push(...selectByHypervolume(points, k - out.length, referencePointOf(points)).map((j) => front[j]!));
+  }
+  return out;
+}
+
+/**
+ * Optuna's MOTPE weights of the good trials: each feasible one's hypervolume contribution among them (reference
+ * just beyond their worst values), relative to the largest; EPS for one that breaks a constraint (loss null).
+ */
+function hypervolumeWeights(losses: ReadonlyArray<number[] | null>): number[] {
+  const feasible = losses.flatMap((l, i) => (l ? [i] : []));
+  if (feasible.length <= 1) return losses.map((l) => (l ? 1 : EPS));
+  const points = feasible.map((i) => losses[i]!);
+  const contributions = hypervolumeContributions(points, referencePointOf(points));
+  const top = Math.max(...contributions);
+  const weights = losses.map(() => EPS);
+  feasible.forEach((i, k) => (weights[i] = top > 0 ? Math.max(EPS, contributions[k]! / top) : 1));
+  return weights;
+}
+
+/** [tier (0 complete and feasible, 1 pruned, 2 complete but infeasible, 3 running), then keys within the tier]: lower ranks better. */
 type Score = [number, number, number];
 
 function compareScores(a: Score, b: Score): number {
@@ -218,9 +279,10 @@ function compareScores(a: Score, b: Score): number {
 
 interface Observation {
   score: Score;
+  /** A feasible complete trial's value per objective as a loss (minimized); null for the others. */
+  loss: number[] | null;
   /** Per dimension, the value in the internal space, or null where the trial does not hold it. */
   values: Array<number | null>;
   /** Whether it holds every dimension. */
   complete: boolean;
 }
-
