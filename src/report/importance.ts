@@ -8,7 +8,7 @@
  * its values in all trials does not matter; one whose good values gather in one place does.
  */
 import { bestFirst, type Goal, type TrialRecord } from '../core/records.js';
-import { isAtLeast } from '../core/metric.js';
+import { isAtLeast, isFeasible, metricValue, type Objectives } from '../core/metric.js';
 import { numericRange, type Distribution, type ParamValue } from '../space/distributions.js';
 import { normCdf } from '../samplers/tpe/normal.js';
 
@@ -162,4 +162,15 @@ export function parameterImportance(trials: readonly TrialRecord[], parameters: 
   const normalised = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v / sum]));
   const importances = Object.fromEntries(Object.entries({ ...normalised, ...zero }).sort((a, b) => b[1] - a[1]));
   return { importances, trials: complete.length, topTrials: top.length, method: 'ped-anova', note: null };
+}
+
+/**
+ * Importance for each objective of the sweep (several objectives): each judged on the complete trials that
+ * meet the constraints, by that objective's value and goal alone.
+ */
+export function importanceByObjective(trials: readonly TrialRecord[], parameters: Record<string, Distribution>, objectives: Objectives): Record<string, Importance> {
+  const feasible = trials.filter((t) => t.state === 'complete' && isFeasible(objectives, t.metrics));
+  return Object.fromEntries(
+    objectives.metrics.map((m) => [m.name, parameterImportance(feasible.map((t) => ({ ...t, value: metricValue(m, t.metrics) })), parameters, m.goal)]),
+  );
 }

@@ -70,6 +70,7 @@ class SweepLines {
    * reads the database).
    */
   private readonly seen: number[][] = [];
+  private evaluated = 0;
 
   /** Several objectives: the "best" the display shows is the size of the Pareto front. */
   get multi(): boolean {
@@ -130,9 +131,9 @@ class SweepLines {
   }
 
   evaluatingLine(trial: TrialRecord): string {
-    return this.multi
-      ? `every trial is done; evaluating trial ${trial.number}'s model (on the Pareto front) once on the test split…`
-      : `every trial is done; evaluating the best model (trial ${trial.number}) once on the test split…`;
+    // Several objectives: each trial of the front is evaluated, one line each.
+    if (this.multi) return `${this.evaluated++ ? '' : 'every trial is done; '}evaluating trial ${trial.number}'s model (on the Pareto front) once on the test split…`;
+    return `every trial is done; evaluating the best model (trial ${trial.number}) once on the test split…`;
   }
 
   private objectivesLine(): string {

@@ -8,12 +8,32 @@ import { createRequire } from 'node:module';
 import type { ProcessRecord, SweepRecord, TrialRecord } from '../core/records.js';
 import type { Distribution } from '../space/distributions.js';
 import type { Storage } from '../storage/storage.js';
-import { parameterImportance, type Importance } from './importance.js';
+import { importanceByObjective, parameterImportance, type Importance } from './importance.js';
 import { summarize, trialView, type SweepSummary, type TrialView } from './leaderboard.js';
+import { asLoss, isFeasible, isMultiObjective, objectivesOf, type ConstraintSpec, type Goal, type Objectives } from '../core/metric.js';
+import { rankTrials, trialValues } from '../core/records.js';
+import { dominates, hypervolume } from '../core/pareto.js';
 import { sweepSpecOf } from '../sweep-file/stored.js';
 
 export interface ReportTrial extends TrialView {
   process_id: number | null;
+  /** Meets the sweep's constraints (always true without constraints; false for a trial without a value). */
+  feasible: boolean;
+  /** Several objectives: each objective's value by name, and its Pareto front (0: non-dominated) when ranked. */
+  values?: Record<string, number>;
+  front?: number;
+}
+
+/** Several objectives: the front, and how the hypervolume grew trial by trial. */
+export interface ParetoData {
+  objectives: Array<{ name: string; goal: Goal }>;
+  /** Trial numbers on the Pareto front, in order of the first objective (best first). */
+  front: number[];
+  /**
+   * [trial number, hypervolume of the complete feasible trials up to it]: each objective scaled to [0, 1] over
+   * all complete feasible trials (0 best), the reference point at 1.1 on every axis (so at most 1.1^k).
+   */
+  hypervolume: Array<[number, number]>;
 }
 
 export interface ReportData {
@@ -46,6 +66,10 @@ export interface ReportData {
   backends: string[];
   trials: ReportTrial[];
   importance: Importance;
+  /** Several objectives: the importance for each, by name. */
+  importance_by_objective?: Record<string, Importance>;
+  constraints: ConstraintSpec[];
+  pareto: ParetoData | null;
   processes: Array<{ id: number; host: string; pid: number; workers: number; state: string }>;
   failures: Array<{ message: string; trials: number[] }>;
 }
@@ -80,6 +104,7 @@ export function buildReportData(
   isLive: (p: ProcessRecord) => boolean,
 ): ReportData {
   const spec = sweepSpecOf(sweep);
+  const objectives = objectivesOf(spec);
   const live = processes.filter(isLive).length;
   const pruner = spec.pruner && spec.pruner.type !== 'none' ? (spec.pruner.type === 'wandb_hyperband' ? 'W&B hyperband early_terminate' : spec.pruner.type) : null;
   return {
@@ -107,10 +132,56 @@ export function buildReportData(
     summary: summarize(sweep, trials, planned, live),
     wall_s: wallSeconds(trials),
     backends: [...new Set(trials.map((t) => t.backend).filter((b): b is string => !!b))],
-    trials: trials.map((t) => ({ ...trialView(t), process_id: t.processId ?? null })),
-    importance: parameterImportance(trials, spec.parameters, sweep.metric.goal),
+    trials: reportTrials(objectives, trials),
+    importance: objectives.constraints.length ? importanceByObjective(trials, spec.parameters, objectives)[sweep.metric.name]! : parameterImportance(trials, spec.parameters, sweep.metric.goal),
+    ...(isMultiObjective(objectives) ? { importance_by_objective: importanceByObjective(trials, spec.parameters, objectives) } : {}),
+    constraints: [...objectives.constraints],
+    pareto: isMultiObjective(objectives) ? paretoData(objectives, trials) : null,
     processes: processes.map((p) => ({ id: p.id, host: p.host, pid: p.pid, workers: p.workers, state: p.state })),
     failures: groupFailures(trials),
+  };
+}
+
+function reportTrials(objectives: Objectives, trials: readonly TrialRecord[]): ReportTrial[] {
+  const multi = isMultiObjective(objectives);
+  const fronts = new Map(rankTrials(objectives, trials).map((r) => [r.trial.id, r.front]));
+  return trials.map((t) => {
+    const values = t.state === 'complete' ? trialValues(objectives, t) : null;
+    return {
+      ...trialView(t),
+      process_id: t.processId ?? null,
+      feasible: values !== null && isFeasible(objectives, t.metrics),
+      ...(multi && values ? { values: Object.fromEntries(objectives.metrics.map((m, k) => [m.name, values[k]!])) } : {}),
+      ...(multi && fronts.has(t.id) ? { front: fronts.get(t.id)! } : {}),
+    };
+  });
+}
+
+/** The front and the hypervolume history of a multi-objective sweep (see ParetoData). */
+export function paretoData(objectives: Objectives, trials: readonly TrialRecord[]): ParetoData {
+  const ranked = rankTrials(objectives, trials);
+  const points = ranked.map((r) => ({ number: r.trial.number, loss: asLoss(objectives, trialValues(objectives, r.trial)!) }));
+  const k = objectives.metrics.length;
+  const lo = Array.from({ length: k }, (_, i) => Math.min(...points.map((p) => p.loss[i]!)));
+  const hi = Array.from({ length: k }, (_, i) => Math.max(...points.map((p) => p.loss[i]!)));
+  const scaled = (loss: number[]) => loss.map((v, i) => (hi[i]! > lo[i]! ? (v - lo[i]!) / (hi[i]! - lo[i]!) : 0));
+  const reference = Array<number>(k).fill(1.1);
+  const history: Array<[number, number]> = [];
+  // Only a point no earlier point dominates changes the front, and only the front adds volume.
+  let front: number[][] = [];
+  let volume = 0;
+  for (const p of [...points].sort((a, b) => a.number - b.number)) {
+    const x = scaled(p.loss);
+    if (!front.some((q) => dominates(q, x) || q.every((v, i) => v === x[i]))) {
+      front = [...front.filter((q) => !dominates(x, q)), x];
+      volume = hypervolume(front, reference);
+    }
+    history.push([p.number, volume]);
+  }
+  return {
+    objectives: objectives.metrics.map((m) => ({ name: m.name, goal: m.goal })),
+    front: ranked.filter((r) => r.front === 0).map((r) => r.trial.number),
+    hypervolume: history,
   };
 }
 

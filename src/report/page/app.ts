@@ -21,7 +21,12 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   const s = data.sweep;
   const maximize = s.goal === 'maximize';
   const trials: any[] = data.trials;
-  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
+  // Trials that break a constraint are shown in the history, never ranked (the leaderboard, the front, slices).
+  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && t.feasible !== false);
+  const pareto = data.pareto;
+  const objectives: Array<{ name: string; goal: string }> = pareto ? pareto.objectives : [{ name: s.metric, goal: s.goal }];
+  const describeConstraint = (c: any): string => (c.min !== undefined && c.max !== undefined ? `${c.min} ≤ ${c.name} ≤ ${c.max}` : c.max !== undefined ? `${c.name} ≤ ${c.max}` : `${c.name} ≥ ${c.min}`);
+  const constraints: any[] = data.constraints ?? [];
   const params: string[] = Object.keys(s.parameters).filter((p) => s.parameters[p].type !== 'constant');
   const isLog = (p: string): boolean => ['log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'inv_log_uniform', 'inv_log_uniform_values', 'log_normal', 'q_log_normal'].includes(s.parameters[p].type);
   const isCat = (p: string): boolean => s.parameters[p].type === 'categorical';
@@ -35,7 +40,8 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   header.append(el('h1', {}, `Sweep ${s.name}`));
   const facts: Array<[string, string]> = [
     ['method', `${s.method}${s.pruner ? `, pruner ${s.pruner}` : ''}`],
-    ['metric', `${s.metric} (${s.goal})`],
+    pareto ? ['objectives', `${objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}: a Pareto front`] : ['metric', `${s.metric} (${s.goal})`],
+    ...(constraints.length ? [['constraints', constraints.map(describeConstraint).join(', ')] as [string, string]] : []),
     ['seed', fmt(s.seed)],
     ['state', `${s.state}${s.message ? ` — ${s.message}` : ''}`],
     ['trials', Object.entries(data.summary.counts).filter(([, n]) => (n as number) > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none yet'],
@@ -73,12 +79,22 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   };
 
   // Leaderboard: complete trials best first; click a header to sort.
-  const board = section('Leaderboard', 'leaderboard', complete.length ? undefined : 'no complete trial yet');
-  const ranked = [...complete].sort((a, b) => (maximize ? b.value - a.value : a.value - b.value) || a.number - b.number);
+  const board = section(
+    'Leaderboard',
+    'leaderboard',
+    complete.length
+      ? [pareto ? 'ranked by Pareto front (✓: no other trial beats it on every objective), then by the first objective' : '', constraints.length ? 'trials that break a constraint are left out' : ''].filter(Boolean).join('; ') || undefined
+      : 'no complete trial yet',
+  );
+  const ranked = pareto
+    ? [...complete].sort((a, b) => (a.front ?? 1e9) - (b.front ?? 1e9) || (maximize ? b.value - a.value : a.value - b.value) || a.number - b.number)
+    : [...complete].sort((a, b) => (maximize ? b.value - a.value : a.value - b.value) || a.number - b.number);
   const columns: Array<{ key: string; label: string; get: (t: any, i: number) => unknown }> = [
     { key: 'rank', label: 'rank', get: (_t, i) => i + 1 },
     { key: 'number', label: '#', get: (t) => t.number },
-    { key: 'value', label: s.metric, get: (t) => t.value },
+    ...(pareto
+      ? [{ key: 'pareto', label: 'pareto', get: (t: any) => (t.front === 0 ? '✓' : '') }, ...objectives.map((o) => ({ key: `o:${o.name}`, label: o.name, get: (t: any) => t.values?.[o.name] ?? null }))]
+      : [{ key: 'value', label: s.metric, get: (t: any) => t.value }]),
     { key: 'std', label: 'std', get: (t) => t.value_std ?? null },
     { key: 'ci', label: '95% CI', get: (t) => (t.value_ci95 ? `${fmt(t.value_ci95[0])} – ${fmt(t.value_ci95[1])}` : null) },
     { key: 'test_accuracy', label: 'test accuracy', get: (t) => t.test_metrics?.test_accuracy ?? null },
@@ -125,6 +141,63 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   table.append(thead, tbody);
   board.append(table);
   fill();
+
+  // The Pareto front: the first two objectives against each other (three or more: parallel coordinates over
+  // them), the front drawn through its trials; and the hypervolume the front covered as trials completed.
+  if (pareto) {
+    const frontSet = new Set<number>(pareto.front);
+    const [o1, o2] = objectives as [{ name: string; goal: string }, { name: string; goal: string }];
+    const sec = section(
+      'Pareto front',
+      'pareto',
+      `${pareto.front.length} of ${complete.length} complete trials are Pareto-optimal: no other trial is at least as good on every objective and better on one${constraints.length ? ' (among those meeting the constraints)' : ''}`,
+    );
+    const tip = (t: any): string => `trial ${t.number}${frontSet.has(t.number) ? ' (Pareto front)' : ''}\n${objectives.map((o) => `${o.name}: ${fmt(t.values?.[o.name])}`).join('\n')}\n${paramText(t)}`;
+    const infeasible = trials.filter((t) => t.state === 'complete' && t.feasible === false && t.values);
+    if (objectives.length === 2) {
+      const xy = (t: any) => ({ value: [t.values[o1.name], t.values[o2.name]], name: tip(t) });
+      const frontTrials = complete.filter((t) => frontSet.has(t.number)).sort((a, b) => a.values[o1.name] - b.values[o1.name]);
+      // The front as a staircase: between two of its trials, the region one of them dominates ends.
+      // (ECharts' 'start' turns at the first point, running along y first; 'end' along x first.)
+      const stepEnd = o1.goal === o2.goal ? 'end' : 'start';
+      // An objective spanning orders of magnitude (a model's size) reads on a log axis.
+      const all = [...complete, ...infeasible];
+      const axisType = (name: string): string => {
+        const vs = all.map((t) => t.values?.[name]).filter((v: unknown): v is number => typeof v === 'number');
+        return vs.length && Math.min(...vs) > 0 && Math.max(...vs) / Math.min(...vs) >= 30 ? 'log' : 'value';
+      };
+      draw(chartBox(sec, 'pareto-chart', 420), {
+        grid: { left: 80, right: 30, top: 40, bottom: 50 },
+        legend: { top: 0 },
+        xAxis: { type: axisType(o1.name), name: `${o1.name} (${o1.goal})`, nameLocation: 'middle', nameGap: 30, scale: true, axisLabel: { formatter: (v: unknown) => fmt(v) } },
+        yAxis: { type: axisType(o2.name), name: `${o2.name} (${o2.goal})`, scale: true, axisLabel: { formatter: (v: unknown) => fmt(v) } },
+        tooltip: { trigger: 'item', renderMode: 'richText', formatter: (q: any) => q.data?.name ?? '' },
+        series: [
+          { name: 'dominated', type: 'scatter', symbolSize: 7, itemStyle: { color: '#9fb4e3' }, data: complete.filter((t) => !frontSet.has(t.number)).map(xy) },
+          ...(infeasible.length ? [{ name: 'breaks a constraint', type: 'scatter', symbol: 'triangle', symbolSize: 7, itemStyle: { color: '#bbbbbb' }, data: infeasible.map(xy) }] : []),
+          { name: 'Pareto front', type: 'line', step: stepEnd, symbolSize: 10, lineStyle: { color: '#c0392b', width: 2 }, itemStyle: { color: '#c0392b' }, data: frontTrials.map(xy) },
+        ],
+      });
+    } else {
+      draw(chartBox(sec, 'pareto-chart', 400), {
+        parallelAxis: objectives.map((o, dim) => ({ dim, name: `${o.name} (${o.goal === 'maximize' ? 'max' : 'min'})`, type: 'value', scale: true, axisLabel: { formatter: (v: unknown) => fmt(v) } })),
+        parallel: { left: 60, right: 80, top: 50, bottom: 30 },
+        legend: { top: 0 },
+        series: [
+          { name: 'dominated', type: 'parallel', lineStyle: { width: 1, opacity: 0.35, color: '#9fb4e3' }, data: complete.filter((t) => !frontSet.has(t.number)).map((t) => objectives.map((o) => t.values[o.name])) },
+          { name: 'Pareto front', type: 'parallel', lineStyle: { width: 2, opacity: 0.9, color: '#c0392b' }, data: complete.filter((t) => frontSet.has(t.number)).map((t) => objectives.map((o) => t.values[o.name])) },
+        ],
+      });
+    }
+    sec.append(el('p', { class: 'note' }, `hypervolume of the front after each trial: each objective scaled to [0, 1] over the complete trials (0 best), reference point 1.1 on every axis (at most ${fmt(1.1 ** objectives.length)})`));
+    draw(chartBox(sec, 'hypervolume-chart', 280), {
+      grid: { left: 60, right: 50, top: 35, bottom: 40 },
+      xAxis: { type: 'value', name: 'trial', minInterval: 1 },
+      yAxis: { type: 'value', name: 'hypervolume', scale: true },
+      tooltip: { trigger: 'axis', renderMode: 'richText' },
+      series: [{ type: 'line', step: 'end', symbol: 'none', lineStyle: { color: '#111' }, data: pareto.hypervolume }],
+    });
+  }
 
   // Optimization history: by trial number and by time, best so far, states, CI bars, the end of TPE's start-up.
   const history = section('Optimization history', 'history', 'each trial\'s value (pruned: at its last epoch; failed and interrupted trials at the bottom), the best so far, and 95% intervals for repeated trials');
@@ -260,6 +333,26 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
     tooltip: { trigger: 'item', renderMode: 'richText' },
     series: [{ type: 'bar', itemStyle: { color: '#3b6fd6' }, data: impEntries.map(([, v]) => Number(v.toFixed(4))).reverse(), label: { show: true, position: 'right', formatter: (q: any) => fmt(q.value) } }],
   });
+  // Several objectives: what mattered for each of the others too (the chart above is the first objective's).
+  if (pareto && data.importance_by_objective) {
+    if (enough) imp.insertBefore(el('p', { class: 'note' }, `for ${objectives[0]!.name}:`), imp.querySelector('#importance-chart'));
+    objectives.slice(1).forEach((o, k) => {
+      const r = data.importance_by_objective[o.name];
+      if (!r || r.note) {
+        imp.append(el('p', { class: 'note' }, `for ${o.name}: ${r?.note ?? 'no importances'}`));
+        return;
+      }
+      const entries = Object.entries(r.importances as Record<string, number>).filter(([p]) => params.includes(p));
+      imp.append(el('p', { class: 'note' }, `for ${o.name} (${o.goal}): PED-ANOVA over ${r.trials} complete trials`));
+      draw(chartBox(imp, `importance-chart-${k + 2}`, Math.max(160, 40 * entries.length + 60)), {
+        grid: { left: 140, right: 40, top: 10, bottom: 30 },
+        xAxis: { type: 'value', max: 1 },
+        yAxis: { type: 'category', data: entries.map(([p]) => p).reverse() },
+        tooltip: { trigger: 'item', renderMode: 'richText' },
+        series: [{ type: 'bar', itemStyle: { color: '#c0392b' }, data: entries.map(([, v]) => Number(v.toFixed(4))).reverse(), label: { show: true, position: 'right', formatter: (q: any) => fmt(q.value) } }],
+      });
+    });
+  }
   const top2 = impEntries.slice(0, 2).map(([p]) => p);
   if (top2.length === 2 && complete.length >= 3) {
     const bins = (p: string): { labels: string[]; index: (v: unknown) => number } => {
