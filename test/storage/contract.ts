@@ -168,6 +168,24 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       });
     });
 
+    it('keeps a value per objective: the first is also the value, a single-objective trial has none', async () => {
+      await withDb(async (s) => {
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        const proc = await s.registerProcess(sweep.id, { host: 'h', pid: 1, token: 't' }, 1);
+        const a = (await s.claimTrial(sweep.id, proc.id, () => newTrial(0)))!;
+        const settled = await s.completeTrial(a.id, [0.91, 25450, 0.25], { val_accuracy: 0.91, params: 25450, inference_ms: 0.25 }, []);
+        assert.equal(settled.value, 0.91);
+        assert.deepEqual(settled.values, [0.91, 25450, 0.25]);
+        const b = (await s.claimTrial(sweep.id, proc.id, () => newTrial(1)))!;
+        await s.completeTrial(b.id, 0.5, { val_accuracy: 0.5 }, []);
+        const [x, y] = await s.listTrials(sweep.id);
+        assert.equal(x!.value, 0.91);
+        assert.deepEqual(x!.values, [0.91, 25450, 0.25]);
+        assert.equal(y!.value, 0.5);
+        assert.equal(y!.values, undefined);
+      });
+    });
+
     it('measures how long the sweep\'s run has lasted, and starts a new run when asked', async () => {
       await withDb(async (s) => {
         const { sweep } = await s.joinSweep(loaded.spec, loaded.source);

@@ -7,6 +7,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { SchemaVersionError, SqliteStorage } from '../../src/storage/sqlite.js';
 import { tempDir } from '../helpers.js';
 import { createSweep, startTrial, interruptAll } from './fixtures.js';
+import { bestFirst } from '../../src/core/records.js';
+import { objectivesOf } from '../../src/core/metric.js';
 
 const loaded = parseSpecText(
   'name: st\nmethod: grid\nseed: 5\nparameters:\n  units: {values: [8, 16]}\n  optimizer: {values: [adam, sgd]}\n',
@@ -96,6 +98,23 @@ describe('SQLite storage', () => {
     // Deleting the sweep still cascades to its trials' rows: the rebuilt table kept its references.
     s.db.prepare('DELETE FROM sweeps WHERE id = 1').run();
     assert.equal((s.db.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n, 0);
+    await s.close();
+  });
+
+  it('migrates a version-6 database to 7 (a value per objective): old trials read as before, their values absent', async () => {
+    const file = path.join(tempDir(), 'v6.db');
+    const v6 = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 6)) v6.exec(m);
+    v6.pragma('user_version = 6');
+    v6.prepare(`INSERT INTO sweeps (id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
+      VALUES (1, 'old', 'grid', 'val_accuracy', 'maximize', 'finished', '', ?, 1, 'now', '2026-01-01T00:00:00.000Z')`).run(JSON.stringify(loaded.spec));
+    v6.prepare(`INSERT INTO trials (id, sweep_id, number, config_index, state, value, metrics_json, seed) VALUES (1, 1, 0, 0, 'complete', 0.8, '{"val_accuracy":0.8}', 1), (2, 1, 1, 1, 'complete', 0.9, '{"val_accuracy":0.9}', 2)`).run();
+    v6.close();
+    const s = new SqliteStorage(file);
+    assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const trials = await s.listTrials(1);
+    assert.deepEqual(trials.map((t) => [t.value, t.values]), [[0.8, undefined], [0.9, undefined]]);
+    assert.deepEqual(bestFirst(objectivesOf((await s.getSweep('old'))!.spec), trials).map((t) => t.number), [1, 0]);
     await s.close();
   });
 

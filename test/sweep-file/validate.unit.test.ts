@@ -115,7 +115,7 @@ describe('sweep-file validation', () => {
   it('rejects unknown keys with a did-you-mean', () => {
     assert.equal(
       errorOf(`${base}run_capp: 4\n`),
-      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, run_cap, seed, workers, max_consecutive_failures, parameters, train, program, bayes, executions_per_trial, save_models, pruner, early_terminate, max_time)',
+      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, metrics, constraints, run_cap, seed, workers, max_consecutive_failures, parameters, train, program, bayes, executions_per_trial, save_models, pruner, early_terminate, max_time)',
     );
     assert.match(errorOf(`${base}  units: {value: 3, distrbution: constant}\n`), /^sweep\.yaml:6: parameters\.units\.distrbution: unknown key "distrbution"; did you mean "distribution"\?/);
     assert.match(errorOf(`${base}train: {epoch: 2}\n`), /^sweep\.yaml:6: train\.epoch: unknown key "epoch"; did you mean "epochs"\?/);
@@ -163,7 +163,7 @@ describe('sweep-file validation', () => {
   it('rejects a metric the trainer does not report', () => {
     assert.equal(
       errorOf(`${base}metric: {name: val_acc, goal: maximize}\n`),
-      'sweep.yaml:6: metric.name: expected one of loss, accuracy, val_loss, val_accuracy (what the built-in trainer reports), got "val_acc"; did you mean "val_accuracy"?',
+      'sweep.yaml:6: metric.name: expected one of loss, accuracy, val_loss, val_accuracy, params, model_bytes, inference_ms (what the built-in trainer reports), got "val_acc"; did you mean "val_accuracy"?',
     );
   });
 

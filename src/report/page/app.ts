@@ -195,7 +195,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
       xAxis: { type: 'value', name: 'trial', minInterval: 1 },
       yAxis: { type: 'value', name: 'hypervolume', scale: true },
       tooltip: { trigger: 'axis', renderMode: 'richText' },
-      series: [{ type: 'line', step: 'end', symbol: 'none', lineStyle: { color: '#111' }, data: pareto.hypervolume }],
+      series: [{ type: 'line', step: 'end', symbol: 'none', lineStyle: { color: '#c0392b', width: 2 }, areaStyle: { color: 'rgba(192, 57, 43, 0.08)' }, data: pareto.hypervolume }],
     });
   }
 
