@@ -10,18 +10,9 @@ import { hypervolume } from '../../src/core/pareto.js';
 import type { Objectives } from '../../src/core/metric.js';
 import type { TrialRecord } from '../../src/core/records.js';
 import type { Distribution, Params } from '../../src/space/distributions.js';
+import { MULTI_OBJECTIVE_FUNCTIONS } from '../../bench/functions.js';
 
 const TWO: Objectives = { metrics: [{ name: 'f1', goal: 'minimize' }, { name: 'f2', goal: 'minimize' }], constraints: [] };
-
-export const dtlz2 = (x: number[]): number[] => {
-  let g = 0;
-  for (let i = 1; i < x.length; i++) g += (x[i]! - 0.5) ** 2;
-  return [(1 + g) * Math.cos((x[0]! * Math.PI) / 2), (1 + g) * Math.sin((x[0]! * Math.PI) / 2)];
-};
-export const zdt1 = (x: number[]): number[] => {
-  const g = 1 + (9 * x.slice(1).reduce((a, b) => a + b, 0)) / (x.length - 1);
-  return [x[0]!, g * (1 - Math.sqrt(x[0]! / g))];
-};
 
 function space(n: number): Record<string, Distribution> {
   return Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, { type: 'uniform', min: 0, max: 1 } as Distribution]));
@@ -42,8 +33,10 @@ const median = (xs: number[]): number => {
   return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
 };
 
+const dtlz2 = MULTI_OBJECTIVE_FUNCTIONS.dtlz2!.f;
+
 describe('multi-objective TPE', () => {
-  for (const [name, f, n, optuna] of [['DTLZ2', dtlz2, 5, 0.3771], ['ZDT1', zdt1, 6, 0.176]] as const) {
+  for (const [name, { f, n, optuna: { motpe: optuna } }] of Object.entries(MULTI_OBJECTIVE_FUNCTIONS)) {
     it(`reaches at least Optuna's MOTPE hypervolume on ${name} (150 trials, median of 10 seeds)`, () => {
       const tpe: number[] = [];
       const random: number[] = [];
