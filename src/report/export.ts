@@ -97,7 +97,8 @@ export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial
       const body = markdownTable(
         table(rows, cols, (v) => (v === null || v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : markdownText(formatValue(v))), markdownText),
       );
-      return `## ${markdownText(sweep.name)}: ${markdownText(sweep.metric.name)} (${sweep.metric.goal})\n\n${body}\n`;
+      const objectives = (sweep.spec.metrics ?? [sweep.metric]).map((m) => `${markdownText(m.name)} (${m.goal})`).join(', ');
+      return `## ${markdownText(sweep.name)}: ${objectives}\n\n${body}\n`;
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Params } from '../space/distributions.js';
 import { bestFirst, rankTrials as rankRecords, trialValues, type EpochRecord, type Metrics, type SweepRecord, type TrialRecord } from '../core/records.js';
 import { isMultiObjective, objectivesOf, type Objectives } from '../core/metric.js';
 import { UsageError } from '../errors.js';
+import { MODEL_METRICS } from '../trainer/knobs.js';
 
 export { bestFirst };
 
@@ -119,6 +120,16 @@ export function rankTrials(sweep: SweepRecord, trials: readonly TrialRecord[], m
     ...trialView(trial),
     ...(multi ? { values: Object.fromEntries(all.metrics.map((m, k) => [m.name, trialValues(all, trial)![k]!])), pareto: front!.has(trial.id) } : {}),
   }));
+}
+
+/**
+ * Metrics a terminal table leaves out to stay narrow: the trainer's model size and speed when the sweep
+ * neither optimizes nor constrains them (`--json`, exports and the report keep every metric).
+ */
+export function quietMetrics(sweep: SweepRecord): string[] {
+  const objectives = objectivesOf(sweep.spec);
+  const named = new Set([...objectives.metrics.map((m) => m.name), ...objectives.constraints.map((c) => c.name)]);
+  return MODEL_METRICS.filter((m) => !named.has(m));
 }
 
 /** The Pareto-optimal trials (several objectives), ranked views in front order; with one objective, the ranked trials. */

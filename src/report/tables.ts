@@ -21,15 +21,17 @@ function paramNames(rows: readonly TrialView[]): string[] {
   return [...names];
 }
 
-export function trialsTable(rows: readonly TrialView[], metric: string): string {
+/** Every trial in order; `others`: the sweep's further objectives, a column each after the first. */
+export function trialsTable(rows: readonly TrialView[], metric: string, others: readonly string[] = []): string {
   const params = paramNames(rows);
   const extra = extraColumns(rows);
   return render(
-    ['#', 'state', metric, ...extra.head, ...params, 'epochs', 'time', 'error'],
+    ['#', 'state', metric, ...others, ...extra.head, ...params, 'epochs', 'time', 'error'],
     rows.map((r) => [
       String(r.number),
       r.state,
       formatNumber(r.value),
+      ...others.map((m) => formatNumber(r.state === 'complete' ? r.metrics?.[m] : undefined)),
       ...extra.cells(r),
       ...params.map((p) => (r.params[p] === undefined ? '' : showValue(r.params[p]!))),
       String(r.epochs.length),
@@ -56,11 +58,11 @@ function extraColumns(rows: readonly TrialView[]): { head: string[]; cells: (r: 
  * The ranked trials. With several objectives, a column per objective after a "pareto" mark (✓ on the
  * front); otherwise the metric's value first.
  */
-export function leaderboardTable(rows: readonly RankedTrial[], metric: string): string {
+export function leaderboardTable(rows: readonly RankedTrial[], metric: string, quiet: readonly string[] = []): string {
   const params = paramNames(rows);
   const objectives = rows.find((r) => r.values)?.values ? Object.keys(rows.find((r) => r.values)!.values!) : [metric];
   const multi = rows.some((r) => r.values);
-  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => !objectives.includes(m)).sort();
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => !objectives.includes(m) && !quiet.includes(m)).sort();
   const extra = extraColumns(rows);
   return render(
     ['rank', '#', ...(multi ? ['pareto'] : []), ...objectives, ...extra.head, ...params, ...metrics, 'time'],

@@ -1,4 +1,4 @@
-import { paretoRows, rankTrials } from '../../report/leaderboard.js';
+import { paretoRows, quietMetrics, rankTrials } from '../../report/leaderboard.js';
 import { leaderboardTable } from '../../report/tables.js';
 import { isMultiObjective, objectivesOf } from '../../core/metric.js';
 import { dbOption, jsonOption, positiveInteger, type Command } from '../command.js';
@@ -26,7 +26,7 @@ export const bestCommand: Command<{ sweep: string; top?: number; metric?: string
       const all = front ? paretoRows(sweep, trials) : rankTrials(sweep, trials, args.metric);
       const rows = args.top !== undefined || !front ? all.slice(0, args.top ?? 5) : all;
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
-      else println(io.stdout, rows.length ? leaderboardTable(rows, args.metric ?? sweep.metric.name) : 'no completed trials yet');
+      else println(io.stdout, rows.length ? leaderboardTable(rows, args.metric ?? sweep.metric.name, quietMetrics(sweep)) : 'no completed trials yet');
       return 0;
     }),
 };

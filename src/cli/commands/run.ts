@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_WORKERS, modelsDirFor, preflight, runSweep } from '../../orchestrator/run-sweep.js';
-import { paretoRows, rankTrials } from '../../report/leaderboard.js';
+import { paretoRows, quietMetrics, rankTrials } from '../../report/leaderboard.js';
 import { isMultiObjective, objectivesOf } from '../../core/metric.js';
 import { createProgressReporter } from '../../report/progress.js';
 import { leaderboardTable } from '../../report/tables.js';
@@ -130,7 +130,7 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       const rows = multi ? paretoRows(outcome.sweep, trials) : rankTrials(outcome.sweep, trials).slice(0, args.top);
       if (rows.length) {
         if (multi) println(io.stdout, `Pareto front: ${rows.length} trial(s) that no other complete trial beats on every objective`);
-        println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name));
+        println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name, quietMetrics(outcome.sweep)));
         // The location as printed: a password in a URL is never shown, here either.
         const dbFlag = args.db ? ` --db ${shellQuote(storage.localFile ? args.db : storage.location)}` : '';
         const name = shellQuote(outcome.sweep.name);

@@ -49,9 +49,11 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       }
       const c = summary.counts;
       println(io.stdout, `sweep    ${printable(summary.name)} (${summary.method}, ${summary.state}${summary.processes ? `, ${summary.processes} process(es)` : ''})`);
-      println(io.stdout, `metric   ${printable(summary.metric)} (${summary.goal})`);
+      const goals = summary.goal.split(', ');
+      println(io.stdout, `${summary.pareto_size !== undefined ? 'metrics ' : 'metric  '} ${summary.metric.split(', ').map((m, i) => `${printable(m)} (${goals[i]})`).join(', ')}`);
       println(io.stdout, `trials   ${c.complete + c.pruned}/${summary.planned ?? '∞'} finished: ${c.complete} complete, ${c.pruned} pruned; ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
-      println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
+      if (summary.pareto_size !== undefined) println(io.stdout, `front    ${summary.pareto_size} Pareto-optimal trial(s) (tfsweep best ${printable(summary.name)} lists them)`);
+      else println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
       if (summary.message) println(io.stdout, `note     ${printable(summary.message)}`);
       for (const p of processViews) {
         const stop = p.stop_requested ? `, asked to stop${p.stop_requested === 'now' ? ' now' : ''}` : '';

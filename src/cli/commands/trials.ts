@@ -1,5 +1,6 @@
 import { trialView } from '../../report/leaderboard.js';
 import { trialsTable } from '../../report/tables.js';
+import { objectivesOf } from '../../core/metric.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openForReading, withStorage } from '../context.js';
 import { println } from '../io.js';
@@ -14,7 +15,8 @@ export const trialsCommand: Command<{ sweep: string; db?: string; json: boolean 
       const sweep = await findSweep(storage, args.sweep);
       const rows = (await storage.listTrials(sweep.id, { withEpochs: true })).map(trialView);
       if (args.json) println(io.stdout, JSON.stringify(rows, null, 2));
-      else println(io.stdout, rows.length ? trialsTable(rows, sweep.metric.name) : 'no trials yet');
+      // Several objectives: a column for each (the first is the trial's value).
+      else println(io.stdout, rows.length ? trialsTable(rows, sweep.metric.name, objectivesOf(sweep.spec).metrics.slice(1).map((m) => m.name)) : 'no trials yet');
       return 0;
     }),
 };
