@@ -93,6 +93,11 @@ export function objectivesOf(spec: { metric: MetricSpec; metrics?: readonly Metr
   return { metrics: spec.metrics && spec.metrics.length > 1 ? spec.metrics : [spec.metric], constraints: spec.constraints ?? [] };
 }
 
+/** Every metric a trial's result must hold: each objective's and each constrained one's, once, in that order. */
+export function requiredMetrics(objectives: Objectives): string[] {
+  return [...new Set([...objectives.metrics.map((m) => m.name), ...objectives.constraints.map((c) => c.name)])];
+}
+
 export function isMultiObjective(objectives: Objectives): boolean {
   return objectives.metrics.length > 1;
 }

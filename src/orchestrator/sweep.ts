@@ -18,7 +18,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
-import { isMultiObjective, metricValue, objectiveValues, objectivesOf } from '../core/metric.js';
+import { isMultiObjective, metricValue, objectiveValues, objectivesOf, requiredMetrics } from '../core/metric.js';
 import { bestFirst, type EpochRecord, type ExecutionRecord, type Metrics, type ProcessIdentity, type ProcessRecord, type StopRequest, type SweepRecord, type TrialRecord, type TrialSettlement } from '../core/records.js';
 import { createSampler, plannedTrialCount, samplerOf, type Sampler } from '../samplers/index.js';
 import type { Storage } from '../storage/storage.js';
@@ -243,9 +243,9 @@ export class Sweep {
     note: string | null = null,
   ): Promise<TrialRecord> {
     const objectives = objectivesOf(this.spec);
-    const needed = [...objectives.metrics.map((m) => m.name), ...objectives.constraints.map((c) => c.name)];
-    if (typeof result === 'number' && new Set(needed).size > 1) {
-      return this.fail(trial, new Error(`the objective returned the number ${quoteValue(result, 200)}, but this sweep needs a record holding each of ${[...new Set(needed)].map((n) => `"${n}"`).join(', ')} (its metrics and constraints)`), epochs);
+    const needed = requiredMetrics(objectives);
+    if (typeof result === 'number' && needed.length > 1) {
+      return this.fail(trial, new Error(`the objective returned the number ${quoteValue(result, 200)}, but this sweep needs a record holding each of ${needed.map((n) => `"${n}"`).join(', ')} (its metrics and constraints)`), epochs);
     }
     const metrics: Metrics = typeof result === 'number' ? { [this.spec.metric.name]: result } : result;
     const missing = needed.find((name) => metricValue({ name }, metrics) === null);

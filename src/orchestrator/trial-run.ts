@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { TrialError, WorkerError, errorMessage } from '../errors.js';
 import type { TrialRecord } from '../core/records.js';
 import type { SweepSpec } from '../sweep-file/types.js';
+import { objectivesOf, requiredMetrics } from '../core/metric.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
 import { CONTINUE, PRUNE, abortDecisions, answer, newDecisions } from '../worker/decisions.js';
 import type { TaskRequest, TrialResult, WorkerMessage } from '../worker/protocol.js';
@@ -71,7 +72,7 @@ export class TrialRun {
     const { spec } = this.ctx.sweep;
     const { trial } = this;
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed, ...(this.decisions ? { decisions: this.decisions } : {}) };
-    if (spec.program) return { ...base, kind: 'program', programUrl: pathToFileURL(spec.program).href, metricName: spec.metric.name, ...requiredMetrics(spec), ...(spec.nested ? { nested: spec.nested } : {}) };
+    if (spec.program) return { ...base, kind: 'program', programUrl: pathToFileURL(spec.program).href, metricName: spec.metric.name, ...requiredOf(spec), ...(spec.nested ? { nested: spec.nested } : {}) };
     return {
       ...base,
       kind: 'train',
@@ -165,7 +166,7 @@ export class TrialRun {
 }
 
 /** The metrics a program's result must hold, when a bare number would not do (several objectives, constraints). */
-function requiredMetrics(spec: SweepSpec): { required?: string[] } {
-  const names = [...new Set([...(spec.metrics ?? [spec.metric]).map((m) => m.name), ...(spec.constraints ?? []).map((c) => c.name)])];
+function requiredOf(spec: SweepSpec): { required?: string[] } {
+  const names = requiredMetrics(objectivesOf(spec));
   return names.length > 1 ? { required: names } : {};
 }

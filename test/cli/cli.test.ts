@@ -54,7 +54,10 @@ describe('tfsweep CLI on a real 2×2 grid', () => {
       assert.equal(t.state, 'complete');
       assert.equal(t.epochs.length, 1);
       assert.equal(t.epochs[0]!.epoch, 1);
-      assert.deepEqual(Object.keys(t.metrics).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+      assert.deepEqual(Object.keys(t.metrics).sort(), ['accuracy', 'inference_ms', 'loss', 'model_bytes', 'params', 'val_accuracy', 'val_loss']);
+      // One hidden layer of `units` between 784 inputs and 10 classes.
+      const units = t.params.units as number;
+      assert.equal(t.metrics.params, 784 * units + units + units * 10 + 10);
       assert.equal(t.epochs[0]!.val_accuracy, t.value);
     }
   });
@@ -63,7 +66,7 @@ describe('tfsweep CLI on a real 2×2 grid', () => {
     const csv = await runCli(['export', 'tiny-grid', '--db', db, '--format', 'csv'], { cwd: dir });
     const lines = csv.stdout.trim().split('\n');
     assert.equal(lines.length, 5);
-    assert.equal(lines[0], 'rank,number,value,test_accuracy,test_loss,learning_rate,units,accuracy,loss,val_accuracy,val_loss,duration_s');
+    assert.equal(lines[0], 'rank,number,value,test_accuracy,test_loss,learning_rate,units,accuracy,inference_ms,loss,model_bytes,params,val_accuracy,val_loss,duration_s');
     assert.match(lines[1]!, /^1,\d,0\.\d+,0\.\d+,\d\.\d+,0\.0?01,(16|32),/);
 
     const md = await runCli(['export', 'tiny-grid', '--db', db, '--format', 'md', '--out', 'board.md'], { cwd: dir });

@@ -22,6 +22,17 @@ const newTrial = (configIndex: number) => ({
   seed: 100 + configIndex,
 });
 
+/** A database file at an older schema `version`, holding the finished sweep "old" (id 1) and no trials. */
+function oldDatabase(version: number): { file: string; db: Database.Database } {
+  const file = path.join(tempDir(), `v${version}.db`);
+  const db = new Database(file);
+  for (const m of MIGRATIONS.slice(0, version)) db.exec(m);
+  db.pragma(`user_version = ${version}`);
+  db.prepare(`INSERT INTO sweeps (id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
+    VALUES (1, 'old', 'grid', 'val_accuracy', 'maximize', 'finished', '', ?, 1, 'now', '2026-01-01T00:00:00.000Z')`).run(JSON.stringify(loaded.spec));
+  return { file, db };
+}
+
 describe('SQLite storage', () => {
   it('creates the schema at the current version, in WAL mode, and reopens without migrating again', async () => {
     const file = path.join(tempDir(), 'nested', 'db.sqlite');
@@ -71,12 +82,7 @@ describe('SQLite storage', () => {
   });
 
   it('migrates a version-4 database to 5 (the pruned state): every trial, parameter, epoch and execution kept, foreign keys on', async () => {
-    const file = path.join(tempDir(), 'v4.db');
-    const v4 = new Database(file);
-    for (const m of MIGRATIONS.slice(0, 4)) v4.exec(m);
-    v4.pragma('user_version = 4');
-    v4.prepare(`INSERT INTO sweeps (id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
-      VALUES (1, 'old', 'grid', 'val_accuracy', 'maximize', 'finished', '', ?, 1, 'now', '2026-01-01T00:00:00.000Z')`).run(JSON.stringify(loaded.spec));
+    const { file, db: v4 } = oldDatabase(4);
     v4.prepare(`INSERT INTO trials (id, sweep_id, number, config_index, state, value, seed, model_path) VALUES (7, 1, 0, 0, 'complete', 0.9, 7, '/m')`).run();
     v4.prepare(`INSERT INTO trial_params (trial_id, name, value_json) VALUES (7, 'units', '8')`).run();
     v4.prepare(`INSERT INTO epochs (trial_id, execution, epoch, metrics_json, created_at) VALUES (7, 0, 1, '{"val_accuracy":0.9}', 'now'), (7, 1, 1, '{"val_accuracy":0.8}', 'now')`).run();
@@ -102,12 +108,7 @@ describe('SQLite storage', () => {
   });
 
   it('migrates a version-6 database to 7 (a value per objective): old trials read as before, their values absent', async () => {
-    const file = path.join(tempDir(), 'v6.db');
-    const v6 = new Database(file);
-    for (const m of MIGRATIONS.slice(0, 6)) v6.exec(m);
-    v6.pragma('user_version = 6');
-    v6.prepare(`INSERT INTO sweeps (id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, created_at, updated_at)
-      VALUES (1, 'old', 'grid', 'val_accuracy', 'maximize', 'finished', '', ?, 1, 'now', '2026-01-01T00:00:00.000Z')`).run(JSON.stringify(loaded.spec));
+    const { file, db: v6 } = oldDatabase(6);
     v6.prepare(`INSERT INTO trials (id, sweep_id, number, config_index, state, value, metrics_json, seed) VALUES (1, 1, 0, 0, 'complete', 0.8, '{"val_accuracy":0.8}', 1), (2, 1, 1, 1, 'complete', 0.9, '{"val_accuracy":0.9}', 2)`).run();
     v6.close();
     const s = new SqliteStorage(file);
