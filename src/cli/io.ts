@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 /** Where CLI output goes; tests pass their own streams to run commands in-process. */
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -8,10 +9,29 @@ export interface CliIo {
   cwd: string;
   /** Ends a long-running command (the dashboard) as Ctrl-C would: for programs that run the CLI in-process. */
   signal?: AbortSignal;
+  /** Asks a person a question and returns the answer: only where there is a terminal to ask on. */
+  ask?: (question: string) => Promise<string>;
 }
 
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, tty: Boolean(process.stdout.isTTY), env: process.env, cwd: process.cwd() };
+  const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    tty: Boolean(process.stdout.isTTY),
+    env: process.env,
+    cwd: process.cwd(),
+    ...(terminal ? { ask: askOnTerminal } : {}),
+  };
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
 }
 
 const guarded = new WeakSet<NodeJS.WritableStream>();

@@ -46,6 +46,8 @@ export interface SweepRecord {
   /** The validated spec with defaults and the seed filled in (read it whole with sweep-file's `sweepSpecOf`). */
   spec: StoredSpec;
   message: string | null;
+  /** A person's note on the sweep (`tfsweep note`). */
+  note?: string | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -88,8 +90,40 @@ export interface TrialRecord {
   modelPath?: string | null;
   /** A pruned trial's last epoch (a program's last step), after which the pruner stopped it. */
   prunedStep?: number | null;
+  /** Where its configuration came from when not the sampler: `tfsweep enqueue` or `enqueue:`, or `tfsweep import`. */
+  origin?: TrialOrigin | null;
+  /** Its run: 1, then 2, 3, … when a failure was retried or an interruption resumed. */
+  attempt?: number;
+  /** How each earlier run ended (retries, resumptions), oldest first. */
+  attempts?: AttemptRecord[];
+  /** A person's note on the trial (`tfsweep note`). */
+  note?: string | null;
   epochs?: EpochRecord[];
   executions?: ExecutionRecord[];
+}
+
+export type TrialOrigin = 'enqueued' | 'imported';
+
+/** One earlier run of a trial: how it ended, and (an interruption resumed) the epoch its checkpoint held. */
+export interface AttemptRecord {
+  attempt: number;
+  state: 'failed' | 'interrupted';
+  error: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** The next run resumed after this epoch (step) of its checkpoint; null: it started again from the beginning. */
+  resumedAfter: number | null;
+}
+
+/**
+ * A running trial's last checkpoint: where it was (execution, epoch or step), a JSON state (the trainer's
+ * schedules, random streams and earlier epochs; a program's own `saveState` value) and the tensors' bytes.
+ */
+export interface Checkpoint {
+  execution: number;
+  epoch: number;
+  state: unknown;
+  data: Buffer | null;
 }
 
 /** What a trial's final write settled, as the database recorded it: merged into the trial as held, nothing read back. */
@@ -205,9 +239,9 @@ export function paretoTrials(objectives: Objectives, trials: readonly TrialRecor
 }
 
 /**
- * What a claim decides from: how many trials are complete, which configurations run now, which
- * configurations to run again (every trial of them interrupted, none running: lowest index first), and the
- * next new configuration index. `history` is the whole history when the sampler needs it (TPE), else null.
+ * What a claim decides from: how many trials are complete, which configurations run now, which existing
+ * trials to run again (`reruns`: interrupted ones to resume, failed ones to retry, enqueued ones waiting), and
+ * the next new configuration index. `history` is the whole history when the sampler needs it (TPE), else null.
  */
 export interface ClaimView {
   completed: number;
@@ -215,10 +249,25 @@ export interface ClaimView {
   minValue: number | null;
   maxValue: number | null;
   runningConfigs: number[];
-  reruns: Array<{ configIndex: number; params: Params }>;
+  /** Trials to claim again before any new one, in this order: resumptions, then retries, then the enqueued. */
+  reruns: Rerun[];
+  /** The next index of the sampler's own sequence (enqueued and imported trials have negative ones). */
   nextIndex: number;
+  /** Trials whose configuration is not the sampler's (enqueued, imported): a grid without run_cap runs them on top. */
+  outside: number;
   history: TrialRecord[] | null;
 }
+
+/** An existing trial a claim may run again: `resume` (interrupted), `retry` (failed), `queued` (enqueued). */
+export interface Rerun {
+  trialId: number;
+  configIndex: number;
+  params: Params;
+  kind: 'resume' | 'retry' | 'queued';
+}
+
+/** What a claim's choice may be: a new trial, or an existing one to run again (its id). */
+export type ClaimChoice = NewTrial | { reclaim: number };
 
 function valueRange(history: readonly TrialRecord[]): { minValue: number | null; maxValue: number | null } {
   let minValue: number | null = null;
@@ -231,24 +280,36 @@ function valueRange(history: readonly TrialRecord[]): { minValue: number | null;
   return { minValue, maxValue };
 }
 
-/** The claim view of a full history (what the database computes in SQL when the history is not needed). */
-export function claimViewOf(history: TrialRecord[]): ClaimView {
+/**
+ * The claim view of a full history (what the database computes in SQL when the history is not needed).
+ * `maxAttempts`: a failed trial with fewer attempts than this is retried.
+ */
+export function claimViewOf(history: TrialRecord[], maxAttempts = 1): ClaimView {
   const busy = new Set<number>();
-  for (const t of history) if (isFinished(t.state) || t.state === 'failed' || t.state === 'running') busy.add(t.configIndex);
-  const reruns: ClaimView['reruns'] = [];
+  for (const t of history) if (isFinished(t.state) || t.state === 'running') busy.add(t.configIndex);
+  const resume: Rerun[] = [];
+  const retry: Rerun[] = [];
+  const queued: Rerun[] = [];
   const seen = new Set<number>();
-  for (const t of [...history].sort((a, b) => a.configIndex - b.configIndex || a.number - b.number)) {
-    if (t.state === 'interrupted' && !busy.has(t.configIndex) && !seen.has(t.configIndex)) {
+  // The latest interrupted trial of a configuration nothing else settled or runs (older tfsweeps ran an
+  // interrupted configuration again as a new trial: several may be interrupted).
+  for (const t of [...history].sort((a, b) => a.configIndex - b.configIndex || b.number - a.number)) {
+    if (t.state === 'interrupted' && !busy.has(t.configIndex) && !seen.has(t.configIndex) && !history.some((u) => u.configIndex === t.configIndex && u.state === 'failed')) {
       seen.add(t.configIndex);
-      reruns.push({ configIndex: t.configIndex, params: t.params });
+      resume.push({ trialId: t.id, configIndex: t.configIndex, params: t.params, kind: 'resume' });
     }
+  }
+  for (const t of [...history].sort((a, b) => a.number - b.number)) {
+    if (t.state === 'failed' && (t.attempt ?? 1) < maxAttempts && !busy.has(t.configIndex)) retry.push({ trialId: t.id, configIndex: t.configIndex, params: t.params, kind: 'retry' });
+    if (t.state === 'queued') queued.push({ trialId: t.id, configIndex: t.configIndex, params: t.params, kind: 'queued' });
   }
   return {
     completed: history.filter((t) => isFinished(t.state)).length,
     ...valueRange(history),
     runningConfigs: history.filter((t) => t.state === 'running').map((t) => t.configIndex),
-    reruns,
+    reruns: [...resume, ...retry, ...queued],
     nextIndex: history.reduce((max, t) => Math.max(max, t.configIndex + 1), 0),
+    outside: history.filter((t) => t.configIndex < 0).length,
     history,
   };
 }

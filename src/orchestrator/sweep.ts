@@ -19,7 +19,8 @@
 import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
 import { isMultiObjective, metricValue, objectiveValues, objectivesOf, requiredMetrics } from '../core/metric.js';
-import { bestFirst, type EpochRecord, type ExecutionRecord, type Metrics, type ProcessIdentity, type ProcessRecord, type StopRequest, type SweepRecord, type TrialRecord, type TrialSettlement } from '../core/records.js';
+import { bestFirst, type Rerun, type EpochRecord, type ExecutionRecord, type Metrics, type ProcessIdentity, type ProcessRecord, type StopRequest, type SweepRecord, type TrialRecord, type TrialSettlement } from '../core/records.js';
+import { enqueueConfigurations } from './enqueue.js';
 import { createSampler, plannedTrialCount, samplerOf, type Sampler } from '../samplers/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { LoadedSpec, SweepSpec } from '../sweep-file/types.js';
@@ -50,7 +51,11 @@ export interface SweepOpenOptions {
 export type CloseStatus = 'finished' | 'stopped' | 'interrupted';
 
 /** A claimed trial, and whether it re-runs an interrupted configuration. */
-export type ClaimedTrial = TrialRecord & { rerun: boolean };
+/**
+ * A trial this process claimed. `rerun`: it ran before (resumed after an interruption, or retried after a
+ * failure); `again` says which, or `queued` for an enqueued configuration, or null for a new one.
+ */
+export type ClaimedTrial = TrialRecord & { rerun: boolean; again: Rerun['kind'] | null };
 
 /** What this process knows of one of its running trials, so that nothing of it is written twice. */
 interface Held {
@@ -85,7 +90,7 @@ export class Sweep {
     this.interruptedOnOpen = interrupted;
     this.sampler = createSampler(spec);
     this.judge = new Judge(storage, record.id, spec);
-    this.tally = new Tally(spec.metric, plannedTrialCount(spec));
+    this.tally = new Tally(spec.metric, plannedTrialCount(spec), { maxAttempts: 1 + (spec.max_retries ?? 0), gridCap: spec.run_cap === null });
     this.tally.absorb(history);
     lease.onHalt = (reason) => this.halt(reason);
   }
@@ -100,6 +105,8 @@ export class Sweep {
     if (stored?.state === 'finished') return { sweep: null, finished: stored };
     const { sweep: record, created } = await storage.joinSweep(spec, loaded.source);
     if (record.state === 'finished') return { sweep: null, finished: record };
+    // The file's `enqueue:` configurations, once, by the process that created the sweep.
+    if (created && spec.enqueue?.length) await enqueueConfigurations(storage, record.id, spec, spec.enqueue, (i) => `enqueue[${i}]`);
     const { lease, interrupted } = await Lease.take(storage, record.id, options);
     const history = await storage.listTrials(record.id);
     // max_time counts from when the sweep's run began: its creation, or its resumption by a process that
@@ -177,24 +184,35 @@ export class Sweep {
    */
   async ask(): Promise<ClaimedTrial | null> {
     if (this.stop !== null || this.tally.targetReached || this.checkDeadline()) return null;
-    let rerun = false;
+    let again: Rerun | null = null;
     const trial = await this.storage.claimTrial(
       this.record.id,
       this.process.id,
       (view) => {
         this.tally.absorb(view);
-        const plan = planNext({ view, sampler: this.sampler, metric: this.spec.metric, parameters: this.spec.parameters, ...(this.spec.conditions ? { conditions: this.spec.conditions } : {}), seed: this.spec.seed, planned: this.tally.planned, exhausted: this.tally.exhausted });
+        const plan = planNext({
+          view,
+          sampler: this.sampler,
+          metric: this.spec.metric,
+          parameters: this.spec.parameters,
+          ...(this.spec.conditions ? { conditions: this.spec.conditions } : {}),
+          seed: this.spec.seed,
+          planned: this.tally.planned,
+          gridCap: this.spec.run_cap === null,
+          exhausted: this.tally.exhausted,
+        });
         if (plan.kind === 'exhausted') this.tally.exhausted = true;
         if (plan.kind !== 'run') return null;
-        rerun = plan.rerun;
-        return plan.trial;
+        again = plan.again;
+        return plan.again ? { reclaim: plan.again.trialId } : plan.trial;
       },
-      { history: samplerOf(this.spec).needsHistory },
+      { history: samplerOf(this.spec).needsHistory, maxAttempts: 1 + (this.spec.max_retries ?? 0) },
     );
     if (!trial) return null;
-    this.tally.claimed(rerun);
+    const kind = (again as Rerun | null)?.kind ?? null;
+    this.tally.claimed(kind !== null);
     this.held.set(trial.id, { steps: new Map(), backend: null });
-    return { ...trial, rerun };
+    return { ...trial, rerun: kind === 'resume' || kind === 'retry', again: kind };
   }
 
   /**
@@ -263,6 +281,9 @@ export class Sweep {
   /** Records a trial as failed with its error; the sweep goes on until the failure policy says stop. */
   async fail(trial: TrialRecord, error: unknown, epochs: readonly EpochRecord[] = []): Promise<TrialRecord> {
     const settled = await this.storage.failTrial(trial.id, storedError(error), this.unstored(trial, epochs));
+    // A failure with retries left runs again (any process may claim it); only a final one counts towards
+    // max_consecutive_failures.
+    if ((trial.attempt ?? 1) < 1 + (this.spec.max_retries ?? 0)) return this.settled(trial, settled);
     this.consecutive++;
     if (this.consecutive >= this.spec.max_consecutive_failures && this.stop === null) {
       this.stop = `stopped after ${this.consecutive} consecutive failed trials (max_consecutive_failures: ${this.spec.max_consecutive_failures}); last error: ${errorMessage(error)}`;
@@ -297,7 +318,7 @@ export class Sweep {
     this.tally.settled(settlement);
     const backend = this.held.get(trial.id)?.backend;
     this.held.delete(trial.id);
-    const { rerun: _rerun, ...record } = trial as ClaimedTrial;
+    const { rerun: _rerun, again: _again, ...record } = trial as ClaimedTrial;
     return { ...record, ...(backend ? { backend } : {}), ...settlement };
   }
 

@@ -31,18 +31,22 @@ export class Tally implements SweepProgress {
   pruned = 0;
   /** The sampler said the space has no configuration left. */
   exhausted = false;
+  /** Trials from outside the sampler's sequence (enqueued, imported). */
+  outside = 0;
   private range: { minValue: number | null; maxValue: number | null } = { minValue: null, maxValue: null };
 
   constructor(
     private readonly metric: MetricSpec,
     /** Completed trials the sweep aims at, or null when unbounded. */
     readonly planned: number | null,
+    private readonly options: { maxAttempts?: number; gridCap?: boolean } = {},
   ) {}
 
   /** Takes in the sweep's state from a full history (every count) or a claim view (what it holds). */
   absorb(from: readonly TrialRecord[] | ClaimView): void {
-    const view = Array.isArray(from) ? claimViewOf(from as TrialRecord[]) : (from as ClaimView);
+    const view = Array.isArray(from) ? claimViewOf(from as TrialRecord[], this.options.maxAttempts ?? 1) : (from as ClaimView);
     this.completed = view.completed;
+    this.outside = view.outside;
     this.range = { minValue: view.minValue, maxValue: view.maxValue };
     this.running = view.runningConfigs.length;
     this.reruns = view.reruns.length;
@@ -88,7 +92,8 @@ export class Tally implements SweepProgress {
   /** True when no trial is left to run anywhere: the target or the cap is met, or the space is exhausted and nothing runs. */
   get done(): boolean {
     if (this.targetReached) return true;
-    if (this.completed >= (this.planned ?? Infinity)) return true;
+    // A grid without run_cap runs enqueued trials on top of its own.
+    if (this.completed >= (this.planned === null ? Infinity : this.planned + (this.options.gridCap ? this.outside : 0))) return true;
     return this.exhausted && this.running === 0 && this.reruns === 0;
   }
 

@@ -50,7 +50,8 @@ function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: Cell) => s
   // Several objectives: `pareto` says whether the trial is on the front; each objective is among the metrics.
   const multi = rows.some((r) => r.pareto !== undefined);
   const fixed = ['rank', 'number', ...(multi ? ['pareto'] : []), 'value', ...(repeated ? ['value_std', 'ci95_low', 'ci95_high'] : []), ...(tested ? ['test_accuracy', 'test_loss'] : [])];
-  const header = uniqueHeader(fixed, cols.params, cols.metrics, ['duration_s']).map(head);
+  const noted = rows.some((r) => r.note);
+  const header = uniqueHeader(fixed, cols.params, cols.metrics, ['duration_s', ...(noted ? ['note'] : [])]).map(head);
   const body = rows.map((r) => [
     String(r.rank),
     String(r.number),
@@ -61,6 +62,7 @@ function table(rows: readonly RankedTrial[], cols: Columns, cell: (v: Cell) => s
     ...cols.params.map((p) => cell(r.params[p])),
     ...cols.metrics.map((m) => cell(r.metrics?.[m])),
     cell(r.duration_s),
+    ...(noted ? [cell(r.note ?? '')] : []),
   ]);
   return [header, ...body];
 }
@@ -72,6 +74,7 @@ export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial
       return `${JSON.stringify(
         {
           sweep: sweep.name,
+          ...(sweep.note ? { note: sweep.note } : {}),
           metric: sweep.metric,
           ...(sweep.spec.metrics ? { metrics: sweep.spec.metrics } : {}),
           ...(sweep.spec.constraints ? { constraints: sweep.spec.constraints } : {}),
@@ -84,6 +87,9 @@ export function exportLeaderboard(sweep: SweepRecord, rows: readonly RankedTrial
             metrics: r.metrics,
             ...(r.value_std !== undefined ? { value_std: r.value_std, value_ci95: r.value_ci95 } : {}),
             ...(r.test_metrics ? { test_metrics: r.test_metrics } : {}),
+            ...(r.origin ? { origin: r.origin } : {}),
+            ...(r.attempt ? { attempt: r.attempt } : {}),
+            ...(r.note ? { note: r.note } : {}),
             duration_s: r.duration_s,
           })),
         },

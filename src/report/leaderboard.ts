@@ -36,6 +36,12 @@ export interface TrialView {
   model_path?: string | null;
   /** A pruned trial's last epoch (a program's last step): where the pruner stopped it. */
   pruned_at?: number;
+  /** `enqueued` or `imported` when the configuration did not come from the sampler. */
+  origin?: string;
+  /** Its runs (when more than one) and how each earlier one ended. */
+  attempt?: number;
+  attempts?: Array<{ attempt: number; state: string; error: string | null; started_at: string | null; ended_at: string | null; resumed_after: number | null }>;
+  note?: string;
 }
 
 export interface RankedTrial extends TrialView {
@@ -93,6 +99,12 @@ export function trialView(trial: TrialRecord): TrialView {
   if (trial.testMetrics) view.test_metrics = trial.testMetrics;
   if (trial.modelPath) view.model_path = trial.modelPath;
   if (trial.state === 'pruned' && trial.prunedStep !== null && trial.prunedStep !== undefined) view.pruned_at = trial.prunedStep;
+  if (trial.origin) view.origin = trial.origin;
+  if (trial.attempt && trial.attempt > 1) view.attempt = trial.attempt;
+  if (trial.attempts?.length) {
+    view.attempts = trial.attempts.map((a) => ({ attempt: a.attempt, state: a.state, error: a.error, started_at: a.startedAt, ended_at: a.endedAt, resumed_after: a.resumedAfter }));
+  }
+  if (trial.note) view.note = trial.note;
   return view;
 }
 
@@ -160,6 +172,8 @@ export interface SweepSummary {
   created_at: string;
   updated_at: string;
   message: string | null;
+  /** A person's note on the sweep (`tfsweep note`). */
+  note?: string;
 }
 
 /** `live`: how many processes take part in the sweep now (the caller knows how to tell; a report does not). */
@@ -187,5 +201,6 @@ export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], pl
     created_at: sweep.createdAt,
     updated_at: sweep.updatedAt,
     message: sweep.state === 'running' && !alive ? 'no process runs it any more; run it again (or start an agent) to resume' : sweep.message,
+    ...(sweep.note ? { note: sweep.note } : {}),
   };
 }

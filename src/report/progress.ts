@@ -71,6 +71,8 @@ class SweepLines {
    */
   private readonly seen: number[][] = [];
   private evaluated = 0;
+  /** max_retries: a failed trial's line says whether it runs again. */
+  private retries = 0;
 
   /** Several objectives: the "best" the display shows is the size of the Pareto front. */
   get multi(): boolean {
@@ -91,6 +93,7 @@ class SweepLines {
       this.done = e.completed;
       const spec = sweepSpecOf(e.sweep);
       this.stepWord = spec.program ? 'step' : 'epoch';
+      this.retries = spec.max_retries ?? 0;
       const objectives = objectivesOf(spec);
       this.objectives = isMultiObjective(objectives) || objectives.constraints.length ? objectives : null;
     } else if (e.type === 'trial-end') {
@@ -127,7 +130,8 @@ class SweepLines {
     if (trial.state === 'pruned') {
       return `${progress} trial ${trial.number} pruned after ${stepWord} ${trial.prunedStep ?? '?'} ${metric}=${formatNumber(trial.value)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}`;
     }
-    return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''} (${formatParams(trial.params)})`;
+    const again = trial.state === 'failed' && (trial.attempt ?? 1) <= this.retries ? `; attempt ${trial.attempt ?? 1} of ${this.retries + 1}, it will run again` : '';
+    return `${progress} trial ${trial.number} ${trial.state}: ${trial.error ?? ''}${again} (${formatParams(trial.params)})`;
   }
 
   evaluatingLine(trial: TrialRecord): string {

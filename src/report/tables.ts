@@ -26,7 +26,7 @@ export function trialsTable(rows: readonly TrialView[], metric: string, others: 
   const params = paramNames(rows);
   const extra = extraColumns(rows);
   return render(
-    ['#', 'state', metric, ...others, ...extra.head, ...params, 'epochs', 'time', 'error'],
+    ['#', 'state', metric, ...others, ...extra.head, ...params, 'epochs', 'time', 'error', ...(rows.some((r) => r.note) ? ['note'] : [])],
     rows.map((r) => [
       String(r.number),
       r.state,
@@ -37,6 +37,7 @@ export function trialsTable(rows: readonly TrialView[], metric: string, others: 
       String(r.epochs.length),
       formatDuration(r.duration_s),
       (r.error ?? '').slice(0, 60),
+      ...(rows.some((u) => u.note) ? [(r.note ?? '').slice(0, 60)] : []),
     ]),
   );
 }
@@ -65,7 +66,7 @@ export function leaderboardTable(rows: readonly RankedTrial[], metric: string, q
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => !objectives.includes(m) && !quiet.includes(m)).sort();
   const extra = extraColumns(rows);
   return render(
-    ['rank', '#', ...(multi ? ['pareto'] : []), ...objectives, ...extra.head, ...params, ...metrics, 'time'],
+    ['rank', '#', ...(multi ? ['pareto'] : []), ...objectives, ...extra.head, ...params, ...metrics, 'time', ...(rows.some((r) => r.note) ? ['note'] : [])],
     rows.map((r) => [
       String(r.rank),
       String(r.number),
@@ -75,6 +76,7 @@ export function leaderboardTable(rows: readonly RankedTrial[], metric: string, q
       ...params.map((p) => (r.params[p] === undefined ? '' : showValue(r.params[p]!))),
       ...metrics.map((m) => formatNumber(r.metrics?.[m])),
       formatDuration(r.duration_s),
+      ...(rows.some((u) => u.note) ? [(r.note ?? '').slice(0, 60)] : []),
     ]),
   );
 }

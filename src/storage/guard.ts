@@ -17,6 +17,7 @@ export const STORAGE_CALLS = [
   'joinSweep', 'registerProcess', 'beat', 'reap', 'endProcess', 'listProcesses', 'requestStop', 'claimTrial', 'runClock',
   'finishSweep', 'getSweep', 'listSweeps', 'setSweepState', 'restateFinished', 'setTrialBackend',
   'recordEpoch', 'completeTrial', 'pruneTrial', 'setTestMetrics', 'setModelPath', 'failTrial', 'listTrials', 'close',
+  'insertTrials', 'saveCheckpoint', 'loadCheckpoint', 'setNote', 'renameSweep', 'deleteSweep',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 
 const MODEL_CALLS = ['save', 'load', 'remove', 'removeOrphans'] as const satisfies ReadonlyArray<keyof ModelStore>;

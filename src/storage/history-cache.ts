@@ -1,14 +1,15 @@
 /**
  * A process's copy of a sweep's trial history, for the samplers that learn from it (TPE). Reading the whole
  * history at every claim costs O(trials) each time, O(trials²) over a sweep; but a trial that settled
- * (complete, failed, interrupted) never changes in what a sampler reads, so each claim reads only the trials
+ * (complete, pruned) never changes in what a sampler reads (an interrupted trial resumes, a failed one may be
+ * retried: both are read again), so each claim reads only the trials
  * created since the last one and those that were still running or queued then. The read happens inside the
  * claim's transaction, after its lock, so the merged history is exactly what a full read would give.
  */
 import type { TrialRecord, TrialState } from '../core/records.js';
 
 /** States a trial can still leave: re-read at every claim until they are settled. */
-const UNSETTLED: ReadonlySet<TrialState> = new Set(['running', 'queued']);
+const UNSETTLED: ReadonlySet<TrialState> = new Set(['running', 'queued', 'interrupted', 'failed']);
 
 /** What to read since the last claim: trials with an id above `since`, and the trials `unsettled`. */
 export interface HistoryDelta {

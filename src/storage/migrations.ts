@@ -172,6 +172,24 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE trials ADD COLUMN values_json TEXT;
   `,
+  // 8: a trial's whole life. `origin`: NULL (the sampler), 'enqueued' or 'imported'; `attempt` counts its runs
+  // (retries and resumptions), `attempts_json` keeps how each earlier one ended; notes on sweeps and trials;
+  // each running trial's last checkpoint (what an interrupted trial resumes from, on any machine).
+  `
+  ALTER TABLE trials ADD COLUMN origin TEXT;
+  ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE trials ADD COLUMN attempts_json TEXT;
+  ALTER TABLE trials ADD COLUMN note TEXT;
+  ALTER TABLE sweeps ADD COLUMN note TEXT;
+  CREATE TABLE checkpoints (
+    trial_id    INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+    execution   INTEGER NOT NULL,
+    epoch       INTEGER NOT NULL,
+    state_json  TEXT NOT NULL,
+    data        BLOB,
+    created_at  TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Migrations that rebuild a table others refer to: they run with foreign keys off (checked before commit). */

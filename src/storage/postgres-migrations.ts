@@ -117,6 +117,21 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE trials ADD COLUMN values_json jsonb;
   `,
+  `
+  ALTER TABLE trials ADD COLUMN origin text;
+  ALTER TABLE trials ADD COLUMN attempt integer NOT NULL DEFAULT 1;
+  ALTER TABLE trials ADD COLUMN attempts_json jsonb;
+  ALTER TABLE trials ADD COLUMN note text;
+  ALTER TABLE sweeps ADD COLUMN note text;
+  CREATE TABLE checkpoints (
+    trial_id    integer PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+    execution   integer NOT NULL,
+    epoch       integer NOT NULL,
+    state_json  jsonb NOT NULL,
+    data        bytea,
+    created_at  timestamptz NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -23,8 +23,8 @@ import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type Dist
 /** A trial row with its parameters aggregated in (TRIAL_WITH_PARAMS_SQL). */
 type TrialWithParamsRow = TrialRow & { params: ParamRow[] };
 /** The claim view's one row (CLAIM_VIEW_SQL); counts and values arrive as text or numbers by type. */
-type ClaimViewRow = { completed: string | number; min_value: string | number | null; max_value: string | number | null; next_index: string | number; running: number[]; reruns: ClaimView['reruns'] };
-import { FinishedTrialError, MODEL_FILE_NAME, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
+type ClaimViewRow = { completed: string | number; min_value: string | number | null; max_value: string | number | null; next_index: string | number; outside: string | number; running: number[]; reruns: ClaimView['reruns'] };
+import { FinishedTrialError, MODEL_FILE_NAME, type AttemptRecord, type Checkpoint, type ClaimChoice, type InsertedTrial, type ModelFile, type ModelStore, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 type Client = pg.PoolClient;
 
@@ -322,34 +322,44 @@ export class PostgresStorage implements Storage {
     return r.rowCount ?? 0;
   }
 
-  async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options: { history?: boolean } = {}): Promise<TrialRecord | null> {
+  async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => ClaimChoice | null, options: { history?: boolean; maxAttempts?: number } = {}): Promise<TrialRecord | null> {
     if (!Number.isSafeInteger(sweepId)) throw new Error(`sweep id ${sweepId} is not an integer`);
+    const maxAttempts = options.maxAttempts ?? 1;
+    if (!Number.isSafeInteger(maxAttempts)) throw new Error(`max attempts ${maxAttempts} is not an integer`);
     // The sweep's row lock: one claim at a time per sweep, each deciding from everything claimed before it.
     // Without the history, the transaction's start, the lock and the view go in one round trip (a
-    // multi-statement query takes no parameters: the id, an integer, is written into it).
+    // multi-statement query takes no parameters: the integers are written into it).
     // With the history, the trials created or unsettled since the last claim (see HistoryCache) come in the
     // same round trip; the first claim reads them all.
     const delta = options.history ? this.histories.delta(sweepId) : null;
     const lock = `SELECT id FROM sweeps WHERE id = ${sweepId} FOR UPDATE`;
-    const prelude = !options.history ? `${lock}; ${CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId))}` : delta ? `${lock}; ${historyDeltaSql(sweepId, delta)}` : lock;
+    const view = CLAIM_VIEW_SQL.replaceAll('$1', String(sweepId)).replaceAll('$MAX', String(maxAttempts));
+    const prelude = !options.history ? `${lock}; ${view}` : delta ? `${lock}; ${historyDeltaSql(sweepId, delta)}` : lock;
     // Names this claim: when the connection drops after COMMIT was sent, the retry finds the trial the first
     // attempt recorded instead of claiming a second one that no worker would ever run.
     const token = randomUUID();
     return this.tx(async (c, attempt, results) => {
+      const byToken = async () => (await c.query<TrialWithParamsRow>(`${TRIAL_WITH_PARAMS_SQL.replace('WHERE id = $1', 'WHERE sweep_id = $1 AND claim_token = $2')}`, [sweepId, token])).rows[0];
       if (attempt > 0) {
-        const earlier = (await c.query<TrialWithParamsRow>(`${TRIAL_WITH_PARAMS_SQL.replace('WHERE id = $1', 'WHERE sweep_id = $1 AND claim_token = $2')}`, [sweepId, token])).rows[0];
+        const earlier = await byToken();
         if (earlier) return toTrial(earlier, earlier.params, await this.distributionsOf(c, sweepId), parsed);
       }
-      let view: ClaimView;
-      if (!options.history) view = toClaimView((results[1] as pg.QueryResult<ClaimViewRow>).rows[0]!);
+      let claimView: ClaimView;
+      if (!options.history) claimView = toClaimView((results[1] as pg.QueryResult<ClaimViewRow>).rows[0]!);
       else {
         const read = delta
           ? assembleTrials({ trials: (results[1] as pg.QueryResult<TrialRow>).rows, params: (results[2] as pg.QueryResult<ParamRow>).rows }, await this.distributionsOf(c, sweepId), parsed)
           : await readTrials(c, sweepId, {});
-        view = claimViewOf(this.histories.merge(sweepId, read));
+        claimView = claimViewOf(this.histories.merge(sweepId, read), maxAttempts);
       }
-      const trial = choose(view);
-      if (!trial) return null;
+      const choice = choose(claimView);
+      if (!choice) return null;
+      if ('reclaim' in choice) {
+        await reclaimTrial(c, choice.reclaim, processId, token);
+        const row = (await byToken())!;
+        return toTrial(row, row.params, await this.distributionsOf(c, sweepId), parsed);
+      }
+      const trial = choice;
       const inserted = await insertTrialRow(c, sweepId, trial, processId, token);
       return {
         id: inserted.id,
@@ -371,6 +381,73 @@ export class PostgresStorage implements Storage {
         processId,
       } satisfies TrialRecord;
     }, 'READ COMMITTED', prelude);
+  }
+
+  async insertTrials(sweepId: number, count: number, make: (i: number, configIndex: number) => InsertedTrial): Promise<TrialRecord[]> {
+    const ids = await this.tx(async (c) => {
+      await c.query('SELECT id FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      const low = Number((await c.query<{ low: number }>('SELECT COALESCE(MIN(config_index), 0) AS low FROM trials WHERE sweep_id = $1', [sweepId])).rows[0]!.low);
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const t = make(i, Math.min(low, 0) - 1 - i);
+        const { id } = await insertTrialRow(c, sweepId, t, null, null, t);
+        if (t.epochs?.length) {
+          await c.query(
+            `INSERT INTO epochs (trial_id, execution, epoch, metrics_json, duration_ms, samples)
+             SELECT $1, u.x, u.e, u.m, u.d, u.s FROM unnest($2::integer[], $3::integer[], $4::jsonb[], $5::double precision[], $6::integer[]) AS u(x, e, m, d, s)`,
+            [id, t.epochs.map((e) => e.execution ?? 0), t.epochs.map((e) => e.epoch), t.epochs.map((e) => JSON.stringify(e.metrics)), t.epochs.map((e) => e.durationMs), t.epochs.map((e) => e.samples)],
+          );
+        }
+        for (const x of t.executions ?? []) {
+          await c.query('INSERT INTO executions (trial_id, execution, seed, value, metrics_json, stopped_epoch, best_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+            id, x.execution, x.seed, x.value, JSON.stringify(x.metrics), x.stoppedEpoch, x.bestEpoch,
+          ]);
+        }
+        out.push(id);
+      }
+      return out;
+    });
+    const wanted = new Set(ids);
+    return (await this.listTrials(sweepId)).filter((t) => wanted.has(t.id));
+  }
+
+  async saveCheckpoint(trialId: number, checkpoint: Checkpoint): Promise<void> {
+    const r = await this.q(
+      `INSERT INTO checkpoints (trial_id, execution, epoch, state_json, data)
+       SELECT id, $2, $3, $4, $5 FROM trials WHERE id = $1 AND state = 'running'
+       ON CONFLICT (trial_id) DO UPDATE SET execution = EXCLUDED.execution, epoch = EXCLUDED.epoch, state_json = EXCLUDED.state_json,
+         data = EXCLUDED.data, created_at = now()`,
+      [trialId, checkpoint.execution, checkpoint.epoch, JSON.stringify(checkpoint.state), checkpoint.data],
+    );
+    if (!r.rowCount) {
+      const state = (await this.one<{ state: TrialState }>('SELECT state FROM trials WHERE id = $1', [trialId]))?.state;
+      throw new FinishedTrialError(trialId, state ?? null, 'its checkpoint');
+    }
+  }
+
+  async loadCheckpoint(trialId: number): Promise<Checkpoint | null> {
+    const row = await this.one<{ execution: number; epoch: number; state_json: unknown; data: Buffer | null }>('SELECT execution, epoch, state_json, data FROM checkpoints WHERE trial_id = $1', [trialId]);
+    return row ? { execution: row.execution, epoch: row.epoch, state: row.state_json, data: row.data ?? null } : null;
+  }
+
+  async setNote(sweepId: number, trialNumber: number | null, note: string | null): Promise<boolean> {
+    const r = trialNumber === null
+      ? await this.q('UPDATE sweeps SET note = $2 WHERE id = $1', [sweepId, note])
+      : await this.q('UPDATE trials SET note = $3 WHERE sweep_id = $1 AND number = $2', [sweepId, trialNumber, note]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async renameSweep(sweepId: number, name: string): Promise<void> {
+    try {
+      await this.q('UPDATE sweeps SET name = $2, updated_at = now() WHERE id = $1', [sweepId, name]);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new UsageError(`a sweep named "${name}" exists already in ${this.location}`);
+      throw err;
+    }
+  }
+
+  async deleteSweep(sweepId: number): Promise<void> {
+    await this.q('DELETE FROM sweeps WHERE id = $1', [sweepId]);
   }
 
   private readonly histories = new HistoryCache();
@@ -473,6 +550,7 @@ export class PostgresStorage implements Storage {
              unnest($7::integer[], $8::bigint[], $9::double precision[], $10::jsonb[], $11::integer[], $12::integer[]) AS v(n, seed, value, m, stopped, best)
            ON CONFLICT (trial_id, execution) DO UPDATE SET seed = EXCLUDED.seed, value = EXCLUDED.value, metrics_json = EXCLUDED.metrics_json,
              stopped_epoch = EXCLUDED.stopped_epoch, best_epoch = EXCLUDED.best_epoch),
+         ck AS (DELETE FROM checkpoints WHERE trial_id IN (SELECT id FROM t)),
          done AS (
            UPDATE trials SET state = $13, value = $14, metrics_json = $15, error = $16, ended_at = now(), pruned_step = $17, values_json = $18
            WHERE id IN (SELECT id FROM t) RETURNING id, ended_at)
@@ -584,12 +662,13 @@ export class PostgresStorage implements Storage {
   }
 }
 
-const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, message,
+const SWEEP_COLUMNS = `id, name, method, metric_name, metric_goal, state, spec_source, spec_json, seed, message, note,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
 
 const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, values_json, metrics_json, seed, backend, error, test_metrics_json, model_path, process_id, pruned_step,
+  origin, attempt, attempts_json, note,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at`;
 
@@ -597,41 +676,87 @@ const TRIAL_COLUMNS = `id, sweep_id, number, config_index, state, value, values_
 const TRIAL_WITH_PARAMS_SQL = `SELECT ${TRIAL_COLUMNS}, (SELECT COALESCE(json_agg(json_build_object('name', p.name, 'value_json', p.value_json) ORDER BY p.position), '[]')
   FROM trial_params p WHERE p.trial_id = trials.id) AS params FROM trials WHERE id = $1`;
 
-async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null, claimToken: string | null = null): Promise<{ id: number; number: number; started_at: string }> {
+async function insertTrialRow(c: Client, sweepId: number, trial: NewTrial, processId: number | null, claimToken: string | null = null, whole?: InsertedTrial): Promise<{ id: number; number: number; started_at: string }> {
   for (const [name, value] of Object.entries(trial.params)) {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
   }
   // The trial and its parameter values in one statement.
   const names = Object.keys(trial.params);
+  const row = whole
+    ? `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, claim_token, value, values_json, metrics_json, error, note, origin,
+         test_metrics_json, pruned_step, backend, started_at, ended_at, attempt, attempts_json)
+       VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, $8, $3, $4, $7, $9, $10, $11, $12, $13, $14,
+         $15, $16, $17, $18::timestamptz, COALESCE($19::timestamptz, CASE WHEN $8 = 'queued' THEN NULL ELSE now() END), $20, $21)`
+    : `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at, claim_token)
+       VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now(), $7)`;
+  const wholeArgs = whole
+    ? [
+        whole.state, whole.value ?? null, whole.values ? JSON.stringify(whole.values) : null, whole.metrics ? JSON.stringify(whole.metrics) : null,
+        whole.error ?? null, whole.note ?? null, whole.origin, whole.testMetrics ? JSON.stringify(whole.testMetrics) : null, whole.prunedStep ?? null,
+        whole.backend ?? null, whole.startedAt ?? null, whole.endedAt ?? null, whole.attempt ?? 1, whole.attempts?.length ? JSON.stringify(whole.attempts) : null,
+      ]
+    : [];
   const inserted = await c.query<{ id: number; number: number; started_at: string }>(
-    `WITH t AS (
-       INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at, claim_token)
-       VALUES ($1, (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE sweep_id = $1), $2, 'running', $3, $4, now(), $7)
+    `WITH t AS (${row}
        RETURNING id, number, started_at),
      p AS (
        INSERT INTO trial_params (trial_id, name, position, value_json)
        SELECT t.id, n, o::integer, v FROM t, unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS p(n, v, o))
      SELECT id, number, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at FROM t`,
-    [sweepId, trial.configIndex, trial.seed, processId, names, names.map((n) => JSON.stringify(trial.params[n])), claimToken],
+    [sweepId, trial.configIndex, trial.seed, processId, names, names.map((n) => JSON.stringify(trial.params[n])), claimToken, ...wholeArgs],
   );
   return inserted.rows[0]!;
 }
 
-/** The claim view computed by the database in one statement: counts, running configurations, re-runs. */
-/** The claim view's query, for a sweep id given as $1 (or inlined: see claimTrial). */
 const CLAIM_VIEW_SQL = `SELECT
        (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND state IN ('complete', 'pruned')) AS completed,
        (SELECT MIN(value) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS min_value,
        (SELECT MAX(value) FROM trials WHERE sweep_id = $1 AND state = 'complete') AS max_value,
-       (SELECT COALESCE(MAX(config_index), -1) + 1 FROM trials WHERE sweep_id = $1) AS next_index,
+       (SELECT GREATEST(COALESCE(MAX(config_index), -1), -1) + 1 FROM trials WHERE sweep_id = $1) AS next_index,
+       (SELECT COUNT(*) FROM trials WHERE sweep_id = $1 AND config_index < 0) AS outside,
        (SELECT COALESCE(json_agg(config_index), '[]') FROM trials WHERE sweep_id = $1 AND state = 'running') AS running,
-       (SELECT COALESCE(json_agg(json_build_object('configIndex', r.config_index, 'params', r.params) ORDER BY r.config_index), '[]') FROM (
-          SELECT DISTINCT ON (t.config_index) t.config_index,
-            (SELECT COALESCE(json_object_agg(p.name, p.value_json), '{}') FROM trial_params p WHERE p.trial_id = t.id) AS params
-          FROM trials t WHERE t.sweep_id = $1 AND t.state = 'interrupted'
+       (SELECT COALESCE(json_agg(json_build_object('trialId', r.id, 'configIndex', r.config_index, 'kind', r.kind,
+            'params', (SELECT COALESCE(json_object_agg(p.name, p.value_json), '{}') FROM trial_params p WHERE p.trial_id = r.id)) ORDER BY r.rank, r.k), '[]') FROM (
+          (SELECT DISTINCT ON (t.config_index) t.id, t.config_index, 'resume' AS kind, 0 AS rank, t.config_index AS k
+           FROM trials t WHERE t.sweep_id = $1 AND t.state = 'interrupted'
+             AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = $1 AND u.config_index = t.config_index
+                             AND u.state IN ('complete', 'pruned', 'failed', 'running'))
+           ORDER BY t.config_index, t.id DESC)
+          UNION ALL
+          SELECT t.id, t.config_index, 'retry', 1, t.number FROM trials t
+          WHERE t.sweep_id = $1 AND t.state = 'failed' AND t.attempt < $MAX
             AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = $1 AND u.config_index = t.config_index
-                            AND u.state IN ('complete', 'pruned', 'failed', 'running'))
-          ORDER BY t.config_index, t.id) r) AS reruns`;
+                            AND u.state IN ('complete', 'pruned', 'running'))
+          UNION ALL
+          SELECT t.id, t.config_index, 'queued', 2, t.number FROM trials t WHERE t.sweep_id = $1 AND t.state = 'queued') r) AS reruns`;
+
+/**
+ * Inside a claim's transaction: an interrupted, failed or queued trial runs again as the same trial (see the
+ * SQLite store's reclaim: the run that ended goes to attempts_json; epochs after a checkpoint, or all of them
+ * without one, are dropped).
+ */
+async function reclaimTrial(c: Client, trialId: number, processId: number, token: string): Promise<void> {
+  const row = (await c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 FOR UPDATE`, [trialId])).rows[0];
+  if (!row || !['interrupted', 'failed', 'queued'].includes(row.state)) throw new Error(`trial id ${trialId} cannot be claimed again (it is ${row?.state ?? 'gone'})`);
+  const cp = row.state === 'interrupted' ? (await c.query<{ execution: number; epoch: number }>('SELECT execution, epoch FROM checkpoints WHERE trial_id = $1', [trialId])).rows[0] : undefined;
+  let attempt = Number(row.attempt ?? 1);
+  let attempts = (row.attempts_json as AttemptRecord[] | null) ?? [];
+  if (row.state !== 'queued') {
+    attempts = [...attempts, { attempt, state: row.state as AttemptRecord['state'], error: row.error ?? null, startedAt: row.started_at ?? null, endedAt: row.ended_at ?? null, resumedAfter: cp ? cp.epoch : null }];
+    attempt++;
+    if (cp) await c.query('DELETE FROM epochs WHERE trial_id = $1 AND (execution > $2 OR (execution = $2 AND epoch > $3))', [trialId, cp.execution, cp.epoch]);
+    else {
+      await c.query('DELETE FROM epochs WHERE trial_id = $1', [trialId]);
+      await c.query('DELETE FROM executions WHERE trial_id = $1', [trialId]);
+      await c.query('DELETE FROM checkpoints WHERE trial_id = $1', [trialId]);
+    }
+  }
+  await c.query(
+    `UPDATE trials SET state = 'running', process_id = $2, started_at = now(), ended_at = NULL, error = NULL, value = NULL, values_json = NULL,
+       metrics_json = NULL, pruned_step = NULL, attempt = $3, attempts_json = $4, claim_token = $5 WHERE id = $1`,
+    [trialId, processId, attempt, attempts.length ? JSON.stringify(attempts) : null, token],
+  );
+}
 
 /** The history cache's delta as two statements (trials, then their params) with the integers written in. */
 function historyDeltaSql(sweepId: number, delta: HistoryDelta): string {
@@ -647,6 +772,7 @@ function toClaimView(row: ClaimViewRow): ClaimView {
     minValue: row.min_value === null ? null : Number(row.min_value),
     maxValue: row.max_value === null ? null : Number(row.max_value),
     nextIndex: Number(row.next_index),
+    outside: Number(row.outside),
     runningConfigs: row.running,
     reruns: row.reruns,
     history: null,

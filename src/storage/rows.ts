@@ -6,7 +6,7 @@
 import type { StoredSpec } from '../core/records.js';
 import { UsageError } from '../errors.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
-import type { EpochRecord, ExecutionRecord, Metrics, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialState } from '../core/records.js';
+import type { AttemptRecord, EpochRecord, ExecutionRecord, Metrics, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialOrigin, TrialRecord, TrialState } from '../core/records.js';
 import type { Goal } from '../core/metric.js';
 
 /**
@@ -29,6 +29,7 @@ export interface SweepRow {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  note?: string | null;
 }
 
 export interface TrialRow {
@@ -50,6 +51,11 @@ export interface TrialRow {
   pruned_step: number | null;
   started_at: string | null;
   ended_at: string | null;
+  /** Absent in rows read before migration 8 (SQLite) / 7 (PostgreSQL). */
+  origin?: string | null;
+  attempt?: number | null;
+  attempts_json?: unknown;
+  note?: string | null;
 }
 
 export interface ParamRow {
@@ -136,6 +142,7 @@ export function toSweep(row: SweepRow, spec: unknown): SweepRecord {
     source: row.spec_source,
     spec,
     message: row.message ?? null,
+    ...(row.note ? { note: row.note } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at ?? null,
@@ -170,6 +177,10 @@ export function toTrial(row: TrialRow, paramRows: readonly ParamRow[], dists: Ma
     modelPath: row.model_path ?? null,
     processId: row.process_id ?? null,
     ...(row.pruned_step !== null && row.pruned_step !== undefined ? { prunedStep: row.pruned_step } : {}),
+    ...(row.origin ? { origin: row.origin as TrialOrigin } : {}),
+    ...(row.attempt && row.attempt > 1 ? { attempt: Number(row.attempt) } : {}),
+    ...(row.attempts_json ? { attempts: json<AttemptRecord[]>(row.attempts_json, 'trials.attempts_json') } : {}),
+    ...(row.note ? { note: row.note } : {}),
   };
 }
 

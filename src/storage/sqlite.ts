@@ -16,10 +16,10 @@ import { writeLockHolder } from './sqlite-lock.js';
 import { waitForLock } from './lock-wait.js';
 import type { Distribution, ParamValue, Params } from '../space/distributions.js';
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
-import { claimViewOf, type ClaimView } from '../core/records.js';
+import { claimViewOf, type AttemptRecord, type Checkpoint, type ClaimChoice, type ClaimView, type Rerun } from '../core/records.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
 import { assembleTrials, toProcess, toSweep, toTrial, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
-import { FinishedTrialError, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
+import { FinishedTrialError, type InsertedTrial, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 const now = (): string => new Date().toISOString();
 
@@ -335,14 +335,92 @@ export class SqliteStorage implements Storage {
     return this.stmts.requestStop.run({ id: sweepId, mode }).changes;
   }
 
-  async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options: { history?: boolean } = {}): Promise<TrialRecord | null> {
+  async claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => ClaimChoice | null, options: { history?: boolean; maxAttempts?: number } = {}): Promise<TrialRecord | null> {
+    const maxAttempts = options.maxAttempts ?? 1;
     const id = this.db
       .transaction((): number | null => {
-        const trial = choose(options.history ? claimViewOf(this.history(sweepId)) : this.claimView(sweepId));
-        return trial ? this.insertTrial(sweepId, trial, processId) : null;
+        const choice = choose(options.history ? claimViewOf(this.history(sweepId), maxAttempts) : this.claimView(sweepId, maxAttempts));
+        if (!choice) return null;
+        if ('reclaim' in choice) return this.reclaim(choice.reclaim, processId);
+        return this.insertTrial(sweepId, choice, processId);
       })
       .immediate();
     return id === null ? null : this.trialWithId(id)!;
+  }
+
+  /**
+   * Inside the claim's transaction: an interrupted, failed or queued trial runs again, as the same trial. The
+   * run that ended is kept in `attempts_json`. An interrupted trial with a checkpoint keeps its epochs up to
+   * it (it resumes there); otherwise its epochs and executions go, and it starts again from the beginning.
+   */
+  private reclaim(trialId: number, processId: number): number {
+    const row = this.stmts.trialById.get(trialId);
+    if (!row || !['interrupted', 'failed', 'queued'].includes(row.state)) throw new Error(`trial id ${trialId} cannot be claimed again (it is ${row?.state ?? 'gone'})`);
+    const cp = row.state === 'interrupted' ? this.stmts.checkpointPlace.get(trialId) : undefined;
+    let attempt = Number(row.attempt ?? 1);
+    let attempts = row.attempts_json ? stored<AttemptRecord[]>(row.attempts_json, 'trials.attempts_json') : [];
+    if (row.state !== 'queued') {
+      attempts = [...attempts, { attempt, state: row.state as AttemptRecord['state'], error: row.error ?? null, startedAt: row.started_at ?? null, endedAt: row.ended_at ?? null, resumedAfter: cp ? cp.epoch : null }];
+      attempt++;
+      if (cp) this.stmts.dropEpochsAfter.run({ id: trialId, execution: cp.execution, epoch: cp.epoch });
+      else {
+        this.stmts.dropEpochs.run(trialId);
+        this.stmts.dropExecutions.run(trialId);
+        this.stmts.dropCheckpoint.run(trialId);
+      }
+    }
+    this.stmts.reclaimTrial.run({ id: trialId, process_id: processId, now: now(), attempt, attempts: attempts.length ? JSON.stringify(attempts) : null });
+    return trialId;
+  }
+
+  async insertTrials(sweepId: number, count: number, make: (i: number, configIndex: number) => InsertedTrial): Promise<TrialRecord[]> {
+    const ids = this.db
+      .transaction((): number[] => {
+        const { low } = this.stmts.lowestIndex.get(sweepId)!;
+        const out: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const t = make(i, Math.min(low, 0) - 1 - i);
+          const id = this.insertTrial(sweepId, t, null, t);
+          for (const epoch of t.epochs ?? []) this.stmts.insertEpoch.run(epochRow(id, epoch));
+          for (const x of t.executions ?? []) this.stmts.insertExecution.run(executionRow(id, x));
+          out.push(id);
+        }
+        return out;
+      })
+      .immediate();
+    return ids.map((id) => this.trialWithId(id)!);
+  }
+
+  async saveCheckpoint(trialId: number, checkpoint: Checkpoint): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.mustBeRunning(trialId, this.stmts.isRunning.get(trialId) ? 1 : 0, 'its checkpoint');
+        this.stmts.saveCheckpoint.run({ id: trialId, execution: checkpoint.execution, epoch: checkpoint.epoch, state: JSON.stringify(checkpoint.state), data: checkpoint.data, now: now() });
+      })
+      .immediate();
+  }
+
+  async loadCheckpoint(trialId: number): Promise<Checkpoint | null> {
+    const row = this.stmts.loadCheckpoint.get(trialId);
+    return row ? { execution: row.execution, epoch: row.epoch, state: stored<unknown>(row.state_json, 'checkpoints.state_json'), data: row.data ?? null } : null;
+  }
+
+  async setNote(sweepId: number, trialNumber: number | null, note: string | null): Promise<boolean> {
+    const changes = trialNumber === null ? this.stmts.noteSweep.run(note, sweepId).changes : this.stmts.noteTrial.run(note, sweepId, trialNumber).changes;
+    return changes > 0;
+  }
+
+  async renameSweep(sweepId: number, name: string): Promise<void> {
+    try {
+      this.stmts.renameSweep.run({ id: sweepId, name, now: now() });
+    } catch (err) {
+      if (errnoCode(err) === 'SQLITE_CONSTRAINT_UNIQUE') throw new UsageError(`a sweep named "${name}" exists already in ${this.location}`);
+      throw err;
+    }
+  }
+
+  async deleteSweep(sweepId: number): Promise<void> {
+    this.stmts.deleteSweep.run(sweepId);
   }
 
   async runClock(sweepId: number, restart: boolean): Promise<number> {
@@ -431,9 +509,30 @@ export class SqliteStorage implements Storage {
   }
 
   /** Inside a write transaction: the next-numbered trial, running, with its parameter values. */
-  private insertTrial(sweepId: number, trial: NewTrial, processId: number | null): number {
+  private insertTrial(sweepId: number, trial: NewTrial, processId: number | null, whole?: InsertedTrial): number {
     const { n } = this.stmts.nextNumber.get(sweepId)!;
-    const info = this.stmts.insertTrial.run({ sweep_id: sweepId, number: n, config_index: trial.configIndex, seed: trial.seed, process_id: processId, now: now() });
+    const info = whole
+      ? this.stmts.insertWhole.run({
+          sweep_id: sweepId,
+          number: n,
+          config_index: trial.configIndex,
+          state: whole.state,
+          seed: trial.seed,
+          value: whole.value ?? null,
+          values: whole.values ? JSON.stringify(whole.values) : null,
+          metrics: whole.metrics ? JSON.stringify(whole.metrics) : null,
+          error: whole.error ?? null,
+          note: whole.note ?? null,
+          origin: whole.origin,
+          test_metrics: whole.testMetrics ? JSON.stringify(whole.testMetrics) : null,
+          pruned_step: whole.prunedStep ?? null,
+          backend: whole.backend ?? null,
+          started_at: whole.startedAt ?? null,
+          ended_at: whole.endedAt ?? (whole.state === 'queued' ? null : now()),
+          attempt: whole.attempt ?? 1,
+          attempts: whole.attempts?.length ? JSON.stringify(whole.attempts) : null,
+        })
+      : this.stmts.insertTrial.run({ sweep_id: sweepId, number: n, config_index: trial.configIndex, seed: trial.seed, process_id: processId, now: now() });
     const id = Number(info.lastInsertRowid);
     for (const [name, value] of Object.entries(trial.params)) {
       if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`parameter "${name}" of configuration ${trial.configIndex} is ${value}`);
@@ -491,17 +590,9 @@ export class SqliteStorage implements Storage {
     const write = this.db.transaction(() => {
       this.mustBeRunning(trialId, this.stmts.isRunning.get(trialId) ? 1 : 0, `its ${state} result`);
       for (const epoch of epochs) this.stmts.insertEpoch.run(epochRow(trialId, epoch));
-      for (const x of executions) {
-        this.stmts.insertExecution.run({
-          trial_id: trialId,
-          execution: x.execution,
-          seed: x.seed,
-          value: x.value,
-          metrics: JSON.stringify(x.metrics),
-          stopped_epoch: x.stoppedEpoch,
-          best_epoch: x.bestEpoch,
-        });
-      }
+      for (const x of executions) this.stmts.insertExecution.run(executionRow(trialId, x));
+      // A settled trial has no use for its checkpoint (a retried failure starts again from the beginning).
+      this.stmts.dropCheckpoint.run(trialId);
       const { changes } = this.stmts.finishTrial.run({
         id: trialId,
         state,
@@ -525,15 +616,15 @@ export class SqliteStorage implements Storage {
   }
 
   /** The claim view computed by the database: counts and re-run candidates, not the rows of every trial. */
-  private claimView(sweepId: number): ClaimView {
-    const { completed, next_index, min_value, max_value } = this.stmts.claimCounts.get(sweepId)!;
+  private claimView(sweepId: number, maxAttempts: number): ClaimView {
+    const { completed, next_index, min_value, max_value, outside } = this.stmts.claimCounts.get(sweepId)!;
     const runningConfigs = this.stmts.runningConfigs.all(sweepId).map((r) => r.config_index);
-    const reruns = this.stmts.rerunCandidates.all({ id: sweepId }).map((r) => {
+    const reruns = this.stmts.rerunCandidates.all({ id: sweepId, max_attempts: maxAttempts }).map((r): Rerun => {
       const params: Params = {};
       for (const p of this.stmts.paramsOfTrial.all(r.id)) params[p.name] = stored<ParamValue>(p.value_json, 'trial_params.value_json');
-      return { configIndex: r.config_index, params };
+      return { trialId: r.id, configIndex: r.config_index, params, kind: r.kind };
     });
-    return { completed, minValue: min_value, maxValue: max_value, runningConfigs, reruns, nextIndex: next_index, history: null };
+    return { completed, minValue: min_value, maxValue: max_value, runningConfigs, reruns, nextIndex: next_index, outside, history: null };
   }
 
   private readonly histories = new HistoryCache();
@@ -590,6 +681,18 @@ function epochRow(trialId: number, epoch: EpochRecord) {
     duration_ms: epoch.durationMs,
     samples: epoch.samples,
     now: now(),
+  };
+}
+
+function executionRow(trialId: number, x: ExecutionRecord) {
+  return {
+    trial_id: trialId,
+    execution: x.execution,
+    seed: x.seed,
+    value: x.value,
+    metrics: JSON.stringify(x.metrics),
+    stopped_epoch: x.stoppedEpoch,
+    best_epoch: x.bestEpoch,
   };
 }
 
@@ -687,6 +790,32 @@ function trialStatements(db: Database.Database) {
       `INSERT INTO trials (sweep_id, number, config_index, state, seed, process_id, started_at)
        VALUES (@sweep_id, @number, @config_index, 'running', @seed, @process_id, @now)`,
     ),
+    insertWhole: db.prepare(
+      `INSERT INTO trials (sweep_id, number, config_index, state, seed, value, values_json, metrics_json, error, note, origin, test_metrics_json,
+         pruned_step, backend, started_at, ended_at, attempt, attempts_json)
+       VALUES (@sweep_id, @number, @config_index, @state, @seed, @value, @values, @metrics, @error, @note, @origin, @test_metrics,
+         @pruned_step, @backend, @started_at, @ended_at, @attempt, @attempts)`,
+    ),
+    lowestIndex: db.prepare<[number], { low: number }>('SELECT COALESCE(MIN(config_index), 0) AS low FROM trials WHERE sweep_id = ?'),
+    reclaimTrial: db.prepare(
+      `UPDATE trials SET state = 'running', process_id = @process_id, started_at = @now, ended_at = NULL, error = NULL, value = NULL,
+         values_json = NULL, metrics_json = NULL, pruned_step = NULL, attempt = @attempt, attempts_json = @attempts WHERE id = @id`,
+    ),
+    checkpointPlace: db.prepare<[number], { execution: number; epoch: number }>('SELECT execution, epoch FROM checkpoints WHERE trial_id = ?'),
+    dropEpochsAfter: db.prepare('DELETE FROM epochs WHERE trial_id = @id AND (execution > @execution OR (execution = @execution AND epoch > @epoch))'),
+    dropEpochs: db.prepare('DELETE FROM epochs WHERE trial_id = ?'),
+    dropExecutions: db.prepare('DELETE FROM executions WHERE trial_id = ?'),
+    dropCheckpoint: db.prepare('DELETE FROM checkpoints WHERE trial_id = ?'),
+    saveCheckpoint: db.prepare(
+      `INSERT OR REPLACE INTO checkpoints (trial_id, execution, epoch, state_json, data, created_at) VALUES (@id, @execution, @epoch, @state, @data, @now)`,
+    ),
+    loadCheckpoint: db.prepare<[number], { execution: number; epoch: number; state_json: string; data: Buffer | null }>(
+      'SELECT execution, epoch, state_json, data FROM checkpoints WHERE trial_id = ?',
+    ),
+    noteSweep: db.prepare('UPDATE sweeps SET note = ? WHERE id = ?'),
+    noteTrial: db.prepare('UPDATE trials SET note = ? WHERE sweep_id = ? AND number = ?'),
+    renameSweep: db.prepare('UPDATE sweeps SET name = @name, updated_at = @now WHERE id = @id'),
+    deleteSweep: db.prepare('DELETE FROM sweeps WHERE id = ?'),
     insertParam: db.prepare('INSERT INTO trial_params (trial_id, name, value_json) VALUES (?, ?, ?)'),
     setBackend: db.prepare("UPDATE trials SET backend = ? WHERE id = ? AND state = 'running'"),
     insertEpoch: db.prepare(
@@ -714,18 +843,30 @@ function trialStatements(db: Database.Database) {
 function readStatements(db: Database.Database) {
   return {
     trialsOfSweep: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE sweep_id = ? ORDER BY number'),
-    claimCounts: db.prepare<[number], { completed: number; next_index: number; min_value: number | null; max_value: number | null }>(
-      `SELECT COUNT(*) FILTER (WHERE state IN ('complete', 'pruned')) AS completed, COALESCE(MAX(config_index), -1) + 1 AS next_index,
-         MIN(value) FILTER (WHERE state = 'complete') AS min_value, MAX(value) FILTER (WHERE state = 'complete') AS max_value
+    claimCounts: db.prepare<[number], { completed: number; next_index: number; min_value: number | null; max_value: number | null; outside: number }>(
+      `SELECT COUNT(*) FILTER (WHERE state IN ('complete', 'pruned')) AS completed, MAX(COALESCE(MAX(config_index), -1), -1) + 1 AS next_index,
+         MIN(value) FILTER (WHERE state = 'complete') AS min_value, MAX(value) FILTER (WHERE state = 'complete') AS max_value,
+         COUNT(*) FILTER (WHERE config_index < 0) AS outside
        FROM trials WHERE sweep_id = ?`,
     ),
     runningConfigs: db.prepare<[number], { config_index: number }>(`SELECT config_index FROM trials WHERE sweep_id = ? AND state = 'running'`),
-    // The first interrupted trial of each configuration that nothing else has settled or is running.
-    rerunCandidates: db.prepare<{ id: number }, { id: number; config_index: number }>(
-      `SELECT MIN(t.id) AS id, t.config_index FROM trials t WHERE t.sweep_id = @id AND t.state = 'interrupted'
-         AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
-                         AND u.state IN ('complete', 'pruned', 'failed', 'running'))
-       GROUP BY t.config_index ORDER BY t.config_index`,
+    // As claimViewOf computes them from a history: the latest interrupted trial of each configuration nothing
+    // else has settled or runs (resumed), failed trials with attempts left (retried), enqueued ones; in that order.
+    rerunCandidates: db.prepare<{ id: number; max_attempts: number }, { id: number; config_index: number; kind: Rerun['kind'] }>(
+      `SELECT * FROM (
+         SELECT MAX(t.id) AS id, t.config_index, 'resume' AS kind, 0 AS rank, t.config_index AS k FROM trials t
+         WHERE t.sweep_id = @id AND t.state = 'interrupted'
+           AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
+                           AND u.state IN ('complete', 'pruned', 'failed', 'running'))
+         GROUP BY t.config_index
+         UNION ALL
+         SELECT t.id, t.config_index, 'retry', 1, t.number FROM trials t
+         WHERE t.sweep_id = @id AND t.state = 'failed' AND t.attempt < @max_attempts
+           AND NOT EXISTS (SELECT 1 FROM trials u WHERE u.sweep_id = @id AND u.config_index = t.config_index
+                           AND u.state IN ('complete', 'pruned', 'running'))
+         UNION ALL
+         SELECT t.id, t.config_index, 'queued', 2, t.number FROM trials t WHERE t.sweep_id = @id AND t.state = 'queued'
+       ) ORDER BY rank, k`,
     ),
     paramsOfSweep: db.prepare<[number], ParamRow>(
       `SELECT p.trial_id, p.name, p.value_json FROM trial_params p

@@ -3,9 +3,32 @@ import type { ModelFile } from '../core/records.js';
 import type { HistoryDelta } from './history-cache.js';
 export { HistoryCache, type HistoryDelta } from './history-cache.js';
 export { MODEL_FILE_NAME, type ModelFile } from '../core/records.js';
-import type { ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialSettlement, TrialState } from '../core/records.js';
+import type { Checkpoint, ClaimChoice, ClaimView, EpochRecord, ExecutionRecord, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialOrigin, TrialRecord, TrialSettlement, TrialState } from '../core/records.js';
 
-export type { ClaimView, EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, StopRequest, SweepRecord, SweepState, TrialRecord, TrialSettlement, TrialState } from '../core/records.js';
+export type { AttemptRecord, Checkpoint, ClaimChoice, ClaimView, EpochRecord, ExecutionRecord, Goal, Metrics, NewTrial, ProcessIdentity, ProcessRecord, Rerun, StopRequest, SweepRecord, SweepState, TrialOrigin, TrialRecord, TrialSettlement, TrialState } from '../core/records.js';
+
+/**
+ * A trial written whole rather than run: an enqueued one (state `queued`, to be claimed), or a finished one
+ * brought in (`tfsweep import`: complete; `tfsweep copy`: as it was, with its epochs and executions).
+ */
+export interface InsertedTrial extends NewTrial {
+  state: TrialState;
+  origin: TrialOrigin | null;
+  value?: number | null;
+  values?: number[] | null;
+  metrics?: Metrics | null;
+  error?: string | null;
+  note?: string | null;
+  testMetrics?: Metrics | null;
+  prunedStep?: number | null;
+  backend?: string | null;
+  startedAt?: string | null;
+  endedAt?: string | null;
+  attempt?: number;
+  attempts?: TrialRecord['attempts'];
+  epochs?: readonly EpochRecord[];
+  executions?: readonly ExecutionRecord[];
+}
 
 /**
  * Everything tfsweep persists. Within a process only the orchestrator's thread calls the mutating methods;
@@ -89,7 +112,23 @@ export interface Storage {
    * sampler that learns from it); otherwise the database computes the counts and re-runs itself, so that a
    * claim stays cheap however long the sweep.
    */
-  claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => NewTrial | null, options?: { history?: boolean }): Promise<TrialRecord | null>;
+  claimTrial(sweepId: number, processId: number, choose: (view: ClaimView) => ClaimChoice | null, options?: { history?: boolean; maxAttempts?: number }): Promise<TrialRecord | null>;
+  /**
+   * Writes trials whole, in one transaction (all or none), numbered after the sweep's last: `make` gets each
+   * one's position and a fresh configuration index outside the sampler's sequence (negative, below every one
+   * taken), and says what to write. Returns the trials as stored.
+   */
+  insertTrials(sweepId: number, count: number, make: (i: number, configIndex: number) => InsertedTrial): Promise<TrialRecord[]>;
+  /** Replaces a running trial's checkpoint (only the last is kept); refused (FinishedTrialError) when it is not running. */
+  saveCheckpoint(trialId: number, checkpoint: Checkpoint): Promise<void>;
+  /** The trial's last checkpoint, or null. */
+  loadCheckpoint(trialId: number): Promise<Checkpoint | null>;
+  /** Sets (or with null clears) the note of a sweep, or of its trial `number`; false when there is no such trial. */
+  setNote(sweepId: number, trialNumber: number | null, note: string | null): Promise<boolean>;
+  /** Renames a sweep; refused (UsageError) when another sweep has the name. */
+  renameSweep(sweepId: number, name: string): Promise<void>;
+  /** Deletes a sweep with its trials, epochs, checkpoints and the models kept in the database. */
+  deleteSweep(sweepId: number): Promise<void>;
   /**
    * How long the sweep's current run has lasted, by the database's clock (max_time counts from its start);
    * `restart` first starts a new run now (the sweep is resumed with no other process running it).

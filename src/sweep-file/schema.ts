@@ -47,6 +47,8 @@ export const TOP_LEVEL_KEYS = [
   'seed',
   'workers',
   'max_consecutive_failures',
+  'max_retries',
+  'enqueue',
   'parameters',
   'train',
   'program',
@@ -108,6 +110,9 @@ export const sweepSchema = {
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
     workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },
     max_consecutive_failures: count(1),
+    max_retries: { type: 'integer', minimum: 0, maximum: 100 },
+    // Each entry is checked against the space in validate.ts (its parameters, their distributions, conditions).
+    enqueue: { type: 'array', maxItems: 10_000, items: { type: 'object' } },
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },
     save_models: count(0),
     program: { type: 'string', minLength: 1 },

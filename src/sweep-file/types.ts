@@ -1,6 +1,6 @@
 import type { ConstraintSpec, MetricSpec } from '../core/metric.js';
 import type { Distribution } from '../space/distributions.js';
-import type { Conditions } from '../core/params.js';
+import type { Conditions, ParamValue } from '../core/params.js';
 import type { TrainConfig } from '../trainer/knobs.js';
 import type { Method, SamplerBlocks } from '../samplers/registry.js';
 
@@ -36,6 +36,10 @@ export interface SweepSettings {
   seed_given: boolean;
   workers: number | null;
   max_consecutive_failures: number;
+  /** A failed trial runs again with the same parameters up to this many times (absent in older sweeps: 0). */
+  max_retries?: number;
+  /** Configurations to run first (W&B-style `enqueue:` list), before the sampler's own; absent when none. */
+  enqueue?: Array<Record<string, ParamValue>>;
   /** Trainings per trial with different seeds (KerasTuner's meaning); the trial's value is their mean. */
   executions_per_trial: number;
   /** Keep the saved models of the best K completed trials (null: every completed trial's; 0: none). */

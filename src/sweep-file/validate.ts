@@ -16,6 +16,8 @@ import { SpecIssue, didYouMean, issueFromAjv, typeName, type Segment } from './i
 import { checkApplicability, checkKnobDomain, impliedConditions, toDistribution, type RawParam } from './parameters.js';
 import { conditionsOf, mergeConditions, refuseCycles } from './conditions.js';
 import { flattenParameters } from './nested.js';
+import { configurationProblem } from '../space/configuration.js';
+import type { Conditions } from '../core/params.js';
 
 /** Where checkedShape leaves the dotted names that came from nested blocks. */
 const NESTED = Symbol('nested parameters');
@@ -102,6 +104,8 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     seed_given: doc.seed !== undefined || blockSeed !== undefined,
     workers: (doc.workers as number | undefined) ?? null,
     max_consecutive_failures: (doc.max_consecutive_failures as number | undefined) ?? 5,
+    ...(doc.max_retries !== undefined ? { max_retries: doc.max_retries as number } : {}),
+    ...(doc.enqueue !== undefined ? { enqueue: enqueueBlock(doc.enqueue as Array<Record<string, unknown>>, parameters, conditions) } : {}),
     executions_per_trial: (doc.executions_per_trial as number | undefined) ?? 1,
     save_models: (doc.save_models as number | undefined) ?? null,
     parameters,
@@ -232,6 +236,18 @@ function constraintsOf(doc: Doc, program: string | null): ConstraintSpec[] | und
     if (c.max === undefined && c.min === undefined) throw new SpecIssue(['constraints', i], `expected "max", "min" or both: the bound "${c.name}" must meet`);
     if (c.max !== undefined && c.min !== undefined && c.min > c.max) throw new SpecIssue(['constraints', i, 'min'], `${c.min} is above max ${c.max}: no trial could meet it`);
     return { name: c.name, ...(c.max !== undefined ? { max: c.max } : {}), ...(c.min !== undefined ? { min: c.min } : {}) };
+  });
+}
+
+/** `enqueue:`: configurations to run first, each checked against the space (the ones it leaves out are drawn). */
+function enqueueBlock(entries: Array<Record<string, unknown>>, parameters: Record<string, Distribution>, conditions: Conditions): Array<Record<string, ParamValue>> {
+  return entries.map((entry, i) => {
+    const problem = configurationProblem(parameters, Object.keys(conditions).length ? conditions : undefined, entry);
+    if (problem) {
+      const key = Object.keys(entry).find((k) => problem.includes(`"${k}"`));
+      throw new SpecIssue(key ? ['enqueue', i, key] : ['enqueue', i], `${problem}${/^unknown parameter/.test(problem) && key ? didYouMean(key, Object.keys(parameters)) : ''}`);
+    }
+    return entry as Record<string, ParamValue>;
   });
 }
 

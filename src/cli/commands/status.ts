@@ -54,7 +54,8 @@ export const statusCommand: Command<{ sweep?: string; db?: string; json: boolean
       println(io.stdout, `trials   ${c.complete + c.pruned}/${summary.planned ?? '∞'} finished: ${c.complete} complete, ${c.pruned} pruned; ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted`);
       if (summary.pareto_size !== undefined) println(io.stdout, `front    ${summary.pareto_size} Pareto-optimal trial(s) (tfsweep best ${printable(summary.name)} lists them)`);
       else println(io.stdout, `best     ${summary.best === null ? '–' : `${formatNumber(summary.best)} (trial ${summary.best_trial})`}`);
-      if (summary.message) println(io.stdout, `note     ${printable(summary.message)}`);
+      if (summary.message) println(io.stdout, `message  ${printable(summary.message)}`);
+      if (summary.note) println(io.stdout, `note     ${printable(summary.note)}`);
       for (const p of processViews) {
         const stop = p.stop_requested ? `, asked to stop${p.stop_requested === 'now' ? ' now' : ''}` : '';
         println(io.stdout, `process  ${printable(p.host)}/${p.pid}: ${p.workers} worker(s), ${p.running_trials} running, last heartbeat ${p.last_heartbeat_s} s ago${stop}`);

@@ -43,6 +43,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
     pareto ? ['objectives', `${objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}: a Pareto front`] : ['metric', `${s.metric} (${s.goal})`],
     ...(constraints.length ? [['constraints', constraints.map(describeConstraint).join(', ')] as [string, string]] : []),
     ['seed', fmt(s.seed)],
+    ...(data.summary.note ? [['note', data.summary.note] as [string, string]] : []),
     ['state', `${s.state}${s.message ? ` — ${s.message}` : ''}`],
     ['trials', Object.entries(data.summary.counts).filter(([, n]) => (n as number) > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none yet'],
     ['planned', s.planned === null ? 'unbounded' : String(s.planned)],
@@ -101,6 +102,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
     { key: 'test_loss', label: 'test loss', get: (t) => t.test_metrics?.test_loss ?? null },
     ...params.map((p) => ({ key: `p:${p}`, label: p, get: (t: any) => t.params[p] })),
     { key: 'duration', label: 'time (s)', get: (t) => t.duration_s },
+    ...(trials.some((t) => t.note || t.origin || t.attempt) ? [{ key: 'note', label: 'note', get: (t: any) => [t.note, t.origin, t.attempt ? `${t.attempt} runs` : null].filter(Boolean).join('; ') || null }] : []),
   ];
   const rows = ranked.map((t, i) => columns.map((c) => c.get(t, i)));
   const table = el('table', { class: 'leaderboard' });
