@@ -5,6 +5,9 @@
  */
 export type Rng = () => number;
 
+/** A stream whose position can be read and set (`state`): what a checkpoint keeps to continue it exactly. */
+export type SeededRng = Rng & { state: number };
+
 /** 32-bit integer mix (murmur3 finaliser): spreads nearby keys (seed, 0), (seed, 1) far apart. */
 export function mix32(h: number): number {
   h ^= h >>> 16;
@@ -29,15 +32,17 @@ export function deriveSeed(seed: number, ...keys: Array<number | string>): numbe
 }
 
 /** mulberry32: small, fast, passes the statistical tests that matter for sampling. Values in [0, 1). */
-export function createRng(seed: number): Rng {
+export function createRng(seed: number): SeededRng {
   let a = seed >>> 0;
-  return () => {
+  const rng = () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  Object.defineProperty(rng, 'state', { get: () => a, set: (v: number) => (a = v >>> 0), enumerable: false });
+  return rng as SeededRng;
 }
 
 /** In-place Fisher–Yates shuffle driven by rng. */

@@ -29,6 +29,9 @@ export function dropoutMask(a: DropoutMaskAttrs): tf.Tensor {
 
 type Call = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
+/** The property of a seeded dropout layer holding how many masks it has drawn. */
+export const DROPOUT_STEPS = 'tfsweepDropoutSteps';
+
 /** tfjs' Dropout layer of `rate`, whose masks come from `seed` and change at every training step. */
 export function seededDropout(rate: number, seed: number): tf.layers.Layer {
   const layer = tf.layers.dropout({ rate, seed });
@@ -45,5 +48,7 @@ export function seededDropout(rate: number, seed: number): tf.layers.Layer {
       return tf.mul(input, mask);
     });
   (layer as unknown as { call: Call }).call = call;
+  // How many masks it has drawn: a checkpoint keeps it, so that a resumed trial draws the masks it would have.
+  Object.defineProperty(layer, DROPOUT_STEPS, { get: () => calls, set: (v: number) => (calls = v), enumerable: false });
   return layer;
 }

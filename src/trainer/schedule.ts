@@ -20,6 +20,16 @@ export class LrSchedule {
 
   constructor(private readonly config: TrainConfig) {}
 
+  /** Its state, for a checkpoint; `restore` puts it back. */
+  snapshot(): { best: number | null; wait: number } {
+    return { best: this.best, wait: this.wait };
+  }
+
+  restore(s: { best: number | null; wait: number }): void {
+    this.best = s.best;
+    this.wait = s.wait;
+  }
+
   next(current: number, epoch: number, metrics: Metrics): number {
     const c = this.config;
     let lr = current;
@@ -46,6 +56,16 @@ export class EarlyStopping {
   private wait = 0;
 
   constructor(private readonly config: Pick<TrainConfig, 'monitor' | 'patience' | 'min_delta'>) {}
+
+  snapshot(): { bestEpoch: number | null; bestValue: number | null; wait: number } {
+    return { bestEpoch: this.bestEpoch, bestValue: this.bestValue, wait: this.wait };
+  }
+
+  restore(s: { bestEpoch: number | null; bestValue: number | null; wait: number }): void {
+    this.bestEpoch = s.bestEpoch;
+    this.bestValue = s.bestValue;
+    this.wait = s.wait;
+  }
 
   /** Records an epoch; returns whether training should stop now, and whether this epoch is the best so far. */
   update(epoch: number, metrics: Metrics): { stop: boolean; best: boolean } {

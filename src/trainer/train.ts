@@ -14,6 +14,7 @@ import { augmentImage, augmentationEnabled } from './augment.js';
 import { EarlyStopping, LrSchedule } from './schedule.js';
 import { fileSystem, type ModelMetadata } from './model-io.js';
 import { epochTensorOnHeap } from './wasm/compose.js';
+import { captureTraining, restoreTraining, type Captured, type TrainerState } from './checkpoint.js';
 
 export interface TrainInput {
   config: TrainConfig;
@@ -25,6 +26,10 @@ export interface TrainInput {
   shouldPrune?: () => boolean;
   /** Folder to save the trained model to (tfjs layout), or none. */
   saveTo?: string | null;
+  /** A checkpoint to resume from (its epochs are not trained again, nor reported). */
+  resume?: { state: TrainerState; data: ArrayBuffer | Uint8Array } | null;
+  /** Called after each epoch but the last with a checkpoint of the training (after onEpoch). */
+  onCheckpoint?: (checkpoint: Captured) => void;
 }
 
 export interface TrainOutput {
@@ -49,6 +54,17 @@ function renameMetrics(logs: tf.Logs | undefined): Metrics {
     out[key === 'acc' ? 'accuracy' : key === 'val_acc' ? 'val_accuracy' : key] = value;
   }
   return out;
+}
+
+/**
+ * Disposes an optimizer whole. tfjs' MomentumOptimizer.dispose() leaves the learning-rate scalar its SGD
+ * parent keeps (`c`): one tensor leaked per momentum trial, found by the tensor count of a resumed trial.
+ */
+function disposeOptimizer(optimizer: tf.Optimizer | undefined): void {
+  if (!optimizer) return;
+  const rate = (optimizer as unknown as { c?: tf.Tensor }).c;
+  optimizer.dispose();
+  if (rate && !rate.isDisposed) rate.dispose();
 }
 
 /** SGD and momentum cache the rate as a tensor and have a setter; the others read the field each step. */
@@ -95,6 +111,17 @@ class EpochFeeder {
     this.xBuf = this.onHeap ? null : new Float32Array(count * splits.features);
     this.yBuf = new Int32Array(count);
     this.augment = config.augment && augmentationEnabled(config);
+  }
+
+  /** Where its streams are and the current order (each epoch shuffles the last one's order further). */
+  snapshot(): { rng: { shuffle: number; augment: number }; order: Int32Array } {
+    return { rng: { shuffle: this.rng.state, augment: this.augmentRng.state }, order: this.order };
+  }
+
+  restore(rng: { shuffle: number; augment: number }, order: Int32Array): void {
+    this.rng.state = rng.shuffle;
+    this.augmentRng.state = rng.augment;
+    this.order.set(order);
   }
 
   /** The next epoch's inputs and one-hot labels; `release` frees what is not kept for the trial. */
@@ -224,8 +251,21 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
     const schedule = new LrSchedule(config);
     const stopper = config.early_stopping ? new EarlyStopping(config) : null;
     let lr = config.learning_rate;
+    let first = 1;
+    if (input.resume) {
+      // Everything the next epoch depends on, as it was after the checkpoint's epoch.
+      const { state, data } = input.resume;
+      const restored = await restoreTraining(model, optimizer, state, data);
+      bestWeights = restored.best;
+      feeder.restore(state.rng, restored.order);
+      schedule.restore(state.schedule);
+      if (stopper && state.stopper) stopper.restore(state.stopper);
+      if (state.lr !== lr) setLearningRate(optimizer, (lr = state.lr));
+      epochs.push(...state.epochs);
+      first = state.epoch + 1;
+    }
 
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    for (let epoch = first; epoch <= config.epochs; epoch++) {
       const started = performance.now();
       const metrics = await fitEpoch(model, feeder, epoch, config, [xVal, yVal]);
       if (config.lr_schedule !== 'none') metrics.lr = lr;
@@ -248,6 +288,10 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
       }
       const nextLr = schedule.next(lr, epoch, metrics);
       if (nextLr !== lr) setLearningRate(optimizer, (lr = nextLr));
+      if (input.onCheckpoint && epoch < config.epochs) {
+        const { rng, order } = feeder.snapshot();
+        input.onCheckpoint(await captureTraining(model, optimizer, bestWeights, order, { epoch, lr, schedule: schedule.snapshot(), stopper: stopper?.snapshot() ?? null, epochs: [...epochs], rng }));
+      }
     }
     let final = epochs[epochs.length - 1]!.metrics;
     if (stopper && config.restore_best_weights && bestWeights && stopper.bestEpoch !== null) {
@@ -260,7 +304,7 @@ export async function trainTrial(input: TrainInput): Promise<TrainOutput> {
   } finally {
     // The model owns its weights; an optimizer passed in as an object is not the model's to dispose.
     model?.dispose();
-    optimizer?.dispose();
+    disposeOptimizer(optimizer);
     if (bestWeights) tf.dispose(bestWeights);
     tf.dispose(owned);
   }
