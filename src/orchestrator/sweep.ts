@@ -19,7 +19,7 @@
 import { errorMessage } from '../errors.js';
 import { quoteValue } from '../core/text.js';
 import { isMultiObjective, metricValue, objectiveValues, objectivesOf, requiredMetrics } from '../core/metric.js';
-import { bestFirst, type Rerun, type EpochRecord, type ExecutionRecord, type Metrics, type ProcessIdentity, type ProcessRecord, type StopRequest, type SweepRecord, type TrialRecord, type TrialSettlement } from '../core/records.js';
+import { bestFirst, type Checkpoint, type Rerun, type EpochRecord, type ExecutionRecord, type Metrics, type ProcessIdentity, type ProcessRecord, type StopRequest, type SweepRecord, type TrialRecord, type TrialSettlement } from '../core/records.js';
 import { enqueueConfigurations } from './enqueue.js';
 import { createSampler, plannedTrialCount, samplerOf, type Sampler } from '../samplers/index.js';
 import type { Storage } from '../storage/storage.js';
@@ -333,6 +333,16 @@ export class Sweep {
    */
   lostLease(): Promise<boolean> {
     return this.lease.lost();
+  }
+
+  /** Keeps a running trial's checkpoint (replacing its last): what it resumes from if it is interrupted. */
+  async saveCheckpoint(trial: TrialRecord, checkpoint: Checkpoint): Promise<void> {
+    await this.storage.saveCheckpoint(trial.id, checkpoint);
+  }
+
+  /** The checkpoint an interrupted trial left, or null (it then runs from the beginning). */
+  checkpointOf(trial: TrialRecord): Promise<Checkpoint | null> {
+    return this.storage.loadCheckpoint(trial.id);
   }
 
   async setModelPath(trial: TrialRecord, path: string | null): Promise<void> {

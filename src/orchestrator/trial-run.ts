@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { TrialError, WorkerError, errorMessage } from '../errors.js';
-import type { TrialRecord } from '../core/records.js';
+import type { Checkpoint, TrialRecord } from '../core/records.js';
 import type { SweepSpec } from '../sweep-file/types.js';
 import { objectivesOf, requiredMetrics } from '../core/metric.js';
 import { resolveTrainConfig } from '../trainer/knobs.js';
@@ -48,7 +48,10 @@ export class TrialRun {
   /** Runs the trial to its end; settles once everything about it is recorded (or the sweep stopped). */
   async run(): Promise<void> {
     const { ctx, trial } = this;
-    const task = this.task();
+    // An interrupted trial resumes from its last checkpoint (its epochs up to it are kept in the database).
+    const checkpoint = trial.again === 'resume' ? await ctx.sweep.checkpointOf(trial).catch((err: unknown) => (ctx.fatal(err), null)) : null;
+    if (checkpoint) ctx.emit({ type: 'warning', message: `trial ${trial.number} resumes after ${ctx.sweep.spec.program ? 'step' : 'epoch'} ${checkpoint.epoch} of its interrupted run (attempt ${trial.attempt ?? 1})` });
+    const task = this.task(checkpoint);
     ctx.emit({ type: 'trial-start', trial, rerun: trial.rerun, totalEpochs: task.kind === 'train' ? task.config.epochs * task.executions : null });
     // However the sweep stops, a worker waiting for a pruning decision is woken (its trial becomes interrupted).
     const wake = (): void => abortDecisions(this.decisions!);
@@ -68,11 +71,21 @@ export class TrialRun {
     }
   }
 
-  private task(): TaskRequest {
+  private task(checkpoint: Checkpoint | null): TaskRequest {
     const { spec } = this.ctx.sweep;
     const { trial } = this;
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed, ...(this.decisions ? { decisions: this.decisions } : {}) };
-    if (spec.program) return { ...base, kind: 'program', programUrl: pathToFileURL(spec.program).href, metricName: spec.metric.name, ...requiredOf(spec), ...(spec.nested ? { nested: spec.nested } : {}) };
+    if (spec.program) {
+      return {
+        ...base,
+        kind: 'program',
+        programUrl: pathToFileURL(spec.program).href,
+        metricName: spec.metric.name,
+        ...requiredOf(spec),
+        ...(spec.nested ? { nested: spec.nested } : {}),
+        ...(checkpoint ? { resume: { step: checkpoint.epoch, state: checkpoint.state } } : {}),
+      };
+    }
     return {
       ...base,
       kind: 'train',
@@ -80,6 +93,8 @@ export class TrialRun {
       sweepSeed: spec.seed,
       executions: spec.executions_per_trial,
       modelDir: this.ctx.models ? this.ctx.models.saveDir(trial.number) : null,
+      checkpoints: spec.checkpoints !== false,
+      ...(checkpoint ? { resume: { execution: checkpoint.execution, state: checkpoint.state, data: checkpoint.data ? new Uint8Array(checkpoint.data) : null } } : {}),
     };
   }
 
@@ -98,6 +113,9 @@ export class TrialRun {
         this.ctx.emit({ type: 'trial-backend', trial: this.trial, backend: message.backend });
       } else if (message.type === 'epoch') {
         await this.onStep(message);
+      } else if (message.type === 'checkpoint') {
+        // After the epoch it follows (the port keeps order; the writes too).
+        await this.ctx.sweep.saveCheckpoint(this.trial, { execution: message.execution, epoch: message.epoch, state: message.state, data: message.data ? Buffer.from(message.data) : null });
       }
     }).catch(this.ctx.fatal);
   }

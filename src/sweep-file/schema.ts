@@ -49,6 +49,7 @@ export const TOP_LEVEL_KEYS = [
   'max_consecutive_failures',
   'max_retries',
   'enqueue',
+  'checkpoints',
   'parameters',
   'train',
   'program',
@@ -111,6 +112,7 @@ export const sweepSchema = {
     workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },
     max_consecutive_failures: count(1),
     max_retries: { type: 'integer', minimum: 0, maximum: 100 },
+    checkpoints: { type: 'boolean' },
     // Each entry is checked against the space in validate.ts (its parameters, their distributions, conditions).
     enqueue: { type: 'array', maxItems: 10_000, items: { type: 'object' } },
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },

@@ -36,6 +36,8 @@ export interface SweepSettings {
   seed_given: boolean;
   workers: number | null;
   max_consecutive_failures: number;
+  /** The built-in trainer checkpoints every trial after each epoch (absent: on); false turns it off. */
+  checkpoints?: boolean;
   /** A failed trial runs again with the same parameters up to this many times (absent in older sweeps: 0). */
   max_retries?: number;
   /** Configurations to run first (W&B-style `enqueue:` list), before the sampler's own; absent when none. */

@@ -105,6 +105,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     workers: (doc.workers as number | undefined) ?? null,
     max_consecutive_failures: (doc.max_consecutive_failures as number | undefined) ?? 5,
     ...(doc.max_retries !== undefined ? { max_retries: doc.max_retries as number } : {}),
+    ...(doc.checkpoints !== undefined ? { checkpoints: doc.checkpoints as boolean } : {}),
     ...(doc.enqueue !== undefined ? { enqueue: enqueueBlock(doc.enqueue as Array<Record<string, unknown>>, parameters, conditions) } : {}),
     executions_per_trial: (doc.executions_per_trial as number | undefined) ?? 1,
     save_models: (doc.save_models as number | undefined) ?? null,

@@ -14,6 +14,7 @@ export interface ExecutionRun {
   stoppedEpoch: number;
   bestEpoch: number | null;
   modelPath?: string | null;
+  saveError?: { message: string; code: string | null };
 }
 
 /** The trial's metrics are each metric's mean over the executions (those every execution reported). */

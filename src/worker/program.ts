@@ -26,7 +26,18 @@ export interface TrialHandle {
    * judged. Stop by returning (the trial is recorded pruned at its last step) or by throwing TrialPruned.
    */
   shouldPrune(): boolean;
+  /**
+   * Keeps a JSON value (at most 1 MB) with the trial, replacing the last: if the trial is interrupted (its
+   * process killed, its machine lost), the process that runs it again gets it back as `trial.state`, and the
+   * steps reported up to the last one before it are kept.
+   */
+  saveState(value: unknown): void;
+  /** The value the trial's interrupted run last saved with `saveState`; undefined in a run from the beginning. */
+  readonly state: unknown;
 }
+
+/** The largest `saveState` value, as JSON. */
+export const MAX_STATE_BYTES = 1 << 20;
 
 export type Objective = (params: Params, trial: TrialHandle) => unknown;
 
@@ -119,9 +130,10 @@ export async function runObjective(
   url: string,
   /** The metrics the result must hold; the first is the one the pruner judges. */
   required: readonly string[],
-  info: { number: number; seed: number; params: Params; nested?: string[] },
+  info: { number: number; seed: number; params: Params; nested?: string[]; state?: unknown; resumedAfter?: number },
   onStep: (epoch: EpochRecord, judged: number | null) => void,
   decisions?: SharedArrayBuffer,
+  onState?: (step: number, state: unknown) => void,
 ): Promise<{ metrics: Metrics; epochs: EpochRecord[]; pruned?: boolean }> {
   const objective = await loadObjective(url);
   const metricName = required[0]!;
@@ -135,8 +147,22 @@ export async function runObjective(
   // Pruned when the objective ends right after being told to stop at its last report; one that reports on
   // after a stop answer has ignored it, and its own result stands.
   const stoppedHere = (): boolean => lastJudged && answered !== null && answered.prune && answered.seq === judged;
+  const { state: resumedState, resumedAfter, ...rest } = info;
   const trial: TrialHandle = {
-    ...info,
+    ...rest,
+    state: resumedState,
+    saveState(value) {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch (err) {
+        throw new TrialError(`trial.saveState: the value cannot be written as JSON (${(err as Error).message})`);
+      }
+      if (text === undefined) throw new TrialError(`trial.saveState: ${quoteValue(value)} cannot be written as JSON`);
+      if (Buffer.byteLength(text) > MAX_STATE_BYTES) throw new TrialError(`trial.saveState: the value is ${Buffer.byteLength(text)} bytes as JSON; at most ${MAX_STATE_BYTES}`);
+      // Saved after the last step reported: in a resumed run, possibly one its interrupted run reported.
+      onState?.(epochs.length ? epochs[epochs.length - 1]!.epoch : (resumedAfter ?? 0), JSON.parse(text));
+    },
     // Checked as the final result is: what is stored must be what was meant (NaN would be stored as null).
     report(step, metrics) {
       if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new TrialError(`trial.report: step must be an integer ≥ 0, got ${quoteValue(step)}`);

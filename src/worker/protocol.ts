@@ -32,6 +32,10 @@ export interface TrainTask extends TaskBase {
   executions: number;
   /** Where to save the first execution's model, or null. */
   modelDir: string | null;
+  /** Checkpoint each epoch (the trial can then resume after an interruption). */
+  checkpoints: boolean;
+  /** The checkpoint an interrupted trial resumes from: the execution it was in, and its state. */
+  resume?: { execution: number; state: unknown; data: Uint8Array | null } | null;
 }
 
 /** Evaluates a saved model once on the test split. */
@@ -56,6 +60,8 @@ export interface ProgramTask extends TaskBase {
   required?: string[];
   /** Dotted names from nested `parameters:` blocks: the objective receives them as nested objects. */
   nested?: string[];
+  /** An interrupted trial's last `trial.saveState` value and the step it was saved at. */
+  resume?: { step: number; state: unknown } | null;
 }
 
 export type TrialTask = TrainTask | ProgramTask | EvaluateTask;
@@ -67,6 +73,8 @@ export type WorkerMessage =
   | { type: 'started'; trialId: number; backend: string | null }
   /** `judged`: the report's sequence number when the worker waits for a pruning decision on it. */
   | { type: 'epoch'; trialId: number; epoch: EpochRecord; totalEpochs: number | null; judged?: number }
+  /** The trial's state after an epoch (a program's step): stored, replacing the last, after that epoch. */
+  | { type: 'checkpoint'; trialId: number; execution: number; epoch: number; state: unknown; data: ArrayBuffer | null }
   /**
    * The trial's own code (or its training) threw: the task's rejection that follows is the trial's failure.
    * A rejection without it is the thread's (it crashed, ran out of memory, was ended): never the trial's.

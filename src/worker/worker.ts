@@ -7,7 +7,8 @@ import { workerData } from 'piscina';
 import { errorMessage } from '../errors.js';
 import { runObjective } from './program.js';
 import { awaitDecision } from './decisions.js';
-import { aggregateExecutions, executionSeed } from '../trainer/executions.js';
+import { aggregateExecutions, executionSeed, type ExecutionRun } from '../trainer/executions.js';
+import type { TrainerState } from '../trainer/checkpoint.js';
 import type { EvaluateTask, TrainTask, TrialResult, TrialTask, WorkerInit, WorkerMessage } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -23,16 +24,24 @@ function loadTrainer(): NonNullable<typeof trainer> {
   return trainer;
 }
 
-async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Promise<TrialResult> {
+/** What a trainer's checkpoint holds for the worker: the executions finished, and the training under way. */
+interface ResumeState {
+  runs: ExecutionRun[];
+  trainer: TrainerState;
+}
+
+async function runTrain(task: TrainTask, post: (m: WorkerMessage, transfer?: ArrayBuffer[]) => void): Promise<TrialResult> {
   const { backend, tf, train } = await loadTrainer();
   post({ type: 'started', trialId: task.trialId, backend });
   if (!init.dataset) throw new Error('the worker was started without a dataset');
   const tensorsBefore = tf.memory().numTensors;
-  const runs = [];
+  // A resumed trial: the executions it had finished, and where the one it was in stood.
+  const resumed = task.resume ? (task.resume.state as ResumeState) : null;
+  const runs: ExecutionRun[] = resumed ? [...resumed.runs] : [];
   // Only the first execution is judged by the pruner; once it has run to its end, the others run in full.
   let judged = 0;
   const decisions = task.decisions;
-  for (let execution = 0; execution < task.executions; execution++) {
+  for (let execution = task.resume?.execution ?? 0; execution < task.executions; execution++) {
     const seed = executionSeed(task.trialSeed, execution);
     const judging = execution === 0 && decisions !== undefined;
     const out = await train.trainTrial({
@@ -41,6 +50,13 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage) => void): Prom
       sweepSeed: task.sweepSeed,
       trialSeed: seed,
       saveTo: execution === 0 ? task.modelDir : null,
+      ...(resumed && execution === task.resume!.execution && task.resume!.data ? { resume: { state: resumed.trainer, data: task.resume!.data } } : {}),
+      ...(task.checkpoints
+        ? {
+            onCheckpoint: (c: { state: TrainerState; data: ArrayBuffer }) =>
+              post({ type: 'checkpoint', trialId: task.trialId, execution, epoch: c.state.epoch, state: { runs, trainer: c.state } satisfies ResumeState, data: c.data }, [c.data]),
+          }
+        : {}),
       onEpoch: (epoch) =>
         post({
           type: 'epoch',
@@ -146,7 +162,7 @@ function failedOn(task: TrialTask): void {
 }
 
 async function runTask(task: TrialTask): Promise<TrialResult> {
-  const post = (message: WorkerMessage): void => task.port.postMessage(message);
+  const post = (message: WorkerMessage, transfer?: ArrayBuffer[]): void => task.port.postMessage(message, transfer);
   try {
     if (task.kind === 'train') return await runTrain(task, post);
     if (task.kind === 'evaluate') return await runEvaluate(task);
@@ -154,9 +170,10 @@ async function runTask(task: TrialTask): Promise<TrialResult> {
     const out = await runObjective(
       task.programUrl,
       task.required ?? [task.metricName],
-      { number: task.number, seed: task.trialSeed, params: task.params, ...(task.nested ? { nested: task.nested } : {}) },
+      { number: task.number, seed: task.trialSeed, params: task.params, ...(task.nested ? { nested: task.nested } : {}), ...(task.resume ? { state: task.resume.state, resumedAfter: task.resume.step } : {}) },
       (epoch, judged) => post({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null, ...(judged ? { judged } : {}) }),
       task.decisions,
+      (step, state) => post({ type: 'checkpoint', trialId: task.trialId, execution: 0, epoch: step, state, data: null }),
     );
     return { ...out, backend: null, tensorsBefore: null, tensorsAfter: null };
   } catch (err) {

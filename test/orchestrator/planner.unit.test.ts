@@ -9,7 +9,7 @@ import { GridSampler } from '../../src/samplers/grid.js';
 import { deriveSeed } from '../../src/space/rng.js';
 
 const parameters: Record<string, Distribution> = { x: { type: 'categorical', values: [1, 2, 3] } };
-const view = (over: Partial<ClaimView> = {}): ClaimView => ({ completed: 0, minValue: null, maxValue: null, runningConfigs: [], reruns: [], nextIndex: 0, history: null, ...over });
+const view = (over: Partial<ClaimView> = {}): ClaimView => ({ completed: 0, minValue: null, maxValue: null, runningConfigs: [], reruns: [], nextIndex: 0, outside: 0, history: null, ...over });
 const input = (over: Partial<PlanInput> = {}): PlanInput => ({
   view: view(),
   sampler: new GridSampler(parameters),
@@ -24,13 +24,21 @@ const input = (over: Partial<PlanInput> = {}): PlanInput => ({
 describe('planner', () => {
   it("runs the sampler's configuration at the next index, with the configuration's seed and distributions", () => {
     const plan = planNext(input({ view: view({ nextIndex: 1 }) }));
-    assert.deepEqual(plan, { kind: 'run', rerun: false, trial: { configIndex: 1, params: { x: 2 }, distributions: { x: parameters.x }, seed: deriveSeed(9, 'trial', 1) } });
+    assert.deepEqual(plan, { kind: 'run', again: null, trial: { configIndex: 1, params: { x: 2 }, distributions: { x: parameters.x }, seed: deriveSeed(9, 'trial', 1) } });
   });
 
-  it('runs an interrupted configuration again first, with its stored params and its own seed', () => {
+  it('claims an existing trial again first (the view lists resumptions, then retries, then the enqueued)', () => {
     const params: Params = { x: 3 };
-    const plan = planNext(input({ view: view({ nextIndex: 2, reruns: [{ configIndex: 0, params }] }) }));
-    assert.deepEqual(plan, { kind: 'run', rerun: true, trial: { configIndex: 0, params, distributions: { x: parameters.x }, seed: deriveSeed(9, 'trial', 0) } });
+    const again = { trialId: 7, configIndex: 0, params, kind: 'resume' as const };
+    const plan = planNext(input({ view: view({ nextIndex: 2, reruns: [again, { trialId: 9, configIndex: -1, params, kind: 'queued' }] }) }));
+    assert.deepEqual(plan, { kind: 'run', again });
+  });
+
+  it('a grid without run_cap runs enqueued trials on top of its own; run_cap counts them', () => {
+    // 3 grid points, 2 enqueued (outside the sampler's sequence): 2 complete, 2 running.
+    const busy = view({ completed: 2, runningConfigs: [0, -1], nextIndex: 1, outside: 2 });
+    assert.equal(planNext(input({ planned: 3, gridCap: true, view: busy })).kind, 'run');
+    assert.deepEqual(planNext(input({ planned: 3, gridCap: false, view: busy })), { kind: 'none' });
   });
 
   it('starts nothing when the complete and running trials already make the cap', () => {
@@ -47,7 +55,7 @@ describe('planner', () => {
   it('says the space is exhausted past the grid, and after that only re-runs start', () => {
     assert.deepEqual(planNext(input({ planned: null, view: view({ nextIndex: 3 }) })), { kind: 'exhausted' });
     assert.deepEqual(planNext(input({ planned: null, exhausted: true, view: view({ nextIndex: 3 }) })), { kind: 'none' });
-    assert.equal(planNext(input({ planned: null, exhausted: true, view: view({ nextIndex: 3, reruns: [{ configIndex: 1, params: { x: 2 } }] }) })).kind, 'run');
+    assert.equal(planNext(input({ planned: null, exhausted: true, view: view({ nextIndex: 3, reruns: [{ trialId: 2, configIndex: 1, params: { x: 2 }, kind: 'resume' }] }) })).kind, 'run');
   });
 });
 
@@ -82,7 +90,7 @@ describe('tally', () => {
     tally.exhausted = true;
     tally.absorb(view({ runningConfigs: [4], reruns: [] }));
     assert.equal(tally.done, false);
-    tally.absorb(view({ runningConfigs: [], reruns: [{ configIndex: 1, params: {} }] }));
+    tally.absorb(view({ runningConfigs: [], reruns: [{ trialId: 2, configIndex: 1, params: {}, kind: 'retry' }] }));
     assert.equal(tally.done, false);
     tally.absorb(view());
     assert.equal(tally.done, true);
