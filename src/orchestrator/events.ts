@@ -49,6 +49,8 @@ export type SweepEvent =
   | { type: 'evaluating'; trial: TrialRecord }
   /** Something a person should know that stops nothing (a wait for the database's lock, an objective's stray error). */
   | { type: 'warning'; message: string }
+  /** Something a person watching should know that is not a problem (a trial resumed from its checkpoint). */
+  | { type: 'notice'; message: string }
   | { type: 'sweep-end'; outcome: SweepOutcome };
 
 export type SweepListener = (event: SweepEvent) => void;

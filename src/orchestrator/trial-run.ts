@@ -50,7 +50,7 @@ export class TrialRun {
     const { ctx, trial } = this;
     // An interrupted trial resumes from its last checkpoint (its epochs up to it are kept in the database).
     const checkpoint = trial.again === 'resume' ? await ctx.sweep.checkpointOf(trial).catch((err: unknown) => (ctx.fatal(err), null)) : null;
-    if (checkpoint) ctx.emit({ type: 'warning', message: `trial ${trial.number} resumes after ${ctx.sweep.spec.program ? 'step' : 'epoch'} ${checkpoint.epoch} of its interrupted run (attempt ${trial.attempt ?? 1})` });
+    if (checkpoint) ctx.emit({ type: 'notice', message: `trial ${trial.number} resumes after ${ctx.sweep.spec.program ? 'step' : 'epoch'} ${checkpoint.epoch} of its interrupted run (attempt ${trial.attempt ?? 1})` });
     const task = this.task(checkpoint);
     ctx.emit({ type: 'trial-start', trial, rerun: trial.rerun, totalEpochs: task.kind === 'train' ? task.config.epochs * task.executions : null });
     // However the sweep stops, a worker waiting for a pruning decision is woken (its trial becomes interrupted).

@@ -40,6 +40,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         else if (e.type === 'trial-end') write(state.trialLine(e.trial));
         else if (e.type === 'evaluating') write(state.evaluatingLine(e.trial));
         else if (e.type === 'warning') write(`warning: ${e.message}`);
+        else if (e.type === 'notice') write(e.message);
       },
       stop: () => {},
     };
@@ -248,6 +249,10 @@ class LiveDisplay {
         this.log(this.state.trialLine(e.trial));
         break;
       }
+      case 'notice':
+        if (this.stopped || !this.overall) this.write(e.message);
+        else this.log(e.message);
+        break;
       case 'warning':
         if (this.stopped || !this.overall) this.write(`warning: ${e.message}`);
         else this.log(`warning: ${e.message}`);

@@ -20,7 +20,7 @@ export const STORAGE_CALLS = [
   'insertTrials', 'saveCheckpoint', 'loadCheckpoint', 'setNote', 'renameSweep', 'deleteSweep',
 ] as const satisfies ReadonlyArray<keyof Storage>;
 
-const MODEL_CALLS = ['save', 'load', 'remove', 'removeOrphans'] as const satisfies ReadonlyArray<keyof ModelStore>;
+const MODEL_CALLS = ['save', 'load', 'remove', 'removeOrphans', 'put'] as const satisfies ReadonlyArray<keyof ModelStore>;
 
 const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/;
 

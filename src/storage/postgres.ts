@@ -53,6 +53,7 @@ export class PostgresStorage implements Storage {
     load: (trialId) => this.loadModel(trialId),
     remove: (trialId) => this.removeModel(trialId),
     removeOrphans: (sweepId) => this.removeOrphanModels(sweepId),
+    put: async (trialId, files) => (await this.saveModel(trialId, files, true))!,
   };
 
   onNotice: ((message: string) => void) | undefined;
@@ -595,11 +596,11 @@ export class PostgresStorage implements Storage {
     await this.q('UPDATE trials SET model_path = $2 WHERE id = $1', [trialId, path]);
   }
 
-  private async saveModel(trialId: number, files: readonly ModelFile[]): Promise<string | null> {
+  private async saveModel(trialId: number, files: readonly ModelFile[], anyState = false): Promise<string | null> {
     for (const f of files) if (!MODEL_FILE_NAME.test(f.name)) throw new Error(`model file name ${JSON.stringify(f.name)} is not a plain file name`);
     // Tried again as a whole after a lost connection: the files are replaced, so a repeat stores the same.
     return this.tx(async (c) => {
-      const row = (await c.query<{ number: number }>(`SELECT number FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE`, [trialId])).rows[0];
+      const row = (await c.query<{ number: number }>(`SELECT number FROM trials WHERE id = $1 ${anyState ? '' : "AND state = 'running'"} FOR UPDATE`, [trialId])).rows[0];
       if (!row) return null;
       const modelPath = `db:trial-${String(row.number).padStart(4, '0')}`;
       await c.query('DELETE FROM model_files WHERE trial_id = $1', [trialId]);

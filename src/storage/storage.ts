@@ -68,6 +68,8 @@ export interface ModelStore {
   remove(trialId: number): Promise<void>;
   /** Deletes the models of the sweep's trials that did not complete; returns how many. */
   removeOrphans(sweepId: number): Promise<number>;
+  /** Stores a finished trial's model brought from elsewhere (`tfsweep copy`); returns its path. */
+  put(trialId: number, files: readonly ModelFile[]): Promise<string>;
 }
 
 export interface Storage {
