@@ -74,7 +74,11 @@ describe('records', () => {
     assert.equal(view.completed, 2);
     assert.deepEqual([view.minValue, view.maxValue], [0.5, 0.5]);
     assert.deepEqual(view.runningConfigs, [3]);
-    assert.deepEqual(view.reruns, [{ configIndex: 2, params: { x: 2 } }]);
+    // The latest interrupted trial of configuration 2 resumes (3 runs, 4 has a failure).
+    assert.deepEqual(view.reruns, [{ trialId: 4, configIndex: 2, params: { x: 2 }, kind: 'resume' }]);
+    const retries = claimViewOf([trial(0, 'failed', null, 0), trial(1, 'failed', null, 1), trial(2, 'queued', null, -1)], 2);
+    assert.deepEqual(retries.reruns.map((r) => [r.trialId, r.kind]), [[1, 'retry'], [2, 'retry'], [3, 'queued']]);
+    assert.deepEqual([retries.nextIndex, retries.outside], [2, 1]);
     assert.equal(view.nextIndex, 5);
   });
 });

@@ -26,7 +26,7 @@ function trial(number: number, configIndex: number, state: TrialState): TrialRec
 }
 
 describe('resume planning (the claim view of the stored history)', () => {
-  it('re-runs interrupted configurations first, once each, and continues numbering configurations', () => {
+  it('resumes interrupted configurations first (the latest trial of each), and continues numbering configurations', () => {
     const plan = claimViewOf([
       trial(0, 0, 'complete'),
       trial(1, 1, 'interrupted'),
@@ -37,8 +37,8 @@ describe('resume planning (the claim view of the stored history)', () => {
     ]);
     assert.equal(plan.completed, 2);
     assert.deepEqual(plan.reruns, [
-      { configIndex: 1, params: { units: 1 } },
-      { configIndex: 3, params: { units: 3 } },
+      { trialId: 5, configIndex: 1, params: { units: 1 }, kind: 'resume' },
+      { trialId: 4, configIndex: 3, params: { units: 3 }, kind: 'resume' },
     ]);
     assert.equal(plan.nextIndex, 5);
   });

@@ -186,6 +186,62 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
       });
     });
 
+    it('a trial\'s whole life: enqueued, claimed once, checkpointed, interrupted, resumed as itself, failed and retried', async () => {
+      await withDb(async (s) => {
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        const proc = await s.registerProcess(sweep.id, { host: 'h', pid: 1, token: 't' }, 1);
+        const [queued] = await s.insertTrials(sweep.id, 1, (_, configIndex) => ({ ...newTrial(0), configIndex, state: 'queued', origin: 'enqueued' }));
+        assert.deepEqual([queued!.state, queued!.configIndex, queued!.origin], ['queued', -1, 'enqueued']);
+        let view: ClaimView | null = null;
+        const claimed = (await s.claimTrial(sweep.id, proc.id, (v) => ((view = v), { reclaim: v.reruns[0]!.trialId })))!;
+        assert.deepEqual((view as ClaimView | null)!.reruns.map((r) => r.kind), ['queued']);
+        assert.deepEqual([(view as ClaimView | null)!.nextIndex, (view as ClaimView | null)!.outside], [0, 1], 'an enqueued trial is outside the sampler\'s sequence');
+        assert.deepEqual([claimed.id, claimed.state, claimed.attempt ?? 1], [queued!.id, 'running', 1]);
+        // Checkpointed after epoch 2 (with 3 stored), then its process is gone.
+        for (const n of [1, 2, 3]) await s.recordEpoch(claimed.id, epoch(n));
+        await s.saveCheckpoint(claimed.id, { execution: 0, epoch: 2, state: { lr: 0.01 }, data: Buffer.from([1, 2, 3, 4]) });
+        await s.endProcess(proc.id);
+        const cp = await s.loadCheckpoint(claimed.id);
+        assert.deepEqual({ ...cp, data: [...cp!.data!] }, { execution: 0, epoch: 2, state: { lr: 0.01 }, data: [1, 2, 3, 4] });
+        const proc2 = await s.registerProcess(sweep.id, { host: 'h', pid: 2, token: 't2' }, 1);
+        const resumed = (await s.claimTrial(sweep.id, proc2.id, (v) => ((view = v), { reclaim: v.reruns[0]!.trialId })))!;
+        assert.deepEqual((view as ClaimView | null)!.reruns.map((r) => r.kind), ['resume']);
+        assert.equal(resumed.id, claimed.id);
+        assert.equal(resumed.attempt, 2);
+        assert.deepEqual(resumed.attempts!.map((a) => [a.attempt, a.state, a.resumedAfter]), [[1, 'interrupted', 2]]);
+        const [held] = await s.listTrials(sweep.id, { withEpochs: true });
+        assert.deepEqual(held!.epochs!.map((e) => e.epoch), [1, 2], 'the epochs after the checkpoint go; those up to it stay');
+        // A failure: the checkpoint goes; with attempts left it is offered for a retry, starting over.
+        await s.failTrial(resumed.id, 'boom', []);
+        assert.equal(await s.loadCheckpoint(resumed.id), null);
+        await assert.rejects(s.saveCheckpoint(resumed.id, { execution: 0, epoch: 3, state: {}, data: null }), FinishedTrialError);
+        assert.equal(await s.claimTrial(sweep.id, proc2.id, () => null, { maxAttempts: 2 }), null);
+        const retried = (await s.claimTrial(sweep.id, proc2.id, (v) => ((view = v), v.reruns[0] ? { reclaim: v.reruns[0].trialId } : null), { maxAttempts: 3 }))!;
+        assert.deepEqual((view as ClaimView | null)!.reruns.map((r) => r.kind), ['retry']);
+        assert.equal(retried.attempt, 3);
+        assert.deepEqual((await s.listTrials(sweep.id, { withEpochs: true }))[0]!.epochs, [], 'a retry starts from the beginning');
+      });
+    });
+
+    it('notes, renames and deletes a sweep', async () => {
+      await withDb(async (s) => {
+        const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
+        const proc = await s.registerProcess(sweep.id, { host: 'h', pid: 1, token: 't' }, 1);
+        await s.claimTrial(sweep.id, proc.id, () => newTrial(0));
+        assert.equal(await s.setNote(sweep.id, null, 'overnight'), true);
+        assert.equal(await s.setNote(sweep.id, 0, 'the paper\'s'), true);
+        assert.equal(await s.setNote(sweep.id, 7, 'none'), false);
+        assert.equal((await s.getSweep(sweep.name))!.note, 'overnight');
+        assert.equal((await s.listTrials(sweep.id))[0]!.note, 'the paper\'s');
+        const other = await s.joinSweep({ ...loaded.spec, name: 'other' }, loaded.source);
+        await assert.rejects(s.renameSweep(sweep.id, 'other'), /a sweep named "other" exists already/);
+        await s.renameSweep(sweep.id, 'renamed');
+        assert.equal((await s.getSweep('renamed'))!.id, sweep.id);
+        await s.deleteSweep(sweep.id);
+        assert.deepEqual((await s.listSweeps()).map((x) => x.name), [other.sweep.name]);
+      });
+    });
+
     it('measures how long the sweep\'s run has lasted, and starts a new run when asked', async () => {
       await withDb(async (s) => {
         const { sweep } = await s.joinSweep(loaded.spec, loaded.source);
@@ -295,7 +351,7 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         // candidate, with its params); 4 running; 5 interrupted and now re-running; 6 interrupted.
         const t0 = (await claim(0))!; await s.completeTrial(t0.id, 1, { val_accuracy: 1 }, []);
         const t1 = (await claim(1))!; await s.failTrial(t1.id, 'x', []);
-        await claim(2); await claim(3); await claim(3); await claim(5); await claim(6);
+        await claim(2); await claim(3); const t3 = (await claim(3))!; await claim(5); const t6 = (await claim(6))!;
         assert.equal(await interruptAll(s, sweep.id), 5);
         const t2 = (await claim(2))!; await s.completeTrial(t2.id, 2, { val_accuracy: 2 }, []);
         await claim(4); await claim(5);
@@ -312,9 +368,10 @@ export function storageContract(backend: string, factory: ContractFactory, skip:
         assert.equal(l.completed, 2);
         assert.equal(l.nextIndex, 7);
         assert.deepEqual([...l.runningConfigs].sort(), [4, 5]);
+        // The latest interrupted trial of each configuration is resumed (older tfsweeps ran some twice).
         assert.deepEqual(l.reruns, [
-          { configIndex: 3, params: newTrial(3).params },
-          { configIndex: 6, params: newTrial(6).params },
+          { trialId: t3.id, configIndex: 3, params: newTrial(3).params, kind: 'resume' },
+          { trialId: t6.id, configIndex: 6, params: newTrial(6).params, kind: 'resume' },
         ]);
         assert.deepEqual({ ...l, runningConfigs: [...l.runningConfigs].sort() }, { ...f, runningConfigs: [...f.runningConfigs].sort(), history: null });
       });

@@ -53,7 +53,7 @@ describe('SQLite storage', () => {
     old.close();
     const s = new SqliteStorage(path.join(dir, 'v0.db'));
     const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    assert.deepEqual(tables, ['epochs', 'executions', 'processes', 'sweep_parameters', 'sweeps', 'trial_params', 'trials']);
+    assert.deepEqual(tables, ['checkpoints', 'epochs', 'executions', 'processes', 'sweep_parameters', 'sweeps', 'trial_params', 'trials']);
     await s.close();
 
     const newer = new Database(path.join(dir, 'v99.db'));
