@@ -16,7 +16,7 @@ import { newTrial } from './planner.js';
 export async function enqueueConfigurations(storage: Storage, sweepId: number, spec: SweepSpec, entries: ReadonlyArray<Readonly<Record<string, unknown>>>, where = (i: number) => `configuration ${i + 1}`): Promise<TrialRecord[]> {
   entries.forEach((entry, i) => {
     const problem = configurationProblem(spec.parameters, spec.conditions, entry);
-    if (problem) throw new UsageError(`${where(i)}: ${problem}`);
+    if (problem) throw new UsageError(`${where(i)}: ${problem.message}`);
   });
   return storage.insertTrials(sweepId, entries.length, (i, configIndex) => ({
     ...newTrial(spec, configIndex, completeConfiguration(spec.parameters, spec.conditions, entries[i] as Record<string, ParamValue>, deriveSeed(spec.seed, 'enqueue', configIndex))),
@@ -40,7 +40,7 @@ export async function importResults(storage: Storage, sweepId: number, spec: Swe
   const needed = [...new Set([...objectives.map((m) => m.name), ...(spec.constraints ?? []).map((c) => c.name)])];
   const whole = rows.map((row, i) => {
     const problem = configurationProblem(spec.parameters, spec.conditions, row.params);
-    if (problem) throw new UsageError(`${where(i)}: ${problem}`);
+    if (problem) throw new UsageError(`${where(i)}: ${problem.message}`);
     const params = completeConfiguration(spec.parameters, spec.conditions, row.params as Record<string, ParamValue>, 0);
     const missing = Object.keys(params).filter((k) => !(k in row.params));
     if (missing.length) throw new UsageError(`${where(i)}: no value for ${missing.map((k) => `"${k}"`).join(', ')} (a result needs every parameter its configuration has)`);

@@ -28,18 +28,18 @@ export function valueProblem(dist: Distribution, value: unknown): string | null 
 
 /**
  * Why `params` is not a configuration of the space (an unknown parameter, a value out of its distribution,
- * a parameter its condition leaves out), or null. Parameters it does not give are allowed (they are drawn).
+ * a parameter its condition leaves out), and which parameter, or null. Parameters it does not give are allowed (they are drawn).
  */
-export function configurationProblem(parameters: Readonly<Record<string, Distribution>>, conditions: Conditions | undefined, params: Readonly<Record<string, unknown>>): string | null {
+export function configurationProblem(parameters: Readonly<Record<string, Distribution>>, conditions: Conditions | undefined, params: Readonly<Record<string, unknown>>): { name: string; message: string } | null {
   for (const [name, value] of Object.entries(params)) {
     const dist = parameters[name];
-    if (!dist) return `unknown parameter "${name}" (the sweep's: ${Object.keys(parameters).join(', ')})`;
+    if (!dist) return { name, message: `unknown parameter "${name}" (the sweep's: ${Object.keys(parameters).join(', ')})` };
     const problem = valueProblem(dist, value);
-    if (problem) return `"${name}": ${problem}`;
+    if (problem) return { name, message: `"${name}": ${problem}` };
   }
   if (conditions) {
     for (const name of Object.keys(params)) {
-      if (!isActive(name, params as Params, conditions)) return `"${name}" does not apply under its when: condition (${JSON.stringify(conditions[name])}) with these values`;
+      if (!isActive(name, params as Params, conditions)) return { name, message: `"${name}" does not apply under its when: condition (${JSON.stringify(conditions[name])}) with these values` };
     }
   }
   return null;

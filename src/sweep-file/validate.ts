@@ -245,8 +245,8 @@ function enqueueBlock(entries: Array<Record<string, unknown>>, parameters: Recor
   return entries.map((entry, i) => {
     const problem = configurationProblem(parameters, Object.keys(conditions).length ? conditions : undefined, entry);
     if (problem) {
-      const key = Object.keys(entry).find((k) => problem.includes(`"${k}"`));
-      throw new SpecIssue(key ? ['enqueue', i, key] : ['enqueue', i], `${problem}${/^unknown parameter/.test(problem) && key ? didYouMean(key, Object.keys(parameters)) : ''}`);
+      const unknown = !(problem.name in parameters);
+      throw new SpecIssue(['enqueue', i, problem.name], `${problem.message}${unknown ? didYouMean(problem.name, Object.keys(parameters)) : ''}`);
     }
     return entry as Record<string, ParamValue>;
   });

@@ -57,3 +57,24 @@ describe('metrics: and constraints:', () => {
 function errorOf(text: string): string {
   return specErrorOf(text);
 }
+
+describe('enqueue:, max_retries, checkpoints', () => {
+  const base = 'name: s\nmethod: random\nrun_cap: 3\nparameters:\n  layers: {values: [0, 1, 2]}\n  units: {values: [16, 32]}\n  learning_rate: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-2}\n';
+
+  it('reads them with the space checked', () => {
+    const { spec } = parseSpecText(`${base}max_retries: 2\ncheckpoints: false\nenqueue:\n  - {layers: 1, units: 32, learning_rate: 0.001}\n  - {layers: 0}\n`, 's.yaml');
+    assert.equal(spec.max_retries, 2);
+    assert.equal(spec.checkpoints, false);
+    assert.deepEqual(spec.enqueue, [{ layers: 1, units: 32, learning_rate: 0.001 }, { layers: 0 }]);
+  });
+
+  it('refuses a configuration outside the space, naming the entry and the parameter', () => {
+    assert.equal(errorOf(`${base}enqueue:\n  - {units: 48}\n`), 'sweep.yaml:9: enqueue[0].units: "units": expected one of [16,32], got 48');
+    assert.match(errorOf(`${base}enqueue:\n  - {unit: 16}\n`), /^sweep\.yaml:9: enqueue\[0\]\.unit: unknown parameter "unit" .*; did you mean "units"\?/);
+    // `units` applies only with a hidden layer (the trainer's condition on layers).
+    assert.match(errorOf(`${base}enqueue:\n  - {layers: 0, units: 16}\n`), /^sweep\.yaml:9: enqueue\[0\]\.units: "units" does not apply under its when: condition/);
+    assert.match(errorOf(`${base}enqueue:\n  - {learning_rate: 1.0}\n`), /expected a value in \[0\.0001, 0\.01\], got 1/);
+    assert.match(errorOf(`${base}max_retries: -1\n`), /^sweep\.yaml:8: max_retries: /);
+    assert.match(errorOf(`${base}checkpoints: sometimes\n`), /^sweep\.yaml:8: checkpoints: /);
+  });
+});
