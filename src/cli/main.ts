@@ -31,9 +31,10 @@ import { renameCommand } from './commands/rename.js';
 import { deleteCommand } from './commands/delete.js';
 import { importCommand } from './commands/import.js';
 import { copyCommand } from './commands/copy.js';
+import { schemaCommand } from './commands/schema.js';
 import { guardStreams, processIo, println, type CliIo } from './io.js';
 
-const COMMANDS = [runCommand, agentCommand, validateCommand, listCommand, statusCommand, stopCommand, trialsCommand, bestCommand, importanceCommand, reportCommand, dashboardCommand, exportCommand, exportModelCommand, enqueueCommand, importCommand, copyCommand, noteCommand, renameCommand, deleteCommand] as unknown as Command<never>[];
+const COMMANDS = [runCommand, agentCommand, validateCommand, listCommand, statusCommand, stopCommand, trialsCommand, bestCommand, importanceCommand, reportCommand, dashboardCommand, exportCommand, exportModelCommand, enqueueCommand, importCommand, copyCommand, noteCommand, renameCommand, deleteCommand, schemaCommand] as unknown as Command<never>[];
 const COMMAND_NAMES = COMMANDS.map((c) => c.command.split(' ')[0]!);
 
 /** A first word that is no command: name the closest one rather than list it as an unknown argument. */

@@ -6,6 +6,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import { TrialError, errorMessage } from '../errors.js';
+import { runCommand } from '../worker/command.js';
 import type { TaskRequest, TrialResult, TrialTask, WorkerInit, WorkerMessage } from '../worker/protocol.js';
 
 const WORKER_FILE = new URL('../worker/worker.js', import.meta.url).href;
@@ -41,6 +42,8 @@ export class TrialPool {
   }
 
   async run(task: TaskRequest, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
+    // A command is a child process of its own, not a task for a thread.
+    if (task.kind === 'command') return runCommand(task, onMessage, signal);
     const { port1, port2 } = new MessageChannel();
     let drained!: () => void;
     const done = new Promise<void>((resolve) => (drained = resolve));

@@ -23,7 +23,8 @@ const checked = new Set<string>();
  * (exit 2), before anything is written. The module is imported in a short-lived worker thread.
  */
 export async function checkProgram(loaded: LoadedSpec): Promise<void> {
-  if (!loaded.spec.program) return;
+  // A command's program is any file, run by the command: nothing to import.
+  if (!loaded.spec.program || loaded.spec.command) return;
   const url = pathToFileURL(loaded.spec.program).href;
   if (checked.has(url)) return;
   const problem = await new Promise<string | null>((resolve) => {

@@ -8,7 +8,6 @@
  * full, locked beyond the busy timeout) or a worker thread that dies stops the sweep the same way, with a
  * one-line StorageError or WorkerError.
  */
-import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError, UsageError, errorMessage } from '../errors.js';
 import { modelsDirFor } from '../files/model-folders.js';
@@ -22,6 +21,7 @@ import type { WorkerInit } from '../worker/protocol.js';
 import type { SweepListener, SweepOutcome } from './events.js';
 import { finalizeModels, needsFinalizing } from './finalize.js';
 import { objectivesOf } from '../core/metric.js';
+import { usableCpus } from '../core/cpus.js';
 import { DatabaseKeeper, FolderKeeper, type ModelKeeper } from './model-keeper.js';
 import { TrialPool, within } from './pool.js';
 import { preflight } from './preflight.js';
@@ -37,12 +37,14 @@ const POLL_MS = 1000;
 export interface RunSweepOptions {
   loaded: LoadedSpec;
   storage: Storage;
-  /** Parallel trials (1–256); overrides the file's `workers`; default os.availableParallelism(). */
+  /** Parallel trials (1–256); overrides the file's `workers`; default the CPUs this process may use (affinity and cgroup quota). */
   workers?: number;
   /** Seconds after which no new trial starts (overrides the file's max_time; null: no limit). */
   maxTime?: number | null;
   /** Abort to stop: no new trials, running ones become interrupted. */
   signal?: AbortSignal;
+  /** Abort to drain: no new trials, running ones finish (as `tfsweep stop` asks). */
+  drain?: AbortSignal;
   onEvent?: SweepListener;
   /**
    * Where trained models are saved (one `trial-NNNN` folder per trial), or null to save none. tfsweep only
@@ -55,7 +57,7 @@ export interface RunSweepOptions {
 export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> {
   const { storage, loaded } = options;
   const emit: SweepListener = options.onEvent ?? (() => {});
-  const requested = options.workers ?? loaded.spec.workers ?? os.availableParallelism();
+  const requested = options.workers ?? loaded.spec.workers ?? usableCpus();
   if (!Number.isInteger(requested) || requested < 1 || requested > MAX_WORKERS) {
     throw new UsageError(`--workers: expected an integer from 1 to ${MAX_WORKERS}, got ${requested}`);
   }
@@ -68,6 +70,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepOutcome> 
     const models = loaded.spec.program || loaded.spec.save_models === 0 ? null : keeperFor(storage, options.modelsDir);
     if (!opened.sweep) return await alreadyFinished(loaded, storage, opened.finished!, models, emit);
     const sweep = opened.sweep;
+    options.drain?.addEventListener('abort', () => sweep.halt('asked to stop (SIGTERM): no new trials, running ones finished'), { once: true });
     const remaining = Math.max(0, (sweep.progress.planned ?? Infinity) - sweep.progress.completed);
     return await new SweepRun(sweep, storage, models, emit, Math.max(1, Math.min(requested, remaining)), options.signal).run();
   } finally {

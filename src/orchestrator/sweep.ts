@@ -124,6 +124,11 @@ export class Sweep {
     }
   }
 
+  /** Where the sweep is stored, as it may be printed (given to a command's environment as TFSWEEP_DB). */
+  get location(): string {
+    return this.storage.location;
+  }
+
   /** This process's row in the sweep's processes. */
   get process(): ProcessRecord {
     return this.lease.process;

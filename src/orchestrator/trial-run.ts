@@ -75,6 +75,27 @@ export class TrialRun {
     const { spec } = this.ctx.sweep;
     const { trial } = this;
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed, ...(this.decisions ? { decisions: this.decisions } : {}) };
+    if (spec.program && spec.command) {
+      return {
+        kind: 'command',
+        trialId: trial.id,
+        number: trial.number,
+        params: trial.params,
+        trialSeed: trial.seed,
+        command: spec.command,
+        program: spec.program,
+        graceSeconds: spec.stop_grace ?? 10,
+        metricName: spec.metric.name,
+        env: {
+          TFSWEEP_SWEEP: spec.name,
+          TFSWEEP_TRIAL: String(trial.number),
+          TFSWEEP_TRIAL_ID: String(trial.id),
+          TFSWEEP_SEED: String(trial.seed),
+          TFSWEEP_DB: this.ctx.sweep.location,
+        },
+        ...(this.decisions ? { decisions: this.decisions } : {}),
+      };
+    }
     if (spec.program) {
       return {
         ...base,

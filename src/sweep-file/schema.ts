@@ -50,6 +50,8 @@ export const TOP_LEVEL_KEYS = [
   'max_retries',
   'enqueue',
   'checkpoints',
+  'command',
+  'stop_grace',
   'parameters',
   'train',
   'program',
@@ -113,6 +115,8 @@ export const sweepSchema = {
     max_consecutive_failures: count(1),
     max_retries: { type: 'integer', minimum: 0, maximum: 100 },
     checkpoints: { type: 'boolean' },
+    command: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string' } },
+    stop_grace: { type: 'number', minimum: 0, maximum: 3600 },
     // Each entry is checked against the space in validate.ts (its parameters, their distributions, conditions).
     enqueue: { type: 'array', maxItems: 10_000, items: { type: 'object' } },
     executions_per_trial: { type: 'integer', minimum: 1, maximum: 100 },

@@ -54,8 +54,15 @@ export interface SweepSettings {
   nested?: string[];
   /** The built-in trainer's settings; unused when `program` is set. */
   train: TrainConfig;
-  /** Absolute path of a custom objective module, or null for the built-in trainer. */
+  /** Absolute path of a custom objective (a module, or the file `command` runs), or null for the built-in trainer. */
   program: string | null;
+  /**
+   * Each trial as a child process (W&B's `command:`, macros unexpanded): given, or W&B's default
+   * `${env} ${interpreter} ${program} ${args}` for a `program` that is not a JavaScript module.
+   */
+  command?: string[];
+  /** Seconds a stopped command has between SIGTERM and SIGKILL (absent: 10). */
+  stop_grace?: number;
   /** Stops hopeless trials early; absent in sweeps stored before pruning existed (read as none). */
   pruner?: PrunerSpec | null;
   /** Seconds after which no new trial starts (running ones finish); null or absent: no limit. */

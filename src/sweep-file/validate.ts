@@ -73,6 +73,7 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
   if (program !== null && (doc.executions_per_trial as number | undefined) !== undefined && (doc.executions_per_trial as number) > 1) {
     throw new SpecIssue(['executions_per_trial'], 'applies to the built-in trainer; a program can repeat its own training');
   }
+  const command = commandOf(doc, program);
   const blocks = samplerBlocks(doc.method, doc);
   const train = trainBlock(doc, context);
   const parameters = parametersBlock(doc, program, context);
@@ -114,6 +115,8 @@ export function validateSpec(raw: unknown, context: ValidateContext, warnings: s
     ...((doc as Record<symbol, unknown>)[NESTED] ? { nested: (doc as Record<symbol, unknown>)[NESTED] as string[] } : {}),
     train,
     program,
+    ...(command ? { command } : {}),
+    ...(doc.stop_grace !== undefined ? { stop_grace: doc.stop_grace as number } : {}),
     ...blocks,
     ...(pruner ? { pruner } : {}),
     ...(maxTime !== null ? { max_time: maxTime } : {}),
@@ -250,6 +253,23 @@ function enqueueBlock(entries: Array<Record<string, unknown>>, parameters: Recor
     }
     return entry as Record<string, ParamValue>;
   });
+}
+
+/** W&B's command when a program is not a JavaScript module that tfsweep can call in a worker thread. */
+export const DEFAULT_COMMAND = ['${env}', '${interpreter}', '${program}', '${args}'];
+const MODULE = /\.(m?js|cjs|m?ts|cts)$/i;
+
+/**
+ * How each trial runs its program: the file's `command:` (which needs the `program:` it names), W&B's
+ * default for a program that is not a JavaScript module (a Python script, a shell script), or none (a
+ * module's default export is called in a worker thread).
+ */
+function commandOf(doc: Doc, program: string | null): string[] | undefined {
+  const given = doc.command as string[] | undefined;
+  if (given && program === null) throw new SpecIssue(['command'], 'a command runs a "program": add "program: FILE" (the file ${program} names)');
+  if (doc.stop_grace !== undefined && !given && !(program && !MODULE.test(program))) throw new SpecIssue(['stop_grace'], 'applies to a command (a program run as its own process)');
+  if (given) return given;
+  return program !== null && !MODULE.test(program) ? DEFAULT_COMMAND : undefined;
 }
 
 function maxTimeOf(doc: Doc): number | null {

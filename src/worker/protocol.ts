@@ -66,8 +66,11 @@ export interface ProgramTask extends TaskBase {
 
 export type TrialTask = TrainTask | ProgramTask | EvaluateTask;
 
+export type { CommandTask } from './command.js';
+import type { CommandTask } from './command.js';
+
 /** A task as the orchestrator builds it: the pool adds the message port. */
-export type TaskRequest = TrialTask extends infer T ? (T extends unknown ? Omit<T, 'port'> : never) : never;
+export type TaskRequest = (TrialTask extends infer T ? (T extends unknown ? Omit<T, 'port'> : never) : never) | CommandTask;
 
 export type WorkerMessage =
   | { type: 'started'; trialId: number; backend: string | null }

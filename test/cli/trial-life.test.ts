@@ -129,6 +129,31 @@ describe('retries', () => {
   });
 });
 
+describe('on PostgreSQL', () => {
+  const schemas = pgSchemas('tfsweep_warm');
+  after(() => schemas.drop());
+
+  it('enqueue:, tfsweep enqueue, import and retries', { skip: PG_SKIP }, async () => {
+    const dir = tempDir();
+    const url = schemas.url();
+    writeFile(dir, 'p.mjs', program(0, dir));
+    writeFile(dir, 'known.json', JSON.stringify([{ params: { x: 0.3, mode: 'a' }, value: 0 }]));
+    writeFile(dir, 'w.yaml', sweepText('warm', 'max_retries: 1\nenqueue:\n  - {x: 0.25, mode: b}\n'));
+    // Created by the import (the file's enqueue: waits for the first run), then one more enqueued by hand.
+    assert.equal((await cli(['import', 'w.yaml', 'known.json', '--db', url], dir)).code, 0);
+    assert.equal((await cli(['enqueue', 'warm', '--db', url, '--params', '{"x": 0.75, "mode": "a"}'], dir)).code, 0);
+    const r = await cli(['run', 'w.yaml', '--db', url], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const t = await trials(dir, 'warm', url);
+    assert.equal(t.length, 8);
+    assert.deepEqual(t.slice(0, 3).map((u) => [u.origin, u.params.x]), [['imported', 0.3], ['enqueued', 0.25], ['enqueued', 0.75]]);
+    assert.ok(t.every((u) => u.state === 'complete'));
+    assert.ok(t.slice(1).every((u) => u.attempt === 2 && u.attempts![0]!.state === 'failed'), 'each ran trial failed once and was retried as itself');
+    const best = JSON.parse((await cli(['best', 'warm', '--db', url, '--json', '-k', '1'], dir)).stdout) as Trial[];
+    assert.equal(best[0]!.origin, 'imported');
+  });
+});
+
 /** Starts `tfsweep run` in a child process and kills it (SIGKILL) once `epochs` epochs of its trial are stored. */
 async function killAfterEpochs(dir: string, args: string[], epochs: () => Promise<number>, at: number): Promise<void> {
   const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,7 +6,7 @@ import { shellQuote } from '../../core/text.js';
 import { dbOption, integerOption, type Command } from '../command.js';
 import { dbLocation, findSweep, openExisting, withStorage } from '../context.js';
 import { MAX_WORKERS } from '../../orchestrator/run-sweep.js';
-import { MAX_TIME_OPTION, maxTimeOption, runSweepCommand } from './run.js';
+import { LOG_OPTION, MAX_TIME_OPTION, maxTimeOption, runSweepCommand } from './run.js';
 import { sweepSpecOf } from '../../sweep-file/stored.js';
 
 /** A path as the file system resolves it (symlinks followed), or null when nothing is there. */
@@ -41,7 +41,7 @@ export function checkAgentProgram(sweepName: string, stored: string | undefined,
   if (mine !== theirs) throw new UsageError(`--program ${given} (${mine}) is not the program sweep "${sweepName}" runs (${stored}); nothing was run`);
 }
 
-export const agentCommand: Command<{ sweep: string; db?: string; workers?: number; top: number; 'max-time'?: string; program?: string }> = {
+export const agentCommand: Command<{ sweep: string; db?: string; workers?: number; top: number; 'max-time'?: string; program?: string; log: string }> = {
   command: 'agent <sweep>',
   describe: 'join a sweep stored in the database (started by `tfsweep run` elsewhere) and run its trials here',
   builder: (y) =>
@@ -54,6 +54,7 @@ export const agentCommand: Command<{ sweep: string; db?: string; workers?: numbe
       .check(integerOption('workers', 1, MAX_WORKERS))
       .check(integerOption('top', 0))
       .option('max-time', MAX_TIME_OPTION)
+      .option('log', LOG_OPTION)
       .check(maxTimeOption),
   handler: async (args, io) => {
     // The sweep's definition comes from the database: every process runs exactly the same sweep. Opened for

@@ -13,6 +13,8 @@ import { shellQuote } from '../../core/text.js';
 import { ArgCheckError, dbOption, integerOption, positiveInteger, type Command } from '../command.js';
 import { dbLocation } from '../context.js';
 import { println, type CliIo } from '../io.js';
+import { jsonLogLine } from '../../report/json-log.js';
+import type { SweepEvent } from '../../orchestrator/events.js';
 import type { LoadedSpec } from '../../sweep-file/types.js';
 
 export const DEFAULT_SWEEP = path.join('sweeps', 'mnist-quick.yaml');
@@ -34,13 +36,16 @@ export function maxTimeOption(args: { 'max-time'?: unknown }): true {
   return true;
 }
 
+/** `--log json`: one JSON object per line, for log collectors. */
+export const LOG_OPTION = { describe: 'text: progress and tables (default); json: one JSON object per line for each event, then the result', choices: ['text', 'json'], default: 'text' } as const;
+
 export const MAX_TIME_OPTION = {
   describe: 'no new trial starts after this long (running ones finish): 3600 (seconds), 90m, 8h; overrides the file\'s max_time',
   type: 'string',
   requiresArg: true,
 } as const;
 
-export const runCommand: Command<{ file?: string; workers?: number; db?: string; top: number; 'max-time'?: string }> = {
+export const runCommand: Command<{ file?: string; workers?: number; db?: string; top: number; 'max-time'?: string; log: string }> = {
   command: 'run [file]',
   describe: `start a sweep, or resume it if one of that name is unfinished (default file: ${DEFAULT_SWEEP})`,
   builder: (y) =>
@@ -52,6 +57,7 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
       .option('top', { describe: 'rows of the leaderboard printed at the end', type: 'number', default: 10, requiresArg: true })
       .check(positiveInteger('top'))
       .option('max-time', MAX_TIME_OPTION)
+      .option('log', LOG_OPTION)
       .check(maxTimeOption),
   handler: async (args, io) => {
     const file = args.file ? path.resolve(io.cwd, args.file) : defaultSweepFile(io.cwd);
@@ -68,13 +74,19 @@ export const runCommand: Command<{ file?: string; workers?: number; db?: string;
  * and the leaderboard: `tfsweep run` with a sweep file, `tfsweep agent` with the definition stored in the
  * database.
  */
-export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: number; db?: string; top: number; 'max-time'?: string }, io: CliIo): Promise<number> {
+export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: number; db?: string; top: number; 'max-time'?: string; log?: string }, io: CliIo): Promise<number> {
   {
     // Before the database is opened: a program that cannot load or a dataset that cannot be read writes nothing.
     await preflight(loaded);
     const storage = await openStorage(dbLocation(io, args.db));
-    const progress = createProgressReporter({ out: io.stdout, tty: io.tty });
+    const json = args.log === 'json';
+    // JSON lines: nothing but whole lines on stdout (a log collector parses each on its own).
+    const progress = json ? { listener: (e: SweepEvent) => println(io.stdout, jsonLogLine(e)), stop: () => {} } : createProgressReporter({ out: io.stdout, tty: io.tty });
     const controller = new AbortController();
+    // A scheduler's SIGTERM (Slurm before a time limit, Kubernetes evicting a pod): no new trials, running ones
+    // finish, as `tfsweep stop` asks; a second SIGTERM (or Ctrl-C) interrupts them.
+    const draining = new AbortController();
+    let drained = false;
     let processId: number | null = null;
     let signals = 0;
     let hangup = false;
@@ -91,7 +103,11 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       }
       // The terminal closed: stop as for Ctrl-C (trials interrupted, resumable); the output has nowhere to go.
       if (signal === 'SIGHUP') hangup = true;
-      if (signals === 1) {
+      if (signals === 1 && signal === 'SIGTERM') {
+        drained = true;
+        println(io.stderr, '\nstopping (SIGTERM): no new trials; running trials finish (SIGTERM or Ctrl-C again to interrupt them)');
+        draining.abort();
+      } else if (signals === 1 || (signals === 2 && drained)) {
         println(io.stderr, '\nstopping: no new trials; running trials will be marked interrupted (Ctrl-C again to quit at once)');
         controller.abort();
       } else {
@@ -113,6 +129,7 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
         ...(args.workers !== undefined ? { workers: args.workers } : {}),
         ...(args['max-time'] !== undefined ? { maxTime: parseDuration(args['max-time']) as number } : {}),
         signal: controller.signal,
+        drain: draining.signal,
         onEvent: (event) => {
           if (event.type === 'sweep-start') processId = event.processId;
           progress.listener(event);
@@ -123,6 +140,12 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       });
       ended = true;
       progress.stop();
+      if (json) {
+        const best = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id)).slice(0, args.top);
+        println(io.stdout, JSON.stringify({ time: new Date().toISOString(), event: 'result', sweep: outcome.sweep.name, status: outcome.status, message: outcome.message, best: best.map(({ rank, number, params, value, metrics }) => ({ rank, number, params, value, metrics })) }));
+        if (outcome.budget || (outcome.status === 'stopped' && (outcome.stopRequested === 'drain' || drained))) return 0;
+        return EXIT[outcome.status];
+      }
       println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
       const trials = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
       // Several objectives: the whole Pareto front (each of its trials is a best for some trade-off).
@@ -142,7 +165,7 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       if (outcome.status === 'interrupted' && hangup) return 129;
       // A budget that ran out (max_time), or `tfsweep stop` letting running trials finish, ends the run as
       // asked: not an error.
-      if (outcome.budget || (outcome.status === 'stopped' && outcome.stopRequested === 'drain')) return 0;
+      if (outcome.budget || (outcome.status === 'stopped' && (outcome.stopRequested === 'drain' || drained))) return 0;
       return EXIT[outcome.status];
     } finally {
       progress.stop();
