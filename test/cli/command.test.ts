@@ -99,3 +99,37 @@ describe('command: trials as child processes', () => {
     }
   });
 });
+
+describe('on a cluster', () => {
+  it('--log json prints one JSON object per line, each whole', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'obj.mjs', 'export default async ({ x }, trial) => { trial.report(1, { value: x }); return x; };\n');
+    writeFile(dir, 'j.yaml', 'name: j\nmethod: random\nseed: 1\nrun_cap: 3\nprogram: ./obj.mjs\nparameters:\n  x: {min: 0.0, max: 1.0}\n');
+    const r = await cli(['run', 'j.yaml', '--db', 'r.db', '--log', 'json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; time: string; trial?: { number: number; value?: number } | number; best?: unknown[] });
+    assert.deepEqual([...new Set(lines.map((l) => l.event))].sort(), ['epoch', 'result', 'sweep-end', 'sweep-start', 'trial-backend', 'trial-end', 'trial-start'].sort());
+    assert.equal(lines.filter((l) => l.event === 'trial-end').length, 3);
+    assert.ok(lines.every((l) => !Number.isNaN(Date.parse(l.time))));
+    assert.equal(lines.at(-1)!.event, 'result');
+    assert.equal(lines.at(-1)!.best!.length, 3);
+  });
+
+  it("a scheduler's SIGTERM drains: no new trial, running ones finish, exit 0, the sweep resumable", async () => {
+    const dir = tempDir();
+    writeFile(dir, 'slow.mjs', 'export default async ({ x }) => { await new Promise((r) => setTimeout(r, 700)); return x; };\n');
+    writeFile(dir, 'd.yaml', 'name: d\nmethod: random\nseed: 1\nrun_cap: 10\nworkers: 2\nprogram: ./slow.mjs\nparameters:\n  x: {min: 0.0, max: 1.0}\n');
+    const child = spawn(process.execPath, [BIN, 'run', 'd.yaml', '--db', 'r.db'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const db = path.join(dir, 'r.db');
+    await until('two trials running', () => query(db, "SELECT 1 FROM trials WHERE state = 'running'").length === 2);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, err);
+    assert.match(err, /stopping \(SIGTERM\): no new trials; running trials finish/);
+    const states = query<{ state: string }>(db, 'SELECT state FROM trials').map((t) => t.state);
+    assert.ok(states.length < 10 && states.every((s) => s === 'complete'), JSON.stringify(states));
+    assert.equal(query<{ state: string }>(db, 'SELECT state FROM sweeps')[0]!.state, 'stopped');
+  });
+});
