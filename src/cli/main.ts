@@ -32,9 +32,10 @@ import { deleteCommand } from './commands/delete.js';
 import { importCommand } from './commands/import.js';
 import { copyCommand } from './commands/copy.js';
 import { schemaCommand } from './commands/schema.js';
+import { trialCommand } from './commands/trial.js';
 import { guardStreams, processIo, println, type CliIo } from './io.js';
 
-const COMMANDS = [runCommand, agentCommand, validateCommand, listCommand, statusCommand, stopCommand, trialsCommand, bestCommand, importanceCommand, reportCommand, dashboardCommand, exportCommand, exportModelCommand, enqueueCommand, importCommand, copyCommand, noteCommand, renameCommand, deleteCommand, schemaCommand] as unknown as Command<never>[];
+const COMMANDS = [runCommand, agentCommand, validateCommand, listCommand, statusCommand, stopCommand, trialsCommand, bestCommand, importanceCommand, reportCommand, dashboardCommand, exportCommand, exportModelCommand, enqueueCommand, importCommand, copyCommand, noteCommand, renameCommand, deleteCommand, schemaCommand, trialCommand] as unknown as Command<never>[];
 const COMMAND_NAMES = COMMANDS.map((c) => c.command.split(' ')[0]!);
 
 /** A first word that is no command: name the closest one rather than list it as an unknown argument. */
@@ -46,10 +47,13 @@ function unknownCommand(argv: readonly string[]): string | null {
   return `unknown command "${printable(first)}"${hint} (commands: ${COMMAND_NAMES.join(', ')})`;
 }
 
-/** A flag given twice arrives as an array; every tfsweep flag takes one value. */
+/** Flags that are lists by design (`tfsweep trial --set a=1 --set b=2`). */
+const LIST_FLAGS: ReadonlySet<string> = new Set(['set']);
+
+/** A flag given twice arrives as an array; every other tfsweep flag takes one value. */
 function repeatedFlag(args: Record<string, unknown>): string | null {
   for (const [key, value] of Object.entries(args)) {
-    if (key === '_' || key === '$0' || key.length === 1) continue;
+    if (key === '_' || key === '$0' || key.length === 1 || LIST_FLAGS.has(key)) continue;
     if (Array.isArray(value)) return `--${key} was given ${value.length} times; give it once`;
   }
   return null;

@@ -133,3 +133,26 @@ describe('on a cluster', () => {
     assert.equal(query<{ state: string }>(db, 'SELECT state FROM sweeps')[0]!.state, 'stopped');
   });
 });
+
+describe('tfsweep trial', () => {
+  it('runs one configuration of the trainer, printing a name=value line per epoch; --json ends with the record', async () => {
+    const dir = tempDir();
+    writeFile(dir, 't.yaml', 'name: t\nmethod: random\nrun_cap: 5\nparameters:\n  units: {values: [16, 32]}\n  learning_rate: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}\ntrain: {epochs: 2, train_size: 400}\n');
+    const r = await cli(['trial', 't.yaml', '--set', 'units=32', '--set', 'learning_rate=0.005'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!, /^epoch=1 (?=.*val_accuracy=0\.\d+)(?=.*loss=\d)/);
+    assert.match(lines[1]!, /^epoch=2 /);
+    const json = await cli(['trial', 't.yaml', '--set', 'units=16', '--json'], dir);
+    const record = JSON.parse(json.stdout.trim().split('\n').at(-1)!) as { params: { units: number; learning_rate: number }; state: string; metrics: { params: number } };
+    assert.equal(record.state, 'complete');
+    assert.equal(record.params.units, 16);
+    assert.ok(record.params.learning_rate >= 1e-3 && record.params.learning_rate <= 1e-2, 'a parameter not set is drawn');
+    assert.equal(record.metrics.params, 784 * 16 + 16 + 16 * 10 + 10);
+    const bad = await cli(['trial', 't.yaml', '--set', 'units=48'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--set units: "units": expected one of \[16,32\], got 48/);
+    assert.ok(!(await import('node:fs')).existsSync(path.join(dir, 'results')), 'nothing written without --db');
+  });
+});
