@@ -13,31 +13,13 @@ import { createInterface } from 'node:readline';
 import { TrialError } from '../errors.js';
 import type { EpochRecord, Metrics } from '../core/records.js';
 import type { ParamValue, Params } from '../space/distributions.js';
-import type { TrialResult, WorkerMessage } from './protocol.js';
+import type { CommandTask, TrialResult, WorkerMessage } from './protocol.js';
 import { CONTINUE, PRUNE } from './decisions.js';
 
 const LAUNCHER = new URL('./launcher.js', import.meta.url);
 
 /** What is kept of a failed command's stderr for its error message. */
 const STDERR_TAIL = 2000;
-
-export interface CommandTask {
-  kind: 'command';
-  trialId: number;
-  number: number;
-  params: Params;
-  trialSeed: number;
-  /** The command's tokens, macros unexpanded (`${args}` …). */
-  command: string[];
-  program: string | null;
-  /** Seconds between SIGTERM and SIGKILL when the trial is stopped. */
-  graceSeconds: number;
-  /** Added to the command's environment: the sweep, the trial, the database. */
-  env: Record<string, string>;
-  /** The sweep's metric: the steps that carry it are judged by the pruner. */
-  metricName: string;
-  decisions?: SharedArrayBuffer;
-}
 
 /** `python` where it is on the PATH, else `python3` (W&B's `${interpreter}`, on systems without `python`). */
 export function interpreter(envPath = process.env.PATH ?? ''): string {

@@ -66,8 +66,26 @@ export interface ProgramTask extends TaskBase {
 
 export type TrialTask = TrainTask | ProgramTask | EvaluateTask;
 
-export type { CommandTask } from './command.js';
-import type { CommandTask } from './command.js';
+/** One trial as a child process (`command:`): run by the orchestrator's thread, not a worker thread. */
+export interface CommandTask {
+  kind: 'command';
+  trialId: number;
+  number: number;
+  params: Params;
+  trialSeed: number;
+  /** The command's tokens, macros unexpanded (`${args}` …). */
+  command: string[];
+  program: string | null;
+  /** Seconds between SIGTERM and SIGKILL when the trial is stopped. */
+  graceSeconds: number;
+  /** Added to the command's environment: the sweep, the trial, the database. */
+  env: Record<string, string>;
+  /** The sweep's metric: the steps that carry it are judged by the pruner. */
+  metricName: string;
+  decisions?: SharedArrayBuffer;
+}
+
+
 
 /** A task as the orchestrator builds it: the pool adds the message port. */
 export type TaskRequest = (TrialTask extends infer T ? (T extends unknown ? Omit<T, 'port'> : never) : never) | CommandTask;

@@ -69,7 +69,7 @@ describe('audit D2: the whole argument vector is checked before any command runs
   it('D29: an unknown command gets a did-you-mean; a trial number that is not a number is refused', async () => {
     const r = await cli(['bset', 'p'], dir);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), 'unknown command "bset"; did you mean "best"? (commands: run, agent, validate, list, status, stop, trials, best, importance, report, dashboard, export, export-model, enqueue, import, copy, note, rename, delete)');
+    assert.equal(r.stderr.trim(), 'unknown command "bset"; did you mean "best"? (commands: run, agent, validate, list, status, stop, trials, best, importance, report, dashboard, export, export-model, enqueue, import, copy, note, rename, delete, schema, trial)');
     const t = await cli(['export-model', 'p', 'abc', '--db', 'x.db', '--out', 'o'], dir);
     assert.equal(t.code, 2);
     assert.match(t.stderr, /trial: expected an integer ≥ 0, got something that is not a number/);

@@ -115,7 +115,7 @@ describe('sweep-file validation', () => {
   it('rejects unknown keys with a did-you-mean', () => {
     assert.equal(
       errorOf(`${base}run_capp: 4\n`),
-      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, metrics, constraints, run_cap, seed, workers, max_consecutive_failures, max_retries, enqueue, checkpoints, parameters, train, program, bayes, executions_per_trial, save_models, pruner, early_terminate, max_time)',
+      'sweep.yaml:6: run_capp: unknown key "run_capp"; did you mean "run_cap"? (allowed: name, description, method, metric, metrics, constraints, run_cap, seed, workers, max_consecutive_failures, max_retries, enqueue, checkpoints, command, stop_grace, parameters, train, program, bayes, executions_per_trial, save_models, pruner, early_terminate, max_time)',
     );
     assert.match(errorOf(`${base}  units: {value: 3, distrbution: constant}\n`), /^sweep\.yaml:6: parameters\.units\.distrbution: unknown key "distrbution"; did you mean "distribution"\?/);
     assert.match(errorOf(`${base}train: {epoch: 2}\n`), /^sweep\.yaml:6: train\.epoch: unknown key "epoch"; did you mean "epochs"\?/);

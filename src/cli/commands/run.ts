@@ -14,7 +14,8 @@ import { ArgCheckError, dbOption, integerOption, positiveInteger, type Command }
 import { dbLocation } from '../context.js';
 import { println, type CliIo } from '../io.js';
 import { jsonLogLine } from '../../report/json-log.js';
-import type { SweepEvent } from '../../orchestrator/events.js';
+import type { SweepEvent, SweepOutcome } from '../../orchestrator/events.js';
+import type { Storage } from '../../storage/storage.js';
 import type { LoadedSpec } from '../../sweep-file/types.js';
 
 export const DEFAULT_SWEEP = path.join('sweeps', 'mnist-quick.yaml');
@@ -141,24 +142,11 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       ended = true;
       progress.stop();
       if (json) {
-        const best = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id)).slice(0, args.top);
-        println(io.stdout, JSON.stringify({ time: new Date().toISOString(), event: 'result', sweep: outcome.sweep.name, status: outcome.status, message: outcome.message, best: best.map(({ rank, number, params, value, metrics }) => ({ rank, number, params, value, metrics })) }));
+        println(io.stdout, await resultLine(outcome, storage, args.top));
         if (outcome.budget || (outcome.status === 'stopped' && (outcome.stopRequested === 'drain' || drained))) return 0;
         return EXIT[outcome.status];
       }
-      println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
-      const trials = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
-      // Several objectives: the whole Pareto front (each of its trials is a best for some trade-off).
-      const multi = isMultiObjective(objectivesOf(outcome.sweep.spec));
-      const rows = multi ? paretoRows(outcome.sweep, trials) : rankTrials(outcome.sweep, trials).slice(0, args.top);
-      if (rows.length) {
-        if (multi) println(io.stdout, `Pareto front: ${rows.length} trial(s) that no other complete trial beats on every objective`);
-        println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name, quietMetrics(outcome.sweep)));
-        // The location as printed: a password in a URL is never shown, here either.
-        const dbFlag = args.db ? ` --db ${shellQuote(storage.localFile ? args.db : storage.location)}` : '';
-        const name = shellQuote(outcome.sweep.name);
-        println(io.stdout, `saved in ${storage.location}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
-      }
+      await printResults(outcome, storage, args, io);
       if (outcome.status === 'finished' && (outcome.failed || outcome.unsavedModels)) {
         println(io.stderr, `warning: ${outcome.sweep.name}: ${outcome.message}; see \`tfsweep trials ${shellQuote(outcome.sweep.name)}\` for the errors`);
       }
@@ -177,4 +165,33 @@ export async function runSweepCommand(loaded: LoadedSpec, args: { workers?: numb
       process.off('SIGHUP', onSignal);
     }
   }
+}
+
+/** `--log json`'s last line: how the run ended, and the best trials. */
+async function resultLine(outcome: SweepOutcome, storage: Storage, top: number): Promise<string> {
+  const best = rankTrials(outcome.sweep, await storage.listTrials(outcome.sweep.id)).slice(0, top);
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    event: 'result',
+    sweep: outcome.sweep.name,
+    status: outcome.status,
+    message: outcome.message,
+    best: best.map(({ rank, number, params, value, metrics }) => ({ rank, number, params, value, metrics })),
+  });
+}
+
+/** The end of a text run: how it ended, the leaderboard (several objectives: the Pareto front), where it is kept. */
+async function printResults(outcome: SweepOutcome, storage: Storage, args: { db?: string; top: number }, io: CliIo): Promise<void> {
+  println(io.stdout, `${outcome.sweep.name}: ${outcome.message}`);
+  const trials = await storage.listTrials(outcome.sweep.id, { withEpochs: true });
+  // Several objectives: the whole Pareto front (each of its trials is a best for some trade-off).
+  const multi = isMultiObjective(objectivesOf(outcome.sweep.spec));
+  const rows = multi ? paretoRows(outcome.sweep, trials) : rankTrials(outcome.sweep, trials).slice(0, args.top);
+  if (!rows.length) return;
+  if (multi) println(io.stdout, `Pareto front: ${rows.length} trial(s) that no other complete trial beats on every objective`);
+  println(io.stdout, leaderboardTable(rows, outcome.sweep.metric.name, quietMetrics(outcome.sweep)));
+  // The location as printed: a password in a URL is never shown, here either.
+  const dbFlag = args.db ? ` --db ${shellQuote(storage.localFile ? args.db : storage.location)}` : '';
+  const name = shellQuote(outcome.sweep.name);
+  println(io.stdout, `saved in ${storage.location}; more with: tfsweep best ${name}${dbFlag}, tfsweep export ${name}${dbFlag}`);
 }
