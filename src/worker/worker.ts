@@ -3,6 +3,7 @@
  * initialised once per thread, on the first such trial) or a user's objective module.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync } from 'node:fs';
 import { workerData } from 'piscina';
 import { errorMessage } from '../errors.js';
 import { runObjective } from './program.js';
@@ -37,7 +38,9 @@ async function runTrain(task: TrainTask, post: (m: WorkerMessage, transfer?: Arr
   const tensorsBefore = tf.memory().numTensors;
   // A resumed trial: the executions it had finished, and where the one it was in stood.
   const resumed = task.resume ? (task.resume.state as ResumeState) : null;
-  const runs: ExecutionRun[] = resumed ? [...resumed.runs] : [];
+  // A finished execution's saved model is on the machine that ran it: resumed elsewhere (a database that keeps
+  // models stages them in a temporary folder there), it is not kept rather than looked for in vain.
+  const runs: ExecutionRun[] = resumed ? resumed.runs.map((r) => (r.modelPath && !existsSync(r.modelPath) ? { ...r, modelPath: null } : r)) : [];
   // Only the first execution is judged by the pruner; once it has run to its end, the others run in full.
   let judged = 0;
   const decisions = task.decisions;
