@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { configurationProblem, completeConfiguration } from '../space/configuration.js';
 import { deriveSeed } from '../space/rng.js';
 import type { ParamValue } from '../core/params.js';
-import type { Metrics, TrialRecord } from '../core/records.js';
+import type { EpochRecord, Metrics, TrialRecord } from '../core/records.js';
 import type { Storage } from '../storage/storage.js';
 import type { SweepSpec } from '../sweep-file/types.js';
 import { newTrial } from './planner.js';
@@ -29,6 +29,8 @@ export async function enqueueConfigurations(storage: Storage, sweepId: number, s
 export interface KnownResult {
   params: Record<string, unknown>;
   metrics: Metrics;
+  /** Its steps, when they are known (`tfsweep trial --db`). */
+  epochs?: EpochRecord[];
 }
 
 /**
@@ -58,6 +60,7 @@ export async function importResults(storage: Storage, sweepId: number, spec: Swe
       value: values[0]!,
       values: values.length > 1 ? values : null,
       metrics,
+      ...(rows[i]!.epochs ? { epochs: rows[i]!.epochs } : {}),
     };
   });
 }

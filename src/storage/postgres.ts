@@ -18,7 +18,7 @@ import { claimViewOf, type ClaimView } from '../core/records.js';
 import { normalizePostgresUrl, redactUrl } from './location.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
 import { waitForLock } from './lock-wait.js';
-import { assembleTrials, toProcess, toSweep, toTrial, type DecodeJson, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
+import { assembleTrials, nextRun, toProcess, toSweep, toTrial, type DecodeJson, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
 
 /** A trial row with its parameters aggregated in (TRIAL_WITH_PARAMS_SQL). */
 type TrialWithParamsRow = TrialRow & { params: ParamRow[] };
@@ -740,11 +740,8 @@ async function reclaimTrial(c: Client, trialId: number, processId: number, token
   const row = (await c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 FOR UPDATE`, [trialId])).rows[0];
   if (!row || !['interrupted', 'failed', 'queued'].includes(row.state)) throw new Error(`trial id ${trialId} cannot be claimed again (it is ${row?.state ?? 'gone'})`);
   const cp = row.state === 'interrupted' ? (await c.query<{ execution: number; epoch: number }>('SELECT execution, epoch FROM checkpoints WHERE trial_id = $1', [trialId])).rows[0] : undefined;
-  let attempt = Number(row.attempt ?? 1);
-  let attempts = (row.attempts_json as AttemptRecord[] | null) ?? [];
+  const { attempt, attempts } = nextRun(row, (row.attempts_json as AttemptRecord[] | null) ?? [], cp ? cp.epoch : null);
   if (row.state !== 'queued') {
-    attempts = [...attempts, { attempt, state: row.state as AttemptRecord['state'], error: row.error ?? null, startedAt: row.started_at ?? null, endedAt: row.ended_at ?? null, resumedAfter: cp ? cp.epoch : null }];
-    attempt++;
     if (cp) await c.query('DELETE FROM epochs WHERE trial_id = $1 AND (execution > $2 OR (execution = $2 AND epoch > $3))', [trialId, cp.execution, cp.epoch]);
     else {
       await c.query('DELETE FROM epochs WHERE trial_id = $1', [trialId]);

@@ -244,3 +244,14 @@ export function assembleTrials(
     return trial;
   });
 }
+
+/**
+ * A trial claimed again: the run that ended (failed or interrupted; a queued trial has none) joins its
+ * attempts, with the epoch its checkpoint held when it resumes from one, and the run count goes up.
+ */
+export function nextRun(row: TrialRow, earlier: AttemptRecord[], resumedAfter: number | null): { attempt: number; attempts: AttemptRecord[] } {
+  const attempt = Number(row.attempt ?? 1);
+  if (row.state === 'queued') return { attempt, attempts: earlier };
+  const ended: AttemptRecord = { attempt, state: row.state as AttemptRecord['state'], error: row.error ?? null, startedAt: row.started_at ?? null, endedAt: row.ended_at ?? null, resumedAfter };
+  return { attempt: attempt + 1, attempts: [...earlier, ended] };
+}

@@ -18,7 +18,7 @@ import type { Distribution, ParamValue, Params } from '../space/distributions.js
 import { MIGRATIONS, REBUILDS_PARENT, SCHEMA_VERSION } from './migrations.js';
 import { claimViewOf, type AttemptRecord, type Checkpoint, type ClaimChoice, type ClaimView, type Rerun } from '../core/records.js';
 import { HistoryCache, type HistoryDelta } from './history-cache.js';
-import { assembleTrials, toProcess, toSweep, toTrial, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
+import { assembleTrials, nextRun, toProcess, toSweep, toTrial, type DistributionRow, type EpochRow, type ExecutionRow, type ParamRow, type ProcessRow, type SweepRow, type TrialRow } from './rows.js';
 import { FinishedTrialError, type InsertedTrial, type EpochRecord, type ExecutionRecord, type Metrics, type NewTrial, type ProcessIdentity, type ProcessRecord, type StopRequest, type Storage, type SweepRecord, type SweepState, type TrialRecord, type TrialState } from './storage.js';
 
 const now = (): string => new Date().toISOString();
@@ -357,11 +357,8 @@ export class SqliteStorage implements Storage {
     const row = this.stmts.trialById.get(trialId);
     if (!row || !['interrupted', 'failed', 'queued'].includes(row.state)) throw new Error(`trial id ${trialId} cannot be claimed again (it is ${row?.state ?? 'gone'})`);
     const cp = row.state === 'interrupted' ? this.stmts.checkpointPlace.get(trialId) : undefined;
-    let attempt = Number(row.attempt ?? 1);
-    let attempts = row.attempts_json ? stored<AttemptRecord[]>(row.attempts_json, 'trials.attempts_json') : [];
+    const { attempt, attempts } = nextRun(row, row.attempts_json ? stored<AttemptRecord[]>(row.attempts_json, 'trials.attempts_json') : [], cp ? cp.epoch : null);
     if (row.state !== 'queued') {
-      attempts = [...attempts, { attempt, state: row.state as AttemptRecord['state'], error: row.error ?? null, startedAt: row.started_at ?? null, endedAt: row.ended_at ?? null, resumedAfter: cp ? cp.epoch : null }];
-      attempt++;
       if (cp) this.stmts.dropEpochsAfter.run({ id: trialId, execution: cp.execution, epoch: cp.epoch });
       else {
         this.stmts.dropEpochs.run(trialId);

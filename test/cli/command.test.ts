@@ -154,5 +154,9 @@ describe('tfsweep trial', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--set units: "units": expected one of \[16,32\], got 48/);
     assert.ok(!(await import('node:fs')).existsSync(path.join(dir, 'results')), 'nothing written without --db');
+    // With --db: recorded as an imported trial of the sweep, its epochs with it.
+    assert.equal((await cli(['trial', 't.yaml', '--set', 'units=32', '--db', 'r.db'], dir)).code, 0);
+    const [kept] = JSON.parse((await cli(['trials', 't', '--db', 'r.db', '--json'], dir)).stdout) as Array<{ origin: string; params: { units: number }; epochs: Array<{ epoch: number }> }>;
+    assert.deepEqual([kept!.origin, kept!.params.units, kept!.epochs.map((e) => e.epoch)], ['imported', 32, [1, 2]]);
   });
 });

@@ -10,7 +10,7 @@ import { openStorage } from '../../storage/open.js';
 import { loadSpecFile } from '../../sweep-file/load.js';
 import type { LoadedSpec, SweepSpec } from '../../sweep-file/types.js';
 import type { ParamValue } from '../../space/distributions.js';
-import type { TrialRecord } from '../../core/records.js';
+import type { EpochRecord, TrialRecord } from '../../core/records.js';
 import { dbOption, jsonOption, type Command } from '../command.js';
 import { dbLocation } from '../context.js';
 import { println } from '../io.js';
@@ -60,14 +60,18 @@ export const trialCommand: Command<{ file: string; set: string[]; db?: string; j
     await preflight(single);
     const memory = new SqliteStorage(':memory:');
     let trial: TrialRecord | undefined;
+    const epochs: EpochRecord[] = [];
     try {
       await runSweep({
         loaded: single,
         storage: memory,
         workers: 1,
         onEvent: (e) => {
-          if (e.type === 'epoch' && !args.json) println(io.stdout, line(e.epoch.epoch, e.epoch.metrics));
-          if (e.type === 'epoch' && args.json) println(io.stderr, line(e.epoch.epoch, e.epoch.metrics));
+          if (e.type === 'epoch') {
+            epochs.push(e.epoch);
+            // With --json, stdout holds only the record: the lines go to stderr.
+            println(args.json ? io.stderr : io.stdout, line(e.epoch.epoch, e.epoch.metrics));
+          }
           if (e.type === 'trial-end') trial = e.trial;
         },
       });
@@ -87,7 +91,7 @@ export const trialCommand: Command<{ file: string; set: string[]; db?: string; j
         const target = stored ? resumableSpec(stored, spec) : spec;
         const { sweep, created } = await storage.joinSweep(target, loaded.source);
         if (created) await storage.setSweepState(sweep.id, 'stopped', 'created by tfsweep trial; run its file to search');
-        const [kept] = await importResults(storage, sweep.id, target, [{ params: trial.params, metrics: trial.metrics ?? {} }], () => 'the trial');
+        const [kept] = await importResults(storage, sweep.id, target, [{ params: trial.params, metrics: trial.metrics ?? {}, epochs }], () => 'the trial');
         println(io.stderr, `recorded as trial ${kept!.number} of sweep "${sweep.name}" in ${storage.location}`);
       } finally {
         await storage.close();
