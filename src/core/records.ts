@@ -210,9 +210,7 @@ export function rankTrials(by: Goal | Objectives, trials: readonly TrialRecord[]
   const pool = typeof by === 'string' ? trials.filter((t) => t.state === 'complete') : rankable(objectives, trials);
   if (!isMultiObjective(objectives)) {
     // By the named metric when it is recorded (`best --metric` ranks a multi-objective sweep by one of them).
-    const metric = objectives.metrics[0]!;
-    const value = (t: TrialRecord) => (metric.name ? metricValue(metric, t.metrics) : null) ?? t.value;
-    return rankBy(metric.goal, pool, value, (t) => t.number).map((trial) => ({ trial, front: 0 }));
+    return rankBy(objectives.metrics[0]!.goal, pool, (t) => trialValues(objectives, t)?.[0] ?? null, (t) => t.number).map((trial) => ({ trial, front: 0 }));
   }
   const values = pool.map((t) => trialValues(objectives, t)!);
   const fronts = nonDominatedRanks(values.map((v) => asLoss(objectives, v)));
@@ -286,7 +284,11 @@ function valueRange(history: readonly TrialRecord[]): { minValue: number | null;
  */
 export function claimViewOf(history: TrialRecord[], maxAttempts = 1): ClaimView {
   const busy = new Set<number>();
-  for (const t of history) if (isFinished(t.state) || t.state === 'running') busy.add(t.configIndex);
+  const failed = new Set<number>();
+  for (const t of history) {
+    if (isFinished(t.state) || t.state === 'running') busy.add(t.configIndex);
+    if (t.state === 'failed') failed.add(t.configIndex);
+  }
   const resume: Rerun[] = [];
   const retry: Rerun[] = [];
   const queued: Rerun[] = [];
@@ -294,7 +296,7 @@ export function claimViewOf(history: TrialRecord[], maxAttempts = 1): ClaimView 
   // The latest interrupted trial of a configuration nothing else settled or runs (older tfsweeps ran an
   // interrupted configuration again as a new trial: several may be interrupted).
   for (const t of [...history].sort((a, b) => a.configIndex - b.configIndex || b.number - a.number)) {
-    if (t.state === 'interrupted' && !busy.has(t.configIndex) && !seen.has(t.configIndex) && !history.some((u) => u.configIndex === t.configIndex && u.state === 'failed')) {
+    if (t.state === 'interrupted' && !busy.has(t.configIndex) && !seen.has(t.configIndex) && !failed.has(t.configIndex)) {
       seen.add(t.configIndex);
       resume.push({ trialId: t.id, configIndex: t.configIndex, params: t.params, kind: 'resume' });
     }

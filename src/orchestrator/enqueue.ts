@@ -7,10 +7,12 @@ import { UsageError } from '../errors.js';
 import { configurationProblem, completeConfiguration } from '../space/configuration.js';
 import { deriveSeed } from '../space/rng.js';
 import type { ParamValue } from '../core/params.js';
-import type { EpochRecord, Metrics, TrialRecord } from '../core/records.js';
+import type { EpochRecord, Metrics, SweepRecord, TrialRecord } from '../core/records.js';
 import type { Storage } from '../storage/storage.js';
-import type { SweepSpec } from '../sweep-file/types.js';
+import type { LoadedSpec, SweepSpec } from '../sweep-file/types.js';
+import { resumableSpec } from './resume.js';
 import { newTrial } from './planner.js';
+import { objectivesOf, requiredMetrics } from '../core/metric.js';
 
 /** Adds configurations as queued trials; whichever process asks next claims the first, once. */
 export async function enqueueConfigurations(storage: Storage, sweepId: number, spec: SweepSpec, entries: ReadonlyArray<Readonly<Record<string, unknown>>>, where = (i: number) => `configuration ${i + 1}`): Promise<TrialRecord[]> {
@@ -39,7 +41,7 @@ export interface KnownResult {
  */
 export async function importResults(storage: Storage, sweepId: number, spec: SweepSpec, rows: readonly KnownResult[], where: (i: number) => string): Promise<TrialRecord[]> {
   const objectives = spec.metrics ?? [spec.metric];
-  const needed = [...new Set([...objectives.map((m) => m.name), ...(spec.constraints ?? []).map((c) => c.name)])];
+  const needed = requiredMetrics(objectivesOf(spec));
   const whole = rows.map((row, i) => {
     const problem = configurationProblem(spec.parameters, spec.conditions, row.params);
     if (problem) throw new UsageError(`${where(i)}: ${problem.message}`);
@@ -63,4 +65,37 @@ export async function importResults(storage: Storage, sweepId: number, spec: Swe
       ...(rows[i]!.epochs ? { epochs: rows[i]!.epochs } : {}),
     };
   });
+}
+
+/**
+ * Known results into the sweep a file defines (`tfsweep import FILE`, `tfsweep trial --db`): the stored sweep
+ * of that name (whose definition must be the file's, as for a run), or a new one created from the file. A
+ * new sweep is left stopped with its `enqueue:` configurations waiting for the first run, as a run that
+ * created it would leave them; if the results are refused, the sweep this call created goes with them.
+ */
+export async function importIntoFileSweep(
+  storage: Storage,
+  loaded: LoadedSpec,
+  rows: readonly KnownResult[],
+  where: (i: number) => string,
+  by: string,
+): Promise<{ sweep: SweepRecord; trials: TrialRecord[]; created: boolean }> {
+  const spec = fileSpecIn(await storage.getSweep(loaded.spec.name), loaded);
+  const { sweep, created } = await storage.joinSweep(spec, loaded.source);
+  try {
+    const trials = await importResults(storage, sweep.id, spec, rows, where);
+    if (created) {
+      if (spec.enqueue?.length) await enqueueConfigurations(storage, sweep.id, spec, spec.enqueue, (i) => `enqueue[${i}]`);
+      await storage.setSweepState(sweep.id, 'stopped', `created by ${by}; run its file to search on`);
+    }
+    return { sweep, trials, created };
+  } catch (err) {
+    if (created) await storage.deleteSweep(sweep.id);
+    throw err;
+  }
+}
+
+/** The definition a file gives a sweep stored under its name (refused when it changed), or the file's own. */
+export function fileSpecIn(stored: SweepRecord | undefined, loaded: LoadedSpec): SweepSpec {
+  return stored ? resumableSpec(stored, loaded.spec) : loaded.spec;
 }

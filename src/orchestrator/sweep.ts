@@ -90,7 +90,7 @@ export class Sweep {
     this.interruptedOnOpen = interrupted;
     this.sampler = createSampler(spec);
     this.judge = new Judge(storage, record.id, spec);
-    this.tally = new Tally(spec.metric, plannedTrialCount(spec), { maxAttempts: 1 + (spec.max_retries ?? 0), gridCap: spec.run_cap === null });
+    this.tally = new Tally(spec.metric, plannedTrialCount(spec), { maxAttempts: this.maxAttempts, gridCap: spec.run_cap === null });
     this.tally.absorb(history);
     lease.onHalt = (reason) => this.halt(reason);
   }
@@ -122,6 +122,11 @@ export class Sweep {
       await lease.end();
       throw err;
     }
+  }
+
+  /** The runs a trial may have: its first, and max_retries more after failures. */
+  private get maxAttempts(): number {
+    return 1 + (this.spec.max_retries ?? 0);
   }
 
   /** Where the sweep is stored, as it may be printed (given to a command's environment as TFSWEEP_DB). */
@@ -211,7 +216,7 @@ export class Sweep {
         again = plan.again;
         return plan.again ? { reclaim: plan.again.trialId } : plan.trial;
       },
-      { history: samplerOf(this.spec).needsHistory, maxAttempts: 1 + (this.spec.max_retries ?? 0) },
+      { history: samplerOf(this.spec).needsHistory, maxAttempts: this.maxAttempts },
     );
     if (!trial) return null;
     const kind = (again as Rerun | null)?.kind ?? null;
@@ -288,7 +293,7 @@ export class Sweep {
     const settled = await this.storage.failTrial(trial.id, storedError(error), this.unstored(trial, epochs));
     // A failure with retries left runs again (any process may claim it); only a final one counts towards
     // max_consecutive_failures.
-    if ((trial.attempt ?? 1) < 1 + (this.spec.max_retries ?? 0)) return this.settled(trial, settled);
+    if ((trial.attempt ?? 1) < this.maxAttempts) return this.settled(trial, settled);
     this.consecutive++;
     if (this.consecutive >= this.spec.max_consecutive_failures && this.stop === null) {
       this.stop = `stopped after ${this.consecutive} consecutive failed trials (max_consecutive_failures: ${this.spec.max_consecutive_failures}); last error: ${errorMessage(error)}`;

@@ -77,11 +77,8 @@ export class TrialRun {
     const base = { trialId: trial.id, number: trial.number, params: trial.params, trialSeed: trial.seed, ...(this.decisions ? { decisions: this.decisions } : {}) };
     if (spec.program && spec.command) {
       return {
+        ...base,
         kind: 'command',
-        trialId: trial.id,
-        number: trial.number,
-        params: trial.params,
-        trialSeed: trial.seed,
         command: spec.command,
         program: spec.program,
         graceSeconds: spec.stop_grace ?? 10,
@@ -93,7 +90,6 @@ export class TrialRun {
           TFSWEEP_SEED: String(trial.seed),
           TFSWEEP_DB: this.ctx.sweep.location,
         },
-        ...(this.decisions ? { decisions: this.decisions } : {}),
       };
     }
     if (spec.program) {

@@ -125,12 +125,15 @@ export function rankingOf(sweep: SweepRecord, metric?: string): Objectives {
 export function rankTrials(sweep: SweepRecord, trials: readonly TrialRecord[], metric?: string): RankedTrial[] {
   const all = objectivesOf(sweep.spec);
   const multi = isMultiObjective(all);
-  // The Pareto flag is the sweep's front, whichever order the rows are in.
-  const front = multi ? new Set(rankRecords(all, trials).filter((r) => r.front === 0).map((r) => r.trial.id)) : null;
-  return rankRecords(rankingOf(sweep, metric), trials).map(({ trial }, i) => ({
+  const ranked = rankRecords(rankingOf(sweep, metric), trials);
+  // The Pareto flag is the sweep's front, whichever order the rows are in (ranked by one objective, the
+  // fronts are the sweep's ranking's).
+  const fronts = multi ? (metric === undefined ? ranked : rankRecords(all, trials)) : [];
+  const front = new Set(fronts.filter((r) => r.front === 0).map((r) => r.trial.id));
+  return ranked.map(({ trial }, i) => ({
     rank: i + 1,
     ...trialView(trial),
-    ...(multi ? { values: Object.fromEntries(all.metrics.map((m, k) => [m.name, trialValues(all, trial)![k]!])), pareto: front!.has(trial.id) } : {}),
+    ...(multi ? { values: Object.fromEntries(all.metrics.map((m, k) => [m.name, trialValues(all, trial)![k]!])), pareto: front.has(trial.id) } : {}),
   }));
 }
 
@@ -184,13 +187,14 @@ export function summarize(sweep: SweepRecord, trials: readonly TrialRecord[], pl
   for (const t of trials) counts[t.state === 'running' && !alive ? 'interrupted' : t.state]++;
   const ranked = rankTrials(sweep, trials);
   const top = ranked[0];
-  const multi = isMultiObjective(objectivesOf(sweep.spec));
+  const objectives = objectivesOf(sweep.spec).metrics;
+  const multi = objectives.length > 1;
   return {
     name: sweep.name,
     method: sweep.method,
     // Several objectives: their names and goals, comma-separated in the same order.
-    metric: objectivesOf(sweep.spec).metrics.map((m) => m.name).join(', '),
-    goal: objectivesOf(sweep.spec).metrics.map((m) => m.goal).join(', '),
+    metric: objectives.map((m) => m.name).join(', '),
+    goal: objectives.map((m) => m.goal).join(', '),
     state: sweep.state === 'running' && !alive ? 'interrupted' : sweep.state,
     processes: alive ? live : 0,
     planned,

@@ -10,8 +10,8 @@ import type { Distribution } from '../space/distributions.js';
 import type { Storage } from '../storage/storage.js';
 import { importanceByObjective, parameterImportance, type Importance } from './importance.js';
 import { summarize, trialView, type SweepSummary, type TrialView } from './leaderboard.js';
-import { asLoss, isFeasible, isMultiObjective, objectivesOf, type ConstraintSpec, type Goal, type Objectives } from '../core/metric.js';
-import { rankTrials, trialValues } from '../core/records.js';
+import { asLoss, describeConstraint, isFeasible, isMultiObjective, objectivesOf, type Goal, type Objectives } from '../core/metric.js';
+import { rankTrials, trialValues, type RankedTrial } from '../core/records.js';
 import { dominates, hypervolume } from '../core/pareto.js';
 import { sweepSpecOf } from '../sweep-file/stored.js';
 
@@ -68,7 +68,8 @@ export interface ReportData {
   importance: Importance;
   /** Several objectives: the importance for each, by name. */
   importance_by_objective?: Record<string, Importance>;
-  constraints: ConstraintSpec[];
+  /** The sweep's constraints as they read ("params ≤ 100000"): the page shows them as text. */
+  constraints: string[];
   pareto: ParetoData | null;
   processes: Array<{ id: number; host: string; pid: number; workers: number; state: string }>;
   failures: Array<{ message: string; trials: number[] }>;
@@ -105,6 +106,8 @@ export function buildReportData(
 ): ReportData {
   const spec = sweepSpecOf(sweep);
   const objectives = objectivesOf(spec);
+  // Ranked once: the trials' fronts and the Pareto view read the same ranking.
+  const ranked = rankTrials(objectives, trials);
   const live = processes.filter(isLive).length;
   const pruner = spec.pruner && spec.pruner.type !== 'none' ? (spec.pruner.type === 'wandb_hyperband' ? 'W&B hyperband early_terminate' : spec.pruner.type) : null;
   return {
@@ -132,19 +135,19 @@ export function buildReportData(
     summary: summarize(sweep, trials, planned, live),
     wall_s: wallSeconds(trials),
     backends: [...new Set(trials.map((t) => t.backend).filter((b): b is string => !!b))],
-    trials: reportTrials(objectives, trials),
+    trials: reportTrials(objectives, trials, ranked),
     importance: objectives.constraints.length ? importanceByObjective(trials, spec.parameters, objectives)[sweep.metric.name]! : parameterImportance(trials, spec.parameters, sweep.metric.goal),
     ...(isMultiObjective(objectives) ? { importance_by_objective: importanceByObjective(trials, spec.parameters, objectives) } : {}),
-    constraints: [...objectives.constraints],
-    pareto: isMultiObjective(objectives) ? paretoData(objectives, trials) : null,
+    constraints: objectives.constraints.map(describeConstraint),
+    pareto: isMultiObjective(objectives) ? paretoData(objectives, ranked) : null,
     processes: processes.map((p) => ({ id: p.id, host: p.host, pid: p.pid, workers: p.workers, state: p.state })),
     failures: groupFailures(trials),
   };
 }
 
-function reportTrials(objectives: Objectives, trials: readonly TrialRecord[]): ReportTrial[] {
+function reportTrials(objectives: Objectives, trials: readonly TrialRecord[], ranked: readonly RankedTrial[]): ReportTrial[] {
   const multi = isMultiObjective(objectives);
-  const fronts = new Map(rankTrials(objectives, trials).map((r) => [r.trial.id, r.front]));
+  const fronts = new Map(ranked.map((r) => [r.trial.id, r.front]));
   return trials.map((t) => {
     const values = t.state === 'complete' ? trialValues(objectives, t) : null;
     return {
@@ -157,9 +160,8 @@ function reportTrials(objectives: Objectives, trials: readonly TrialRecord[]): R
   });
 }
 
-/** The front and the hypervolume history of a multi-objective sweep (see ParetoData). */
-export function paretoData(objectives: Objectives, trials: readonly TrialRecord[]): ParetoData {
-  const ranked = rankTrials(objectives, trials);
+/** The front and the hypervolume history of a multi-objective sweep (see ParetoData), from its ranked trials. */
+function paretoData(objectives: Objectives, ranked: readonly RankedTrial[]): ParetoData {
   const points = ranked.map((r) => ({ number: r.trial.number, loss: asLoss(objectives, trialValues(objectives, r.trial)!) }));
   const k = objectives.metrics.length;
   const lo = Array.from({ length: k }, (_, i) => Math.min(...points.map((p) => p.loss[i]!)));

@@ -14,7 +14,7 @@ import { TrialError } from '../errors.js';
 import type { EpochRecord, Metrics } from '../core/records.js';
 import type { ParamValue, Params } from '../space/distributions.js';
 import type { CommandTask, TrialResult, WorkerMessage } from './protocol.js';
-import { CONTINUE, PRUNE } from './decisions.js';
+import { CONTINUE, PRUNE, decisionLater } from './decisions.js';
 
 const LAUNCHER = new URL('./launcher.js', import.meta.url);
 
@@ -83,13 +83,6 @@ export function parseMetricsLine(line: string): { step: number | null; metrics: 
   return Object.keys(metrics).length ? { step, metrics } : null;
 }
 
-/** Waits (without blocking the thread) for the answer to judged report `seq`. */
-async function decision(decisions: SharedArrayBuffer, seq: number, stopped: () => boolean): Promise<number> {
-  const cells = new Int32Array(decisions);
-  while (Atomics.load(cells, 0) < seq && !stopped()) await new Promise((r) => setTimeout(r, 5));
-  return Atomics.load(cells, 1);
-}
-
 /** Runs one trial's command to its end; rejects with a TrialError when it fails, with an Error when stopped. */
 export async function runCommand(task: CommandTask, onMessage: (message: WorkerMessage) => void, signal: AbortSignal): Promise<TrialResult> {
   let scratch: string | null = null;
@@ -149,7 +142,7 @@ export async function runCommand(task: CommandTask, onMessage: (message: WorkerM
     onMessage({ type: 'epoch', trialId: task.trialId, epoch, totalEpochs: null, ...(judge ? { judged: judge } : {}) });
     if (judge && task.decisions) {
       judging.push(
-        decision(task.decisions, judge, () => stopping).then((verdict) => {
+        decisionLater(task.decisions, judge, () => stopping).then((verdict) => {
           if (verdict === PRUNE && !stopping) {
             pruned = true;
             stop();

@@ -44,3 +44,14 @@ export function awaitDecision(decisions: SharedArrayBuffer, seq: number): boolea
   if (verdict === ABORT) throw new TrialInterrupted('the sweep is stopping: this trial is interrupted');
   return verdict === PRUNE;
 }
+
+/**
+ * The answer to report `seq` for a trial that is not a thread (a command, run by the orchestrator's own
+ * thread, which must not block): read without waiting, every few milliseconds, until it is there or
+ * `stopped` says the trial ended. The verdict itself, not thrown: the caller stops the process.
+ */
+export async function decisionLater(decisions: SharedArrayBuffer, seq: number, stopped: () => boolean): Promise<number> {
+  const cells = new Int32Array(decisions);
+  while (Atomics.load(cells, 0) < seq && !stopped()) await new Promise((r) => setTimeout(r, 5));
+  return Atomics.load(cells, 1);
+}

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
-import { importResults } from '../../orchestrator/enqueue.js';
+import { importIntoFileSweep } from '../../orchestrator/enqueue.js';
 import { preflight, runSweep } from '../../orchestrator/run-sweep.js';
-import { resumableSpec } from '../../orchestrator/resume.js';
 import { configurationProblem, completeConfiguration } from '../../space/configuration.js';
 import { deriveSeed } from '../../space/rng.js';
 import { SqliteStorage } from '../../storage/sqlite.js';
@@ -87,11 +86,8 @@ export const trialCommand: Command<{ file: string; set: string[]; db?: string; j
     if (args.db !== undefined) {
       const storage = await openStorage(dbLocation(io, args.db));
       try {
-        const stored = await storage.getSweep(spec.name);
-        const target = stored ? resumableSpec(stored, spec) : spec;
-        const { sweep, created } = await storage.joinSweep(target, loaded.source);
-        if (created) await storage.setSweepState(sweep.id, 'stopped', 'created by tfsweep trial; run its file to search');
-        const [kept] = await importResults(storage, sweep.id, target, [{ params: trial.params, metrics: trial.metrics ?? {}, epochs }], () => 'the trial');
+        const { sweep, trials } = await importIntoFileSweep(storage, loaded, [{ params: trial.params, metrics: trial.metrics ?? {}, epochs }], () => 'the trial', 'tfsweep trial');
+        const kept = trials[0];
         println(io.stderr, `recorded as trial ${kept!.number} of sweep "${sweep.name}" in ${storage.location}`);
       } finally {
         await storage.close();

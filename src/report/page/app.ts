@@ -25,8 +25,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && t.feasible !== false);
   const pareto = data.pareto;
   const objectives: Array<{ name: string; goal: string }> = pareto ? pareto.objectives : [{ name: s.metric, goal: s.goal }];
-  const describeConstraint = (c: any): string => (c.min !== undefined && c.max !== undefined ? `${c.min} ≤ ${c.name} ≤ ${c.max}` : c.max !== undefined ? `${c.name} ≤ ${c.max}` : `${c.name} ≥ ${c.min}`);
-  const constraints: any[] = data.constraints ?? [];
+  const constraints: string[] = data.constraints ?? [];
   const params: string[] = Object.keys(s.parameters).filter((p) => s.parameters[p].type !== 'constant');
   const isLog = (p: string): boolean => ['log_uniform_values', 'q_log_uniform_values', 'log_uniform', 'inv_log_uniform', 'inv_log_uniform_values', 'log_normal', 'q_log_normal'].includes(s.parameters[p].type);
   const isCat = (p: string): boolean => s.parameters[p].type === 'categorical';
@@ -41,7 +40,7 @@ export function renderApp(data: any, echarts: any, root: HTMLElement): void {
   const facts: Array<[string, string]> = [
     ['method', `${s.method}${s.pruner ? `, pruner ${s.pruner}` : ''}`],
     pareto ? ['objectives', `${objectives.map((o) => `${o.name} (${o.goal})`).join(', ')}: a Pareto front`] : ['metric', `${s.metric} (${s.goal})`],
-    ...(constraints.length ? [['constraints', constraints.map(describeConstraint).join(', ')] as [string, string]] : []),
+    ...(constraints.length ? [['constraints', constraints.join(', ')] as [string, string]] : []),
     ['seed', fmt(s.seed)],
     ...(data.summary.note ? [['note', data.summary.note] as [string, string]] : []),
     ['state', `${s.state}${s.message ? ` — ${s.message}` : ''}`],
