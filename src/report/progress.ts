@@ -8,7 +8,7 @@ import type { SweepEvent, SweepListener } from '../orchestrator/events.js';
 import type { TrialRecord } from '../core/records.js';
 import { asLoss, describeConstraint, isBetter, isMultiObjective, metricValue, objectivesOf, violation, type Goal, type Objectives } from '../core/metric.js';
 import { trialValues } from '../core/records.js';
-import { paretoFront } from '../core/pareto.js';
+import { dominates } from '../core/pareto.js';
 import { formatDuration, formatNumber, formatParams } from './format.js';
 import { durationSeconds } from './leaderboard.js';
 import { printable } from '../core/text.js';
@@ -66,11 +66,10 @@ class SweepLines {
   stepWord = 'epoch';
   objectives: Objectives | null = null;
   /**
-   * With several objectives or constraints: the losses of the complete trials that meet the constraints, as
-   * seen finishing in this run (the front and the feasible best are counted from them; the final leaderboard
-   * reads the database).
+   * With several objectives: the Pareto front (as losses) of the complete trials that meet the constraints,
+   * as seen finishing in this run, kept as each arrives (the final leaderboard reads the database).
    */
-  private readonly seen: number[][] = [];
+  private front: number[][] = [];
   private evaluated = 0;
   /** max_retries: a failed trial's line says whether it runs again. */
   private retries = 0;
@@ -80,10 +79,9 @@ class SweepLines {
     return this.objectives !== null && isMultiObjective(this.objectives);
   }
 
-  /** The best value shown: the size of the front (several objectives), the best feasible value (constraints), or the sweep's best. */
+  /** What the display's bar shows as the best: the size of the front (several objectives), else the best value (feasible, with constraints). */
   get shownBest(): string {
-    if (this.multi) return `front ${paretoFront(this.seen).length}`;
-    return formatNumber(this.best) || '–';
+    return this.multi ? `front ${this.front.length}` : `best ${formatNumber(this.best) || '–'}`;
   }
 
   take(e: SweepEvent): void {
@@ -105,11 +103,17 @@ class SweepLines {
         // The sweep's best counts trials that break a constraint too: here only those that meet them count.
         const values = e.trial.state === 'complete' ? trialValues(o, e.trial) : null;
         if (values && violation(o.constraints, e.trial.metrics) === 0) {
-          this.seen.push(asLoss(o, values));
-          if (!this.multi && (this.best === null || isBetter(this.goal, values[0]!, this.best))) this.best = values[0]!;
+          if (this.multi) this.joinFront(asLoss(o, values));
+          else if (this.best === null || isBetter(this.goal, values[0]!, this.best)) this.best = values[0]!;
         }
       } else if (e.best !== null && (this.best === null || isBetter(this.goal, e.best, this.best))) this.best = e.best;
     }
+  }
+
+  /** A point joins the front unless one of it dominates it; the points it dominates leave (equal points all stay, as in the ranking). */
+  private joinFront(x: number[]): void {
+    if (this.front.some((q) => dominates(q, x))) return;
+    this.front = [...this.front.filter((q) => !dominates(x, q)), x];
   }
 
   /** The trial's objectives as `name=value` (several), or the metric's; with constraints, a note of the one it breaks. */
@@ -126,7 +130,7 @@ class SweepLines {
     const progress = `[${this.done}/${this.planned ?? '?'}]`;
     if (trial.state === 'complete') {
       const note = trial.error ? ` [${trial.error}]` : '';
-      return `${progress} trial ${trial.number} complete ${this.valuesOf(trial)} ${this.multi ? this.shownBest.replace(' ', '=') : `best=${formatNumber(this.best)}`} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
+      return `${progress} trial ${trial.number} complete ${this.valuesOf(trial)} ${this.multi ? `front=${this.front.length}` : `best=${formatNumber(this.best)}`} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}${note}`;
     }
     if (trial.state === 'pruned') {
       return `${progress} trial ${trial.number} pruned after ${stepWord} ${trial.prunedStep ?? '?'} ${metric}=${formatNumber(trial.value)} (${formatDuration(durationSeconds(trial))}) ${formatParams(trial.params)}`;
@@ -188,7 +192,7 @@ class LiveDisplay {
           const filled = Math.round(params.progress * size);
           const bar = '█'.repeat(filled) + '░'.repeat(size - filled);
           return payload.kind === 'sweep'
-            ? `${payload.label} ${bar} ${params.value}/${params.total} trials | ${payload.best?.startsWith('front') ? payload.best : `best ${payload.best}`} | ETA ${payload.eta}`
+            ? `${payload.label} ${bar} ${params.value}/${params.total} trials | ${payload.best} | ETA ${payload.eta}`
             : payload.unit === 'step'
               ? `  trial ${payload.label} ${bar} step ${params.value} ${payload.params}`
               : `  trial ${payload.label} ${bar} epoch ${params.value}/${params.total} ${payload.params}`;
