@@ -4,10 +4,10 @@
  * saved models, its state and note. A trial that was running in the source (a live sweep) arrives
  * interrupted: it runs again, from its beginning, when the copy is run.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { modelsDirFor, readModelFiles, writeModelFiles } from '../files/model-folders.js';
+import { modelsDirFor, ownedModelDir, readModelFiles, writeModelFiles } from '../files/model-folders.js';
 import type { ModelFile, Storage, SweepRecord, TrialRecord } from '../storage/storage.js';
 
 export interface CopyOutcome {
@@ -75,8 +75,7 @@ export async function copySweep(from: Storage, sweep: SweepRecord, to: Storage, 
 /** A trial's saved model files in the source: from its database, or from its folder beside a SQLite file. */
 async function modelFiles(from: Storage, sweep: SweepRecord, t: TrialRecord): Promise<ModelFile[] | null> {
   if (from.models) return from.models.load(t.id);
-  const dir = path.resolve(path.dirname(from.localFile!), t.modelPath!);
-  // Only a folder of the sweep's own (a database is not trusted to name paths).
-  if (path.dirname(dir) !== modelsDirFor(from.localFile!, sweep.name) || !existsSync(dir)) return null;
-  return readModelFiles(dir);
+  // Only a folder of the sweep's own (a database is not trusted to name paths): the check every copy makes.
+  const dir = ownedModelDir(modelsDirFor(from.localFile!, sweep.name), path.resolve(path.dirname(from.localFile!), t.modelPath!));
+  return dir ? readModelFiles(dir) : null;
 }
